@@ -1,0 +1,92 @@
+// What a provider can do, field by field. The UI reads these and never asks "is this AWS?".
+import type { RaidLevel, Filesystem, Region } from './types.js';
+
+export type Requirement = 'none' | 'optional' | 'required';
+
+export interface NameRules {
+  minLength: number;
+  maxLength: number;
+  /** Characters allowed, as a character-class body for a RegExp (e.g. "A-Za-z0-9._-"). */
+  allowed: string;
+  /** Human description of the rule, shown when a name is refused. */
+  description: string;
+  /** Whether names must be unique among the account's images. */
+  unique: boolean;
+}
+
+export interface Capabilities {
+  images: {
+    /** Can the provider hold tags on images (so names and labels are shared with teammates)? */
+    tags: boolean;
+    /** Can the image's own name be changed (AMI names cannot)? */
+    renameNative: boolean;
+    capture: Requirement;
+    delete: Requirement;
+    publicCatalogue: boolean;
+    /** Does the public catalogue search run on the provider side? */
+    serverSideSearch: boolean;
+    nameRules: NameRules;
+  };
+  launch: {
+    product: Requirement;
+    firewall: Requirement;
+    /** Can firewalls be created at launch? */
+    createFirewall: boolean;
+    keypair: Requirement;
+    /** Can the provider create a keypair and return the private key? */
+    createKeypair: boolean;
+    /** Can the provider import a public key? */
+    importKeypair: boolean;
+    /** Group and billing code are strata's own and exist everywhere; tags says where they live. */
+    group: Requirement;
+    billingCode: Requirement;
+    volumes: Requirement;
+    maxVolumes: number;
+    minVolumeGiB: number;
+    maxVolumeGiB: number;
+    raidLevels: RaidLevel[];
+    filesystems: Filesystem[];
+    encryption: boolean;
+    userData: Requirement;
+    maxCount: number;
+    nameRules: NameRules;
+  };
+  servers: {
+    consoleOutput: boolean;
+    terminate: boolean;
+    /** Expected time to ready, in seconds (20 minutes unless the provider knows better). */
+    expectedReadySeconds: number;
+  };
+}
+
+export interface ProviderDescription {
+  id: string;
+  displayName: string;
+  region: string;
+  regions: Region[];
+  /** A short line that says which capability profile applies (shown in the status bar and help). */
+  profile: string;
+  capabilities: Capabilities;
+}
+
+/** Checks a name against the provider's rules; returns the reason it is refused, or undefined. */
+export function checkName(name: string, rules: NameRules): string | undefined {
+  const trimmed = name.trim();
+  if (trimmed !== name) return 'A name cannot start or end with a space.';
+  if (name.length < rules.minLength) {
+    return rules.minLength <= 1
+      ? 'A name cannot be empty.'
+      : `A name needs at least ${rules.minLength} characters (it has ${name.length}).`;
+  }
+  if (name.length > rules.maxLength) {
+    return `A name can have at most ${rules.maxLength} characters (it has ${name.length}).`;
+  }
+  const allowed = new RegExp(`^[${rules.allowed}]$`, 'u');
+  for (const ch of name) {
+    if (!allowed.test(ch)) {
+      const shown = /[\p{L}\p{N}\p{P}\p{S}]/u.test(ch) ? `"${ch}"` : `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      return `${shown} is not allowed in a name: ${rules.description}.`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,182 @@
+// The domain of strata: plain data, no I/O. Every provider maps its own objects onto these.
+
+/** Which list of images: the account's own, the vendor's templates, or the provider's public catalogue. */
+export type Scope = 'own' | 'vendor' | 'public';
+export const SCOPES: readonly Scope[] = ['own', 'vendor', 'public'];
+
+/** What an image is to the user: theirs, a vendor template (to be copied, not used), or a public one. */
+export type ImageKind = 'own' | 'vendor' | 'public';
+
+export type ImageState = 'available' | 'pending' | 'deprecated' | 'failed' | 'deleted';
+
+export type Architecture = 'x86_64' | 'arm64';
+
+export interface Image {
+  /** The provider's id (ami-…, a volume path, …). */
+  id: string;
+  /** The provider's name for the image (which may be immutable, as an AMI's is). */
+  name: string;
+  /** The display name a user gave it, where the provider holds it (a Name tag). */
+  displayName?: string;
+  description?: string;
+  kind: ImageKind;
+  owner: string;
+  architecture: Architecture;
+  state: ImageState;
+  /** ISO 8601. */
+  createdAt: string;
+  /** Vendor templates: when the vendor marked it deprecated (ISO 8601), where known. */
+  deprecatedAt?: string;
+  /** Vendor templates: when the vendor will delete (or deleted) it, where known. */
+  deleteAt?: string;
+  /** The image this one was captured from, where known (lineage). */
+  sourceImageId?: string;
+  /** The server it was captured from, where known. */
+  sourceServerId?: string;
+  platform?: string;
+  sizeGiB?: number;
+  /** Whether the current account may change this image (rename by tag, label by tag, delete). */
+  owned: boolean;
+  /** Tags as the provider holds them (empty where it holds none). */
+  tags: Record<string, string>;
+}
+
+/** Colour labels, in the order of the palette. */
+export const LABEL_COLOURS = [
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'teal',
+  'blue',
+  'purple',
+  'pink',
+  'brown',
+  'grey',
+] as const;
+export type LabelColour = (typeof LABEL_COLOURS)[number];
+
+export function isLabelColour(value: unknown): value is LabelColour {
+  return typeof value === 'string' && (LABEL_COLOURS as readonly string[]).includes(value);
+}
+
+export interface Region {
+  id: string;
+  name: string;
+}
+
+/** A hardware size. */
+export interface Product {
+  id: string;
+  name: string;
+  vcpus: number;
+  memoryMiB: number;
+  /** Root or instance storage that comes with the size. */
+  storageGiB: number;
+  architecture: Architecture;
+  /** Price per hour in the provider's currency, where known. */
+  hourlyPrice?: number;
+}
+
+export type Protocol = 'tcp' | 'udp' | 'icmp';
+
+export interface FirewallRule {
+  protocol: Protocol;
+  /** Inclusive port range; for icmp both are -1. */
+  fromPort: number;
+  toPort: number;
+  /** Source in CIDR notation. */
+  source: string;
+}
+
+export interface Firewall {
+  id: string;
+  name: string;
+  description?: string;
+  rules: FirewallRule[];
+}
+
+export interface Keypair {
+  id: string;
+  name: string;
+  fingerprint: string;
+  /** ISO 8601, where known. */
+  createdAt?: string;
+}
+
+/** A keypair just created by the provider: the private key is a secret and is handled by secrets/. */
+export interface CreatedKeypair extends Keypair {
+  privateKeyPem: string;
+}
+
+export type RaidLevel = 'none' | '0' | '1' | '5' | '10';
+export type Filesystem = 'ext4' | 'xfs';
+
+export interface VolumePlan {
+  count: number;
+  sizeGiB: number;
+  raid: RaidLevel;
+  filesystem: Filesystem;
+  mountPoint: string;
+  encrypt: boolean;
+}
+
+export interface LaunchSpec {
+  name: string;
+  imageId: string;
+  productId: string;
+  /** Existing firewalls by id. */
+  firewallIds: string[];
+  /** A firewall created at launch. */
+  newFirewall?: { name: string; rules: FirewallRule[] };
+  /** An existing keypair by name. */
+  keypairName?: string;
+  group?: string;
+  billingCode?: string;
+  volumes?: VolumePlan;
+  /** The cloud-init document strata built (volume plan) plus the user's own user data. */
+  userData?: string;
+  count: number;
+}
+
+/** Readiness phases (DESIGN.md "Readiness"). */
+export type Phase =
+  | 'requested'
+  | 'pending'
+  | 'booting'
+  | 'running'
+  | 'initializing'
+  | 'ready'
+  | 'failed'
+  | 'stalled'
+  | 'terminated';
+
+export interface Server {
+  id: string;
+  name: string;
+  imageId: string;
+  productId: string;
+  phase: Phase;
+  /** When the current phase was entered (ISO 8601). */
+  phaseSince: string;
+  launchedAt: string;
+  /** The token the launch was made with (idempotency). */
+  clientToken?: string;
+  firewallIds: string[];
+  keypairName?: string;
+  group?: string;
+  billingCode?: string;
+  volumes?: VolumePlan;
+  publicAddress?: string;
+  privateAddress?: string;
+  failureReason?: string;
+  tags: Record<string, string>;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque token for the next page; absent on the last page. */
+  next?: string;
+  /** Total number of matching items, where the provider knows it cheaply. */
+  total?: number;
+}

@@ -1,0 +1,85 @@
+// The one contract every provider implements (DESIGN.md "The provider contract").
+// Every method is async and returns plain domain objects from core. Errors are StrataError with a kind.
+import type { ProviderDescription } from '../core/capabilities.js';
+import type {
+  CreatedKeypair,
+  Firewall,
+  FirewallRule,
+  Image,
+  Keypair,
+  LaunchSpec,
+  Page,
+  Product,
+  Scope,
+  Server,
+} from '../core/types.js';
+
+export interface ListImagesOptions {
+  scope: Scope;
+  /** Provider-side search (name pattern); most useful for the public catalogue. */
+  query?: string;
+  /** Opaque token from a previous Page.next. */
+  page?: string;
+  /** Page size the caller would like; the provider may return fewer. */
+  pageSize?: number;
+}
+
+export interface CaptureOptions {
+  name: string;
+  description?: string;
+  /** Capture without stopping the server, where the provider offers the choice. */
+  noReboot?: boolean;
+}
+
+export interface ProviderService {
+  describe(): Promise<ProviderDescription>;
+
+  // images
+  listImages(options: ListImagesOptions): Promise<Page<Image>>;
+  getImage(id: string): Promise<Image>;
+  captureImage(serverId: string, options: CaptureOptions): Promise<Image>;
+  deleteImage(id: string): Promise<void>;
+  /** Sets (merges) tags on an image; a value of null removes the tag. Unsupported where tags are not. */
+  setImageTags(id: string, tags: Record<string, string | null>): Promise<Image>;
+
+  // launch catalogue
+  listProducts(): Promise<Product[]>;
+  listFirewalls(): Promise<Firewall[]>;
+  createFirewall(name: string, rules: FirewallRule[], description?: string): Promise<Firewall>;
+  listKeypairs(): Promise<Keypair[]>;
+  createKeypair(name: string): Promise<CreatedKeypair>;
+  importKeypair(name: string, publicKey: string): Promise<Keypair>;
+
+  // servers
+  /** Idempotent per clientToken: the same token never starts a second server (or set of servers). */
+  launch(spec: LaunchSpec, clientToken: string): Promise<Server[]>;
+  /** Batched: one call for many servers; without ids, every server of the region. */
+  listServers(ids?: string[]): Promise<Server[]>;
+  terminate(id: string): Promise<void>;
+  consoleOutput(id: string): Promise<string>;
+
+  /** Releases what the provider holds (database handles, clients). */
+  close(): Promise<void>;
+}
+
+export interface ProviderOptions {
+  region?: string;
+  /** Where strata keeps its data; providers that keep state (the sandbox) keep it below this. */
+  home: string;
+  /** Sandbox: how many simulated seconds pass per real second. */
+  sandboxSpeed?: number;
+  /** Sandbox: the seed of its world. */
+  sandboxSeed?: number;
+  /** Sandbox: injected faults, e.g. "throttle=0.2,timeout=0.1,fail=0.5,stall=0.5" (probabilities 0..1). */
+  sandboxFaults?: string;
+  profile?: string;
+  endpoint?: string;
+}
+
+export interface ProviderFactory {
+  id: string;
+  displayName: string;
+  /** A line for `strata --help` and the `:provider` completion. */
+  summary: string;
+  create(options: ProviderOptions): Promise<ProviderService>;
+}
