@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { windowStart } from '../../source/ui/components/VirtualList.js';
+import { fit } from '../../source/ui/components/text.js';
+import { columnsFor } from '../../source/ui/panes/images/columns.js';
+import { compactOutput } from '../../source/ui/terminal.js';
+
+describe('windowStart', () => {
+  it('keeps the window still while the selection stays inside it', () => {
+    expect(windowStart(0, 5, 10, 100)).toBe(0);
+    expect(windowStart(20, 25, 10, 100)).toBe(20);
+  });
+  it('scrolls just enough when the selection leaves it', () => {
+    expect(windowStart(0, 10, 10, 100)).toBe(1);
+    expect(windowStart(20, 19, 10, 100)).toBe(19);
+    expect(windowStart(0, 99, 10, 100)).toBe(90);
+  });
+  it('never shows past the end', () => {
+    expect(windowStart(95, 96, 10, 100)).toBe(90);
+    expect(windowStart(5, 2, 10, 8)).toBe(0);
+  });
+});
+
+describe('columns', () => {
+  it('fill the width exactly at 120 and 80 columns', () => {
+    for (const width of [80, 100, 120, 200]) {
+      const c = columnsFor(width, 12);
+      const used = c.chip + c.name + c.id + c.kind + c.arch + c.state + c.created + c.lifecycle;
+      const gaps = [c.name, c.id, c.kind, c.arch, c.state, c.created, c.lifecycle].filter((w) => w > 0).length - 1;
+      expect(used + gaps, `width ${width}`).toBe(width);
+    }
+  });
+  it('drop architecture and date before the name gets cramped', () => {
+    const narrow = columnsFor(80, 12);
+    expect(narrow.created).toBe(0);
+    expect(narrow.name).toBeGreaterThanOrEqual(24);
+    expect(columnsFor(120, 12).created).toBe(10);
+  });
+});
+
+describe('fit', () => {
+  it('pads and cuts to the width in cells', () => {
+    expect(fit('abc', 5)).toBe('abc  ');
+    expect(fit('abcdef', 4)).toBe('abc…');
+    expect(fit('日本語テキスト', 6)).toBe('日本… ');
+  });
+});
+
+describe('compactOutput', () => {
+  it('joins runs of cursor-next-line into one', () => {
+    expect(compactOutput('\u001b[E\u001b[E\u001b[Eabc\u001b[E')).toBe('\u001b[3Eabc\u001b[E');
+    expect(compactOutput('plain')).toBe('plain');
+  });
+});
