@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // PTY tests start real processes: keep them from starving each other on a 2-core machine.
     maxWorkers: 2,
+    reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

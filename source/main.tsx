@@ -1,0 +1,94 @@
+// Builds the context (store, logger, controller) and runs the TUI. Loaded by cli.tsx after the version guard.
+import { join } from 'node:path';
+import { parseCli, UsageError, USAGE } from './args.js';
+import { createLogger } from './services/log.js';
+import { openStore } from './store/db.js';
+import { strataHome } from './store/paths.js';
+import { App } from './ui/app.js';
+import { Controller } from './ui/state/controller.js';
+import { initialState } from './ui/state/state.js';
+import { createStore } from './ui/state/store.js';
+import { assertInteractive, runFullScreen, TerminalNotInteractive } from './ui/terminal.js';
+import { createTheme } from './ui/theme.js';
+
+declare const STRATA_VERSION: string | undefined;
+export const VERSION = typeof STRATA_VERSION === 'string' ? STRATA_VERSION : '0.0.0-dev';
+
+export async function main(argv: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseCli(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`strata: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.version) {
+    process.stdout.write(`strata ${VERSION}\n`);
+    return 0;
+  }
+  try {
+    assertInteractive();
+  } catch (error) {
+    if (error instanceof TerminalNotInteractive) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  let home;
+  let db;
+  try {
+    home = strataHome();
+    db = openStore(home.data);
+  } catch (error) {
+    process.stderr.write(`strata could not open its data store: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const logger = createLogger(join(home.data, 'strata.log'));
+  logger.log('info', 'start', { provider: options.provider, region: options.region, readOnly: options.readOnly });
+
+  const store = createStore(
+    initialState({ providerId: options.provider, region: options.region ?? '', scope: options.scope, readOnly: options.readOnly }),
+  );
+  const controller = new Controller({
+    store,
+    db,
+    logger,
+    sessionOptions: {
+      providerId: options.provider,
+      region: options.region,
+      home: home.data,
+      sandboxSpeed: options.sandboxSpeed,
+      sandboxSeed: options.sandboxSeed,
+      sandboxFaults: options.sandboxFaults,
+    },
+  });
+
+  let closed = false;
+  const shutdown = async () => {
+    if (closed) return;
+    closed = true;
+    await controller.close();
+    db.close();
+    logger.log('info', 'stop');
+  };
+
+  // The first frame goes out before the provider is opened; the list fills in as pages arrive.
+  setImmediate(() => void controller.start());
+  try {
+    return await runFullScreen(<App store={store} controller={controller} theme={createTheme()} />, {
+      onExit: shutdown,
+      log: (message, detail) => logger.log('error', message, detail),
+    });
+  } finally {
+    await shutdown();
+  }
+}

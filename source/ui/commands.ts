@@ -1,0 +1,139 @@
+// The `:` command line: commands with aliases, arguments and completion (k9s's `:` commands are the model).
+import type { Scope } from '../core/types.js';
+
+export interface CommandContext {
+  regions: string[];
+  providers: string[];
+  panes: string[];
+}
+
+export interface CommandSpec {
+  name: string;
+  aliases: string[];
+  args?: string;
+  description: string;
+  /** Candidates for the first argument. */
+  complete?: (ctx: CommandContext) => string[];
+  /** Changes something: refused in --read-only. */
+  mutating?: boolean;
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  { name: 'images', aliases: ['img', 'image'], description: 'Go to the image list' },
+  { name: 'own', aliases: [], description: 'Show own images' },
+  { name: 'vendor', aliases: ['templates'], description: 'Show vendor templates' },
+  { name: 'public', aliases: ['catalogue', 'catalog'], description: 'Show the public catalogue' },
+  { name: 'scope', aliases: [], args: '<own|vendor|public>', description: 'Show a scope', complete: () => ['own', 'vendor', 'public'] },
+  { name: 'region', aliases: ['rg'], args: '<region>', description: 'Switch region', complete: (ctx) => ctx.regions },
+  { name: 'provider', aliases: ['pv'], args: '<provider>', description: 'Switch provider', complete: (ctx) => ctx.providers },
+  { name: 'refresh', aliases: ['reload'], description: 'Reload from the provider' },
+  { name: 'help', aliases: ['?'], description: 'Show every key binding' },
+  { name: 'quit', aliases: ['q', 'exit'], description: 'Quit strata' },
+];
+
+export type ParsedCommand =
+  | { kind: 'pane'; pane: string }
+  | { kind: 'scope'; scope: Scope }
+  | { kind: 'region'; region: string }
+  | { kind: 'provider'; provider: string }
+  | { kind: 'refresh' }
+  | { kind: 'help' }
+  | { kind: 'quit' }
+  | { kind: 'error'; message: string };
+
+function find(word: string): CommandSpec | undefined {
+  const w = word.toLowerCase();
+  return COMMANDS.find((c) => c.name === w || c.aliases.includes(w));
+}
+
+export function parseCommand(line: string, ctx: CommandContext): ParsedCommand {
+  const words = line.trim().replace(/^:/, '').split(/\s+/).filter(Boolean);
+  if (words.length === 0) return { kind: 'error', message: 'Type a command, e.g. :region eu-west (Tab completes).' };
+  const [head, ...rest] = words;
+  const spec = find(head);
+  if (!spec) {
+    const near = COMMANDS.filter((c) => c.name.startsWith(head.toLowerCase())).map((c) => c.name);
+    return {
+      kind: 'error',
+      message: `Unknown command ":${head}".${near.length ? ` Did you mean :${near.join(', :')}?` : ' Try :help.'}`,
+    };
+  }
+  const arg = rest[0];
+  const needArg = (what: string, options: string[]) =>
+    ({ kind: 'error', message: `:${spec.name} needs ${what}: ${options.join(', ')}.` }) as const;
+  switch (spec.name) {
+    case 'images':
+      return { kind: 'pane', pane: 'images' };
+    case 'own':
+    case 'vendor':
+    case 'public':
+      return { kind: 'scope', scope: spec.name };
+    case 'scope': {
+      if (arg === 'own' || arg === 'vendor' || arg === 'public') return { kind: 'scope', scope: arg };
+      return arg ? { kind: 'error', message: `"${arg}" is not a scope: own, vendor or public.` } : needArg('a scope', ['own', 'vendor', 'public']);
+    }
+    case 'region': {
+      if (!arg) return needArg('a region', ctx.regions);
+      if (!ctx.regions.includes(arg)) return { kind: 'error', message: `"${arg}" is not a region of this provider: ${ctx.regions.join(', ')}.` };
+      return { kind: 'region', region: arg };
+    }
+    case 'provider': {
+      if (!arg) return needArg('a provider', ctx.providers);
+      if (!ctx.providers.includes(arg)) return { kind: 'error', message: `"${arg}" is not a provider strata knows: ${ctx.providers.join(', ')}.` };
+      return { kind: 'provider', provider: arg };
+    }
+    case 'refresh':
+      return { kind: 'refresh' };
+    case 'help':
+      return { kind: 'help' };
+    case 'quit':
+      return { kind: 'quit' };
+    default:
+      return { kind: 'error', message: `Unknown command ":${head}".` };
+  }
+}
+
+function commonPrefix(words: string[]): string {
+  if (words.length === 0) return '';
+  let prefix = words[0];
+  for (const w of words.slice(1)) {
+    let i = 0;
+    while (i < prefix.length && i < w.length && prefix[i] === w[i]) i++;
+    prefix = prefix.slice(0, i);
+  }
+  return prefix;
+}
+
+export interface Completion {
+  /** The line after completion (unchanged when nothing more can be completed). */
+  line: string;
+  /** What could follow, to show under the command line. */
+  candidates: string[];
+}
+
+export function complete(line: string, ctx: CommandContext): Completion {
+  const endsWithSpace = /\s$/.test(line);
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0 || (words.length === 1 && !endsWithSpace)) {
+    const partial = (words[0] ?? '').toLowerCase();
+    const candidates = COMMANDS.map((c) => c.name).filter((n) => n.startsWith(partial));
+    if (candidates.length === 1) {
+      const spec = find(candidates[0])!;
+      return { line: candidates[0] + (spec.args ? ' ' : ''), candidates };
+    }
+    const prefix = commonPrefix(candidates);
+    return { line: prefix.length > partial.length ? prefix : line, candidates };
+  }
+  const spec = find(words[0]);
+  if (!spec?.complete) return { line, candidates: [] };
+  const partial = endsWithSpace ? '' : (words[1] ?? '');
+  const options = spec.complete(ctx).filter((o) => o.startsWith(partial));
+  if (options.length === 1) return { line: `${words[0]} ${options[0]}`, candidates: options };
+  const prefix = commonPrefix(options);
+  return { line: prefix.length > partial.length ? `${words[0]} ${prefix}` : line, candidates: options };
+}
+
+/** Candidates to show while typing (without changing the line). */
+export function suggestions(line: string, ctx: CommandContext): string[] {
+  return complete(line, ctx).candidates;
+}

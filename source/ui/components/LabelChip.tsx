@@ -1,0 +1,16 @@
+// A colour label: a filled dot where the label is a shared tag, a hollow one where it is local only.
+// Without colour (NO_COLOR) the label is spelled in two letters (lower case when local).
+import { Text } from 'ink';
+import type { LabelColour } from '../../core/types.js';
+import { useTheme } from '../state/context.js';
+import { LABEL_LETTERS } from '../theme.js';
+
+export function LabelChip({ label, local }: { label?: LabelColour; local?: boolean }) {
+  const theme = useTheme();
+  if (!label) return <Text>{'  '}</Text>;
+  if (theme.depth === 'none') {
+    const letters = LABEL_LETTERS[label];
+    return <Text>{local ? letters.toLowerCase() : letters}</Text>;
+  }
+  return <Text color={theme.label[label]}>{local ? '○ ' : '● '}</Text>;
+}

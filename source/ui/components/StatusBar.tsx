@@ -1,0 +1,104 @@
+// The header (where you are) and the status bar (what is loaded, what is running, and the keys).
+import { Text } from 'ink';
+import { SCOPES } from '../../core/types.js';
+import { sanitize } from '../../core/sanitize.js';
+import { displayKey, KEYMAP } from '../keymap.js';
+import { useAppState, useTheme } from '../state/context.js';
+import { loadingLine, selectView } from '../state/selectors.js';
+import { fit, widthOf } from './text.js';
+
+const SCOPE_TITLES = { own: 'own', vendor: 'vendor', public: 'public' } as const;
+
+export function Header({ width }: { width: number }) {
+  const scope = useAppState((s) => s.scope);
+  const session = useAppState((s) => s.session);
+  const readOnly = useAppState((s) => s.readOnly);
+  const theme = useTheme();
+  const where = `${sanitize(session.description?.displayName ?? session.providerId, 40)} · ${sanitize(session.region || '…', 40)}`;
+  const profile = session.description ? ` · ${sanitize(session.description.profile, 60)}` : '';
+  const tabs = SCOPES.map((s) => (s === scope ? `[${SCOPE_TITLES[s]}]` : ` ${SCOPE_TITLES[s]} `)).join('');
+  const left = `strata  Images ${tabs}  `;
+  const badge = readOnly ? ' READ-ONLY ' : '';
+  const rest = Math.max(0, width - widthOf(left) - badge.length);
+  return (
+    <Text>
+      <Text bold color={theme.accent}>
+        strata
+      </Text>
+      {'  Images '}
+      {SCOPES.map((s) =>
+        s === scope ? (
+          <Text key={s} inverse bold>
+            {`[${SCOPE_TITLES[s]}]`}
+          </Text>
+        ) : (
+          <Text key={s}>{` ${SCOPE_TITLES[s]} `}</Text>
+        ),
+      )}
+      {'  '}
+      {badge ? (
+        <Text inverse color={theme.warning}>
+          {badge}
+        </Text>
+      ) : null}
+      <Text color={theme.muted}>{fit(`${badge ? ' ' : ''}${where}${profile}`, rest - (badge ? 1 : 0)).trimEnd()}</Text>
+    </Text>
+  );
+}
+
+function hints(readOnly: boolean): string[] {
+  const shown = KEYMAP.filter((b) => b.hint && (b.context === 'global' || b.context === 'list'));
+  const order = ['help', 'filter', 'rename', 'label', 'scope', 'cmd', 'quit'];
+  return shown
+    .filter((b) => !(readOnly && b.mutating))
+    .sort((a, b) => order.indexOf(a.hint!) - order.indexOf(b.hint!))
+    .map((b) => `${displayKey(b.keys[0])} ${b.hint}`);
+}
+
+export function StatusBar({ width }: { width: number }) {
+  const scope = useAppState((s) => s.scope);
+  const session = useAppState((s) => s.session);
+  const data = useAppState((s) => s.scopes[s.scope]);
+  const loading = useAppState(loadingLine);
+  const readOnly = useAppState((s) => s.readOnly);
+  const theme = useTheme();
+  const count = data.total !== undefined && data.total > data.items.length && !data.loading ? `${data.items.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : data.items.length.toLocaleString('en-US');
+  const left = `${session.providerId} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}`;
+  const busy = loading ? ` · ${loading}…` : '';
+  const keys = hints(readOnly).join('  ');
+  const room = width - widthOf(left) - widthOf(busy) - 2;
+  return (
+    <Text>
+      <Text color={theme.accent}>{sanitize(left, 200)}</Text>
+      <Text color={theme.warning}>{busy}</Text>
+      {room > 10 ? <Text color={theme.muted}>{'  ' + fit(keys, room).trimEnd()}</Text> : null}
+    </Text>
+  );
+}
+
+/** The line above the status bar: position, then the filter, the command line, an error or a toast. */
+export function MessageLine({ width }: { width: number }) {
+  const position = useAppState((s) => {
+    const n = selectView(s).indices.length;
+    const at = n === 0 ? 0 : Math.min(s.selected[s.scope], n - 1) + 1;
+    return `${at}/${n.toLocaleString('en-US')}`;
+  });
+  const filter = useAppState((s) => s.filter);
+  const rename = useAppState((s) => s.rename);
+  const toast = useAppState((s) => s.toasts[s.toasts.length - 1]);
+  const theme = useTheme();
+  const lead = ` ${position} `;
+  const room = Math.max(1, width - lead.length - 1);
+  let body;
+  if (rename?.error) body = <Text color={theme.danger}>{fit(rename.error, room).trimEnd()}</Text>;
+  else if (rename) body = <Text color={theme.muted}>{rename.saving ? 'saving…' : fit('Rename: Enter saves, Esc cancels', room).trimEnd()}</Text>;
+  else if (toast) body = <Text color={toast.level === 'error' ? theme.danger : theme.ok}>{fit(sanitize(toast.message, 400), room).trimEnd()}</Text>;
+  else if (filter.editor.text && !filter.editing) body = <Text color={theme.muted}>{fit(`filter /${sanitize(filter.editor.text, 200)}  (/ edits, Esc clears)`, room).trimEnd()}</Text>;
+  else body = null;
+  return (
+    <Text>
+      <Text color={theme.muted}>{lead}</Text>
+      {body}
+    </Text>
+  );
+}

@@ -1,0 +1,45 @@
+// A windowed list: only the rows that fit are rendered, whatever the length (100,000 rows cost the same as
+// 40). The window scrolls only when the selection would leave it, so a move redraws two rows, not all.
+import { Box, Text } from 'ink';
+import { useRef, type ReactNode } from 'react';
+
+/** The first row to show, kept where it was unless the selection left the window. */
+export function windowStart(previous: number, selected: number, height: number, count: number): number {
+  if (count <= height) return 0;
+  let start = Math.min(Math.max(0, previous), count - height);
+  if (selected < start) start = selected;
+  else if (selected >= start + height) start = selected - height + 1;
+  return Math.max(0, Math.min(start, count - height));
+}
+
+export interface VirtualListProps {
+  count: number;
+  height: number;
+  selected: number;
+  renderRow: (index: number, selected: boolean) => ReactNode;
+  /** Shown when there are no rows. */
+  empty?: ReactNode;
+  /** Changing this key resets the scroll position (a new scope or filter). */
+  resetKey?: string;
+}
+
+export function VirtualList({ count, height, selected, renderRow, empty, resetKey }: VirtualListProps) {
+  const start = useRef(0);
+  const lastKey = useRef(resetKey);
+  if (lastKey.current !== resetKey) {
+    lastKey.current = resetKey;
+    start.current = 0;
+  }
+  start.current = windowStart(start.current, selected, height, count);
+  const rows: ReactNode[] = [];
+  if (count === 0 && empty) rows.push(<Box key="empty">{empty}</Box>);
+  const end = Math.min(count, start.current + height);
+  for (let i = start.current; i < end; i++) rows.push(<Box key={i - start.current}>{renderRow(i, i === selected)}</Box>);
+  // Fill the window so the rows below do not move when the list is short.
+  for (let i = rows.length; i < height; i++) rows.push(<Text key={`pad-${i}`}> </Text>);
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      {rows}
+    </Box>
+  );
+}

@@ -1,0 +1,30 @@
+// Fitting text into cells: width-aware truncation and padding for one-line rows.
+import stringWidth from 'string-width';
+
+const ASCII = /^[\x20-\x7e]*$/;
+
+export function widthOf(text: string): number {
+  return ASCII.test(text) ? text.length : stringWidth(text);
+}
+
+/** Cuts text to at most width cells (with an ellipsis when cut) and pads it to exactly width. */
+export function fit(text: string, width: number): string {
+  if (width <= 0) return '';
+  const total = widthOf(text);
+  if (total <= width) return text + ' '.repeat(width - total);
+  if (ASCII.test(text)) return text.slice(0, width - 1) + '…';
+  let out = '';
+  let used = 0;
+  for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) {
+    const w = stringWidth(segment);
+    if (used + w > width - 1) break;
+    out += segment;
+    used += w;
+  }
+  return out + '…' + ' '.repeat(Math.max(0, width - used - 1));
+}
+
+/** Cuts without padding. */
+export function cut(text: string, width: number): string {
+  return fit(text, width).trimEnd();
+}

@@ -1,0 +1,236 @@
+// The one input dispatcher: every key goes through here, in priority order — an open modal, then an
+// editor (inline rename, filter line), then the pane, then the global bindings. A handler says whether it
+// consumed the key. Keys are resolved through the keymap; nothing here compares raw characters.
+import { useInput, usePaste } from 'ink';
+import { Command, isMutating, keyPresses, resolve, type KeyContext, type KeyPress } from './keymap.js';
+import { useController } from './state/context.js';
+import type { Controller } from './state/controller.js';
+import { HELP_ROWS } from './components/HelpOverlay.js';
+
+type Handler = (c: Controller, key: KeyPress) => boolean;
+
+const READ_ONLY_WORDS: Partial<Record<Command, string>> = {
+  [Command.Rename]: 'renaming',
+  [Command.Label]: 'setting labels',
+};
+
+function refuseReadOnly(c: Controller, command: Command): boolean {
+  if (!c.state.readOnly || !isMutating(command)) return false;
+  c.toast('error', `This session is read-only (--read-only): ${READ_ONLY_WORDS[command] ?? 'changes'} is disabled.`);
+  return true;
+}
+
+const helpModal: Handler = (c, key) => {
+  const command = resolve('help', key.name);
+  if (command === Command.Close) c.dispatch({ type: 'modal/close' });
+  else if (command === Command.Down) c.dispatch({ type: 'help/scroll', delta: 1, max: HELP_ROWS() });
+  else if (command === Command.Up) c.dispatch({ type: 'help/scroll', delta: -1, max: HELP_ROWS() });
+  else if (key.name === 'ctrl+c') c.quit();
+  return true; // a modal swallows every other key
+};
+
+const paletteModal: Handler = (c, key) => {
+  const command = resolve('palette', key.name);
+  if (command === Command.Close) c.dispatch({ type: 'modal/close' });
+  else if (command === Command.Down) c.dispatch({ type: 'palette/move', delta: 1 });
+  else if (command === Command.Up) c.dispatch({ type: 'palette/move', delta: -1 });
+  else if (command === Command.Choose) void c.chooseLabel();
+  else if (key.name === 'ctrl+c') c.quit();
+  return true;
+};
+
+function editorCommand(context: KeyContext, key: KeyPress): Command | 'insert' | undefined {
+  const command = resolve(context, key.name);
+  if (command !== undefined) return command;
+  return key.text ? 'insert' : undefined;
+}
+
+const commandModal: Handler = (c, key) => {
+  const command = editorCommand('command', key);
+  switch (command) {
+    case 'insert':
+      c.dispatch({ type: 'command/edit', action: { insert: key.text } });
+      break;
+    case Command.Submit:
+      c.runCommand();
+      break;
+    case Command.Cancel:
+      c.dispatch({ type: 'modal/close' });
+      break;
+    case Command.Complete:
+      c.completeCommand();
+      break;
+    case Command.HistoryPrev:
+      c.dispatch({ type: 'command/history', delta: 1 });
+      break;
+    case Command.HistoryNext:
+      c.dispatch({ type: 'command/history', delta: -1 });
+      break;
+    case undefined:
+      break;
+    default:
+      c.dispatch({ type: 'command/edit', action: { command } });
+  }
+  return true;
+};
+
+const renameEditor: Handler = (c, key) => {
+  const command = editorCommand('editor', key);
+  switch (command) {
+    case 'insert':
+      c.dispatch({ type: 'rename/edit', action: { insert: key.text } });
+      break;
+    case Command.Submit:
+      void c.submitRename();
+      break;
+    case Command.Cancel:
+      c.dispatch({ type: 'rename/close' });
+      break;
+    case undefined:
+      break;
+    default:
+      c.dispatch({ type: 'rename/edit', action: { command } });
+  }
+  return true;
+};
+
+/** The filter line edits as you type; the list keeps moving with arrows and PgUp/PgDn meanwhile. */
+const filterEditor: Handler = (c, key) => {
+  const command = editorCommand('editor', key);
+  switch (command) {
+    case 'insert':
+      c.dispatch({ type: 'filter/edit', action: { insert: key.text } });
+      c.scheduleSearch();
+      return true;
+    case Command.Submit:
+      c.dispatch({ type: 'filter/close', keep: true });
+      return true;
+    case Command.Cancel:
+      c.dispatch({ type: 'filter/close', keep: false });
+      return true;
+    case undefined: {
+      const listCommand = resolve('list', key.name);
+      if (key.text === '' && listCommand !== undefined && [Command.Up, Command.Down, Command.PageUp, Command.PageDown].includes(listCommand)) {
+        return listPane(c, key);
+      }
+      return true;
+    }
+    default:
+      c.dispatch({ type: 'filter/edit', action: { command } });
+      c.scheduleSearch();
+      return true;
+  }
+};
+
+const listPane: Handler = (c, key) => {
+  const command = resolve('list', key.name);
+  if (command === undefined) return false;
+  if (refuseReadOnly(c, command)) return true;
+  switch (command) {
+    case Command.Down:
+      c.move(1);
+      return true;
+    case Command.Up:
+      c.move(-1);
+      return true;
+    case Command.PageDown:
+      c.move(c.pageRows);
+      return true;
+    case Command.PageUp:
+      c.move(-c.pageRows);
+      return true;
+    case Command.Top:
+      c.moveTo(0);
+      return true;
+    case Command.Bottom:
+      c.moveTo(-1);
+      return true;
+    case Command.Filter:
+      c.dispatch({ type: 'filter/open' });
+      return true;
+    case Command.ClearFilter:
+      if (c.state.filter.editor.text === '') return false;
+      c.dispatch({ type: 'filter/close', keep: false });
+      return true;
+    case Command.Rename:
+      c.startRename();
+      return true;
+    case Command.Label:
+      c.openPalette();
+      return true;
+    case Command.NextScope:
+      c.nextScope();
+      return true;
+    case Command.ScopeOwn:
+      c.setScope('own');
+      return true;
+    case Command.ScopeVendor:
+      c.setScope('vendor');
+      return true;
+    case Command.ScopePublic:
+      c.setScope('public');
+      return true;
+    case Command.NextRegion:
+      c.nextRegion();
+      return true;
+    case Command.Refresh:
+      c.reloadAll();
+      return true;
+    default:
+      return false;
+  }
+};
+
+const global: Handler = (c, key) => {
+  const command = resolve('global', key.name);
+  switch (command) {
+    case Command.Quit:
+      c.quit();
+      return true;
+    case Command.Help:
+      c.dispatch({ type: 'modal/open', modal: { kind: 'help', scroll: 0 } });
+      return true;
+    case Command.CommandLine:
+      c.dispatch({ type: 'modal/open', modal: { kind: 'command', editor: { text: '', cursor: 0 }, historyIndex: -1 } });
+      return true;
+    case Command.NextPane:
+      // One pane so far (the monitor and launch panes come with their issues): Tab stays on the images.
+      c.dispatch({ type: 'pane/set', pane: 'images' });
+      return true;
+    default:
+      return false;
+  }
+};
+
+/** Handles one key press, top of the priority stack first. Exported for tests. */
+export function handleKey(c: Controller, key: KeyPress): void {
+  const s = c.state;
+  const stack: Handler[] = [];
+  if (s.modal?.kind === 'help') stack.push(helpModal);
+  else if (s.modal?.kind === 'palette') stack.push(paletteModal);
+  else if (s.modal?.kind === 'command') stack.push(commandModal);
+  else if (s.rename) stack.push(renameEditor);
+  else if (s.filter.editing) stack.push(filterEditor);
+  else stack.push(listPane, global);
+  for (const handler of stack) if (handler(c, key)) return;
+}
+
+/** Pasted text goes to whichever editor is open, as one insertion (newlines become spaces). */
+export function handlePaste(c: Controller, text: string): void {
+  const s = c.state;
+  if (s.modal?.kind === 'command') c.dispatch({ type: 'command/edit', action: { insert: text } });
+  else if (s.rename) c.dispatch({ type: 'rename/edit', action: { insert: text } });
+  else if (s.filter.editing) {
+    c.dispatch({ type: 'filter/edit', action: { insert: text } });
+    c.scheduleSearch();
+  }
+}
+
+export function InputDispatcher(): null {
+  const c = useController();
+  useInput((input, key) => {
+    for (const press of keyPresses(input, key)) handleKey(c, press);
+  });
+  usePaste((text) => handlePaste(c, text));
+  return null;
+}

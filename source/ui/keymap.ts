@@ -1,0 +1,232 @@
+// Every key binding of strata, in one table: command -> keys, per context. The help overlay and the footer
+// hints are generated from it; components never compare raw characters.
+
+export type KeyContext = 'global' | 'list' | 'editor' | 'palette' | 'help' | 'command';
+
+export const enum Command {
+  Quit = 'quit',
+  Help = 'help',
+  CommandLine = 'command-line',
+  NextPane = 'next-pane',
+  Up = 'up',
+  Down = 'down',
+  PageUp = 'page-up',
+  PageDown = 'page-down',
+  Top = 'top',
+  Bottom = 'bottom',
+  Filter = 'filter',
+  ClearFilter = 'clear-filter',
+  Rename = 'rename',
+  Label = 'label',
+  NextScope = 'next-scope',
+  ScopeOwn = 'scope-own',
+  ScopeVendor = 'scope-vendor',
+  ScopePublic = 'scope-public',
+  NextRegion = 'next-region',
+  Refresh = 'refresh',
+  // editors (filter line, inline rename, command line)
+  Submit = 'submit',
+  Cancel = 'cancel',
+  CursorLeft = 'cursor-left',
+  CursorRight = 'cursor-right',
+  CursorHome = 'cursor-home',
+  CursorEnd = 'cursor-end',
+  DeleteBack = 'delete-back',
+  DeleteForward = 'delete-forward',
+  DeleteWord = 'delete-word',
+  DeleteToStart = 'delete-to-start',
+  Complete = 'complete',
+  HistoryPrev = 'history-prev',
+  HistoryNext = 'history-next',
+  // the colour palette and the help overlay
+  Choose = 'choose',
+  Close = 'close',
+}
+
+export interface Binding {
+  command: Command;
+  context: KeyContext;
+  keys: string[];
+  description: string;
+  /** Short label for the footer; absent means not shown there. */
+  hint?: string;
+  /** Changes something (at the provider or in the store): disabled by --read-only. */
+  mutating?: boolean;
+}
+
+export const KEYMAP: readonly Binding[] = [
+  { command: Command.Help, context: 'global', keys: ['?'], description: 'Show every key binding', hint: 'help' },
+  { command: Command.CommandLine, context: 'global', keys: [':'], description: 'Command line (:images, :region eu-west, :scope public, …)', hint: 'cmd' },
+  { command: Command.NextPane, context: 'global', keys: ['tab', 'shift+tab'], description: 'Next pane' },
+  { command: Command.Quit, context: 'global', keys: ['q', 'ctrl+c'], description: 'Quit (the terminal is restored)', hint: 'quit' },
+
+  { command: Command.Down, context: 'list', keys: ['j', 'down'], description: 'Move down' },
+  { command: Command.Up, context: 'list', keys: ['k', 'up'], description: 'Move up' },
+  { command: Command.PageDown, context: 'list', keys: ['pgdn', 'ctrl+f', 'ctrl+d'], description: 'Page down' },
+  { command: Command.PageUp, context: 'list', keys: ['pgup', 'ctrl+b', 'ctrl+u'], description: 'Page up' },
+  { command: Command.Top, context: 'list', keys: ['g', 'home'], description: 'First row' },
+  { command: Command.Bottom, context: 'list', keys: ['G', 'end'], description: 'Last row' },
+  { command: Command.Filter, context: 'list', keys: ['/'], description: 'Filter as you type (fuzzy; the public catalogue is also searched at the provider)', hint: 'filter' },
+  { command: Command.ClearFilter, context: 'list', keys: ['esc'], description: 'Clear the filter' },
+  { command: Command.Rename, context: 'list', keys: ['r'], description: 'Rename the image inline', hint: 'rename', mutating: true },
+  { command: Command.Label, context: 'list', keys: ['c'], description: 'Set the colour label', hint: 'label', mutating: true },
+  { command: Command.NextScope, context: 'list', keys: ['s'], description: 'Next scope: own → vendor → public', hint: 'scope' },
+  { command: Command.ScopeOwn, context: 'list', keys: ['1'], description: 'Own images' },
+  { command: Command.ScopeVendor, context: 'list', keys: ['2'], description: 'Vendor templates' },
+  { command: Command.ScopePublic, context: 'list', keys: ['3'], description: 'Public catalogue' },
+  { command: Command.NextRegion, context: 'list', keys: ['R'], description: 'Next region' },
+  { command: Command.Refresh, context: 'list', keys: ['ctrl+r'], description: 'Reload from the provider' },
+
+  { command: Command.Submit, context: 'editor', keys: ['enter'], description: 'Save / apply' },
+  { command: Command.Cancel, context: 'editor', keys: ['esc', 'ctrl+c'], description: 'Cancel (nothing is saved)' },
+  { command: Command.CursorLeft, context: 'editor', keys: ['left', 'ctrl+b'], description: 'Cursor left' },
+  { command: Command.CursorRight, context: 'editor', keys: ['right', 'ctrl+f'], description: 'Cursor right' },
+  { command: Command.CursorHome, context: 'editor', keys: ['home', 'ctrl+a'], description: 'Start of line' },
+  { command: Command.CursorEnd, context: 'editor', keys: ['end', 'ctrl+e'], description: 'End of line' },
+  { command: Command.DeleteBack, context: 'editor', keys: ['backspace', 'ctrl+h'], description: 'Delete the character before the cursor' },
+  { command: Command.DeleteForward, context: 'editor', keys: ['delete', 'ctrl+d'], description: 'Delete the character under the cursor' },
+  { command: Command.DeleteWord, context: 'editor', keys: ['ctrl+w', 'meta+backspace'], description: 'Delete the word before the cursor' },
+  { command: Command.DeleteToStart, context: 'editor', keys: ['ctrl+u'], description: 'Delete to the start of the line' },
+
+  { command: Command.Submit, context: 'command', keys: ['enter'], description: 'Run the command' },
+  { command: Command.Cancel, context: 'command', keys: ['esc', 'ctrl+c'], description: 'Close the command line' },
+  { command: Command.Complete, context: 'command', keys: ['tab'], description: 'Complete' },
+  { command: Command.HistoryPrev, context: 'command', keys: ['up'], description: 'Previous command' },
+  { command: Command.HistoryNext, context: 'command', keys: ['down'], description: 'Next command' },
+
+  { command: Command.Down, context: 'palette', keys: ['j', 'down'], description: 'Next colour' },
+  { command: Command.Up, context: 'palette', keys: ['k', 'up'], description: 'Previous colour' },
+  { command: Command.Choose, context: 'palette', keys: ['enter', 'space'], description: 'Set this label' },
+  { command: Command.Close, context: 'palette', keys: ['esc', 'q'], description: 'Close without a change' },
+
+  { command: Command.Down, context: 'help', keys: ['j', 'down'], description: 'Scroll down' },
+  { command: Command.Up, context: 'help', keys: ['k', 'up'], description: 'Scroll up' },
+  { command: Command.Close, context: 'help', keys: ['esc', 'q', '?'], description: 'Close the help' },
+];
+
+/** Editors and the command line also take these from the editor context when they have no binding of their own. */
+const INHERITS: Partial<Record<KeyContext, KeyContext[]>> = {
+  command: ['editor'],
+};
+
+const index = new Map<string, Command>();
+for (const b of KEYMAP) {
+  for (const k of b.keys) {
+    const id = `${b.context}\u0000${k}`;
+    if (!index.has(id)) index.set(id, b.command);
+  }
+}
+
+export function resolve(context: KeyContext, key: string): Command | undefined {
+  const direct = index.get(`${context}\u0000${key}`);
+  if (direct !== undefined) return direct;
+  for (const parent of INHERITS[context] ?? []) {
+    const inherited = index.get(`${parent}\u0000${key}`);
+    if (inherited !== undefined) return inherited;
+  }
+  return undefined;
+}
+
+export function bindingsFor(context: KeyContext): Binding[] {
+  return KEYMAP.filter((b) => b.context === context);
+}
+
+export function bindingOf(context: KeyContext, command: Command): Binding | undefined {
+  return KEYMAP.find((b) => b.context === context && b.command === command);
+}
+
+export function isMutating(command: Command): boolean {
+  return KEYMAP.some((b) => b.command === command && b.mutating === true);
+}
+
+const DISPLAY: Record<string, string> = {
+  down: '↓',
+  up: '↑',
+  left: '←',
+  right: '→',
+  enter: 'Enter',
+  esc: 'Esc',
+  tab: 'Tab',
+  'shift+tab': 'Shift+Tab',
+  pgup: 'PgUp',
+  pgdn: 'PgDn',
+  home: 'Home',
+  end: 'End',
+  backspace: 'Backspace',
+  delete: 'Del',
+  space: 'Space',
+};
+
+export function displayKey(key: string): string {
+  if (DISPLAY[key]) return DISPLAY[key];
+  if (key.startsWith('ctrl+')) return `Ctrl+${key.slice(5).toUpperCase()}`;
+  if (key.startsWith('meta+')) return `Alt+${displayKey(key.slice(5))}`;
+  return key;
+}
+
+/** Ink's key object, as far as the keymap needs it. */
+export interface InkKey {
+  upArrow: boolean;
+  downArrow: boolean;
+  leftArrow: boolean;
+  rightArrow: boolean;
+  pageDown: boolean;
+  pageUp: boolean;
+  home: boolean;
+  end: boolean;
+  return: boolean;
+  escape: boolean;
+  ctrl: boolean;
+  shift: boolean;
+  tab: boolean;
+  backspace: boolean;
+  delete: boolean;
+  meta: boolean;
+}
+
+export interface KeyPress {
+  /** The normalised name the keymap uses: 'j', 'G', 'down', 'ctrl+c', 'enter', … */
+  name: string;
+  /** The printable text it carries (for editors), or '' for a special key. */
+  text: string;
+}
+
+/**
+ * Turns one Ink input event into key presses. Ink groups plain text that arrives in one read ("jjk"); each
+ * character is a key of its own here, so no key is lost when several arrive at once over a slow link.
+ */
+export function keyPresses(input: string, key: InkKey): KeyPress[] {
+  const special = specialName(input, key);
+  if (special !== undefined) return [{ name: special, text: '' }];
+  const out: KeyPress[] = [];
+  for (const ch of input) {
+    if (ch === '\r' || ch === '\n') out.push({ name: 'enter', text: '' });
+    else if (ch === '\t') out.push({ name: 'tab', text: '' });
+    else if (ch === '\x7f' || ch === '\b') out.push({ name: 'backspace', text: '' });
+    else if (ch === ' ') out.push({ name: 'space', text: ' ' });
+    else if (ch.charCodeAt(0) < 0x20) continue;
+    else out.push({ name: key.meta ? `meta+${ch}` : ch, text: key.meta ? '' : ch });
+  }
+  return out;
+}
+
+function specialName(input: string, key: InkKey): string | undefined {
+  const prefix = key.meta && !key.escape ? 'meta+' : '';
+  if (key.upArrow) return prefix + 'up';
+  if (key.downArrow) return prefix + 'down';
+  if (key.leftArrow) return prefix + 'left';
+  if (key.rightArrow) return prefix + 'right';
+  if (key.pageUp) return 'pgup';
+  if (key.pageDown) return 'pgdn';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return) return 'enter';
+  if (key.escape) return 'esc';
+  if (key.tab) return key.shift ? 'shift+tab' : 'tab';
+  if (key.backspace) return prefix + 'backspace';
+  if (key.delete) return 'delete';
+  if (key.ctrl && input.length === 1) return `ctrl+${input.toLowerCase()}`;
+  // Function keys and other sequences Ink knows but reports without text.
+  if (input === '') return 'unknown';
+  return undefined;
+}

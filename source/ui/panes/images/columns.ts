@@ -1,0 +1,57 @@
+// The image list's columns, chosen for the terminal's width: at 80 columns the name keeps its room and
+// the architecture and creation date give way.
+import type { CatalogueImage } from '../../../services/catalogue.js';
+
+export interface Columns {
+  chip: number;
+  name: number;
+  id: number;
+  kind: number;
+  arch: number;
+  state: number;
+  created: number;
+  lifecycle: number;
+}
+
+const GAP = 1;
+
+export function columnsFor(width: number, idWidth: number): Columns {
+  const chip = 3; // the selection marker, then the label chip with its own trailing space
+  const id = Math.max(8, Math.min(idWidth, 24));
+  const kind = 6;
+  const state = 10;
+  const lifecycle = 14;
+  let arch = 6;
+  let created = 10;
+  // Every column after the name has one space before it.
+  const others = () => [id, kind, arch, state, created, lifecycle].filter((w) => w > 0);
+  const fixed = () => chip + others().reduce((sum, w) => sum + w + GAP, 0);
+  if (width - fixed() < 28) created = 0;
+  if (width - fixed() < 24) arch = 0;
+  const name = Math.max(12, width - fixed());
+  return { chip, name, id, kind, arch, state, created, lifecycle };
+}
+
+const idWidths = new WeakMap<readonly CatalogueImage[], number>();
+
+/** The widest id of a list (memoised per list). */
+export function idWidthOf(items: readonly CatalogueImage[]): number {
+  let w = idWidths.get(items);
+  if (w === undefined) {
+    w = 8;
+    for (const item of items) if (item.id.length > w) w = item.id.length;
+    idWidths.set(items, w);
+  }
+  return w;
+}
+
+export function day(iso: string | undefined): string {
+  return iso ? iso.slice(0, 10) : '';
+}
+
+/** The date that matters for a template's life: when it will be deleted, else when it was deprecated. */
+export function lifecycle(image: CatalogueImage): { text: string; level: 'none' | 'warning' | 'danger' } {
+  if (image.deleteAt) return { text: `del ${day(image.deleteAt)}`, level: 'danger' };
+  if (image.deprecatedAt) return { text: `dep ${day(image.deprecatedAt)}`, level: 'warning' };
+  return { text: '', level: 'none' };
+}

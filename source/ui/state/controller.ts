@@ -1,0 +1,368 @@
+// The controller turns commands into state changes and service calls. Key handling lives in input.ts; this
+// module owns the effects: loading pages, saving names and labels, switching regions and providers.
+import { describeError, isStrataError } from '../../core/errors.js';
+import { LABEL_COLOURS, SCOPES, type LabelColour, type Scope } from '../../core/types.js';
+import type { CatalogueImage } from '../../services/catalogue.js';
+import type { Logger } from '../../services/log.js';
+import { knownProviders, Session, type SessionOptions } from '../../services/session.js';
+import type { Store } from '../../store/db.js';
+import { complete, parseCommand, type CommandContext } from '../commands.js';
+import { findImage, selectedImage, selectView, filterText } from './selectors.js';
+import type { AppStore } from './store.js';
+import type { Action } from './reducer.js';
+
+export interface ControllerDeps {
+  store: AppStore;
+  db: Store;
+  sessionOptions: SessionOptions;
+  logger: Logger;
+  /** How many images the public catalogue keeps in memory before it relies on provider-side search. */
+  preloadLimit?: number;
+  pageSize?: number;
+}
+
+const SEARCH_DEBOUNCE_MS = 250;
+
+export class Controller {
+  private session?: Session;
+  private opening?: Promise<void>;
+  private generation = 0;
+  private loads = new Map<Scope, AbortController>();
+  private toastId = 0;
+  private timers = new Set<NodeJS.Timeout>();
+  private searchTimer?: NodeJS.Timeout;
+  private exitHandler: () => void = () => undefined;
+  private listHeight = 20;
+  private closed = false;
+
+  constructor(private readonly deps: ControllerDeps) {}
+
+  get state() {
+    return this.deps.store.getState();
+  }
+
+  dispatch(action: Action): void {
+    if (!this.closed) this.deps.store.dispatch(action);
+  }
+
+  onExit(handler: () => void): void {
+    this.exitHandler = handler;
+  }
+
+  setListHeight(rows: number): void {
+    this.listHeight = Math.max(1, rows);
+  }
+
+  get pageRows(): number {
+    return this.listHeight;
+  }
+
+  // ---- sessions ---------------------------------------------------------------------------------------
+
+  /** Opens the first session; the first frame is already on screen while this runs. */
+  start(): Promise<void> {
+    return this.open(this.deps.sessionOptions);
+  }
+
+  private open(options: SessionOptions): Promise<void> {
+    const run = async () => {
+      this.dispatch({ type: 'session/connecting', providerId: options.providerId, region: options.region ?? '' });
+      this.cancelLoads();
+      try {
+        const next = await Session.open(options, this.deps.db);
+        const previous = this.session;
+        this.session = next;
+        this.deps.sessionOptions = next.options;
+        if (previous) await previous.close().catch(() => undefined);
+        if (this.closed) return next.close();
+        this.dispatch({ type: 'session/ready', description: next.description });
+        this.deps.logger.log('info', 'session opened', { provider: next.providerId, region: next.region });
+        this.loadScope(this.state.scope);
+        for (const scope of SCOPES) if (scope !== this.state.scope && scope !== 'public') this.loadScope(scope);
+      } catch (error) {
+        const message = describeError(error, `Opening ${options.providerId}${options.region ? ` in ${options.region}` : ''}`);
+        this.deps.logger.log('error', message, error);
+        if (this.session) {
+          // Stay where we were: the old session still works.
+          this.dispatch({ type: 'session/ready', description: this.session.description });
+          this.reloadAll();
+        } else {
+          this.dispatch({ type: 'session/error', message });
+        }
+        this.toast('error', message);
+      }
+    };
+    const p = (this.opening ?? Promise.resolve()).then(run);
+    this.opening = p;
+    return p;
+  }
+
+  switchRegion(region: string): void {
+    if (region === this.state.session.region) return;
+    void this.open({ ...this.deps.sessionOptions, region });
+  }
+
+  nextRegion(): void {
+    const regions = this.state.session.description?.regions.map((r) => r.id) ?? [];
+    if (regions.length < 2) return;
+    const at = regions.indexOf(this.state.session.region);
+    this.switchRegion(regions[(at + 1) % regions.length]);
+  }
+
+  switchProvider(providerId: string): void {
+    if (providerId === this.state.session.providerId) return;
+    void this.open({ ...this.deps.sessionOptions, providerId, region: undefined });
+  }
+
+  // ---- images -----------------------------------------------------------------------------------------
+
+  private cancelLoads(): void {
+    for (const c of this.loads.values()) c.abort();
+    this.loads.clear();
+  }
+
+  reloadAll(): void {
+    this.cancelLoads();
+    this.loadScope(this.state.scope);
+    for (const scope of SCOPES) if (scope !== this.state.scope && (scope !== 'public' || this.state.scopes.public.items.length > 0)) this.loadScope(scope);
+  }
+
+  ensureLoaded(scope: Scope): void {
+    const data = this.state.scopes[scope];
+    if (!this.session || data.loading || data.complete || this.loads.has(scope)) return;
+    this.loadScope(scope);
+  }
+
+  loadScope(scope: Scope): void {
+    const session = this.session;
+    if (!session) return;
+    this.loads.get(scope)?.abort();
+    const abort = new AbortController();
+    this.loads.set(scope, abort);
+    const generation = ++this.generation;
+    this.dispatch({ type: 'images/loading', scope, generation });
+    const limit = scope === 'public' ? (this.deps.preloadLimit ?? 200_000) : undefined;
+    void (async () => {
+      let loaded = 0;
+      try {
+        for await (const page of session.catalogue.pages(scope, { pageSize: this.deps.pageSize ?? 5000, signal: abort.signal, limit })) {
+          if (abort.signal.aborted) return;
+          loaded += page.items.length;
+          const capped = limit !== undefined && loaded >= limit && page.next !== undefined;
+          const complete = page.next === undefined || capped;
+          this.dispatch({ type: 'images/page', scope, generation, items: page.items, total: page.total, complete, capped });
+          if (complete) break;
+        }
+        // A generator that ends without a final page (an empty scope) still completes the load.
+        if (!abort.signal.aborted && this.state.scopes[scope].loading && this.state.scopes[scope].generation === generation) {
+          this.dispatch({ type: 'images/page', scope, generation, items: [], complete: true });
+        }
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        const message = describeError(error, `Loading ${scope} images`);
+        this.deps.logger.log('error', message, error);
+        this.dispatch({ type: 'images/error', scope, generation, message });
+        this.toast('error', message);
+      } finally {
+        if (this.loads.get(scope) === abort) this.loads.delete(scope);
+      }
+    })();
+  }
+
+  setScope(scope: Scope): void {
+    this.dispatch({ type: 'scope/set', scope });
+    this.ensureLoaded(scope);
+    this.scheduleSearch();
+  }
+
+  nextScope(): void {
+    const at = SCOPES.indexOf(this.state.scope);
+    this.setScope(SCOPES[(at + 1) % SCOPES.length]);
+  }
+
+  /** Moves the selection; the view length comes from the same memoised selector the list draws. */
+  move(delta: number): void {
+    this.dispatch({ type: 'move', delta, count: selectView(this.state).indices.length });
+  }
+
+  moveTo(index: number): void {
+    const count = selectView(this.state).indices.length;
+    this.dispatch({ type: 'move/to', index: index < 0 ? count - 1 : index, count });
+  }
+
+  // ---- filter and provider-side search ------------------------------------------------------------------
+
+  /** After the filter changed: where the scope is not fully in memory, ask the provider too (debounced). */
+  scheduleSearch(): void {
+    if (this.searchTimer) clearTimeout(this.searchTimer);
+    const scope = this.state.scope;
+    const data = this.state.scopes[scope];
+    const query = filterText(this.state).trim();
+    const description = this.state.session.description;
+    if (!query || scope !== 'public' || !description?.capabilities.images.serverSideSearch) return;
+    if (data.complete && !data.capped) return; // everything is here already: the local filter sees it all
+    this.searchTimer = setTimeout(() => void this.search(scope, query), SEARCH_DEBOUNCE_MS);
+    this.searchTimer.unref?.();
+  }
+
+  private async search(scope: Scope, query: string): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    this.dispatch({ type: 'search/start', scope, query });
+    try {
+      const page = await session.catalogue.listPage(scope, { query, pageSize: 1000 });
+      if (this.session === session) this.dispatch({ type: 'images/merge', scope, items: page.items });
+    } catch (error) {
+      this.toast('error', describeError(error, 'Searching the provider'));
+    } finally {
+      this.dispatch({ type: 'search/end', scope, query });
+    }
+  }
+
+  // ---- rename -----------------------------------------------------------------------------------------
+
+  startRename(): void {
+    const image = selectedImage(this.state);
+    if (!image) return;
+    this.dispatch({ type: 'rename/open', image });
+  }
+
+  async submitRename(): Promise<void> {
+    const rename = this.state.rename;
+    const session = this.session;
+    if (!rename || rename.saving || !session) return;
+    const image = findImage(this.state, rename.imageId);
+    if (!image) {
+      this.dispatch({ type: 'rename/close' });
+      return;
+    }
+    const name = rename.editor.text;
+    if (name === rename.original) {
+      this.dispatch({ type: 'rename/close' });
+      return;
+    }
+    this.dispatch({ type: 'rename/saving' });
+    try {
+      const updated = await session.catalogue.rename(image, name);
+      this.dispatch({ type: 'images/replace', image: updated });
+      this.dispatch({ type: 'rename/close' });
+      this.toast('info', `Renamed to "${updated.shownName}" (${updated.nameSource === 'tag' ? 'tag, shared' : 'local'}).`);
+    } catch (error) {
+      const message = isStrataError(error) && error.kind === 'Invalid' ? `Name refused: ${error.message}` : describeError(error, 'Renaming');
+      this.deps.logger.log('warn', message);
+      this.dispatch({ type: 'rename/error', message });
+    }
+  }
+
+  // ---- labels -----------------------------------------------------------------------------------------
+
+  openPalette(): void {
+    const image = selectedImage(this.state);
+    if (!image) return;
+    const at = image.label ? LABEL_COLOURS.indexOf(image.label) : LABEL_COLOURS.length;
+    this.dispatch({ type: 'modal/open', modal: { kind: 'palette', imageId: image.id, index: at } });
+  }
+
+  async chooseLabel(): Promise<void> {
+    const modal = this.state.modal;
+    const session = this.session;
+    if (modal?.kind !== 'palette' || !session) return;
+    const image = findImage(this.state, modal.imageId);
+    this.dispatch({ type: 'modal/close' });
+    if (!image) return;
+    const label: LabelColour | null = modal.index < LABEL_COLOURS.length ? LABEL_COLOURS[modal.index] : null;
+    if ((image.label ?? null) === label) return;
+    this.dispatch({ type: 'busy/add', what: 'saving the label' });
+    try {
+      const updated = await session.catalogue.setLabel(image, label);
+      this.dispatch({ type: 'images/replace', image: updated });
+    } catch (error) {
+      const message = describeError(error, 'Setting the label');
+      this.deps.logger.log('warn', message);
+      this.toast('error', message);
+    } finally {
+      this.dispatch({ type: 'busy/remove', what: 'saving the label' });
+    }
+  }
+
+  // ---- the command line ---------------------------------------------------------------------------------
+
+  commandContext(): CommandContext {
+    return {
+      regions: this.state.session.description?.regions.map((r) => r.id) ?? [],
+      providers: knownProviders().map((p) => p.id),
+      panes: ['images'],
+    };
+  }
+
+  completeCommand(): void {
+    const modal = this.state.modal;
+    if (modal?.kind !== 'command') return;
+    const result = complete(modal.editor.text, this.commandContext());
+    if (result.line !== modal.editor.text) this.dispatch({ type: 'command/edit', action: { set: result.line } });
+    else if (result.candidates.length === 0) this.dispatch({ type: 'command/message', message: 'Nothing to complete.' });
+  }
+
+  runCommand(): void {
+    const modal = this.state.modal;
+    if (modal?.kind !== 'command') return;
+    const line = modal.editor.text;
+    const parsed = parseCommand(line, this.commandContext());
+    if (parsed.kind === 'error') {
+      this.dispatch({ type: 'command/message', message: parsed.message });
+      return;
+    }
+    this.dispatch({ type: 'command/ran', line });
+    this.dispatch({ type: 'modal/close' });
+    switch (parsed.kind) {
+      case 'pane':
+        this.dispatch({ type: 'pane/set', pane: 'images' });
+        break;
+      case 'scope':
+        this.setScope(parsed.scope);
+        break;
+      case 'region':
+        this.switchRegion(parsed.region);
+        break;
+      case 'provider':
+        this.switchProvider(parsed.provider);
+        break;
+      case 'refresh':
+        this.reloadAll();
+        break;
+      case 'help':
+        this.dispatch({ type: 'modal/open', modal: { kind: 'help', scroll: 0 } });
+        break;
+      case 'quit':
+        this.quit();
+        break;
+    }
+  }
+
+  // ---- toasts, quitting ---------------------------------------------------------------------------------
+
+  toast(level: 'error' | 'info', message: string): void {
+    const id = ++this.toastId;
+    this.dispatch({ type: 'toast/add', toast: { id, level, message } });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.dispatch({ type: 'toast/remove', id });
+    }, level === 'error' ? 8000 : 4000);
+    timer.unref?.();
+    this.timers.add(timer);
+  }
+
+  quit(): void {
+    this.exitHandler();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelLoads();
+    if (this.searchTimer) clearTimeout(this.searchTimer);
+    for (const t of this.timers) clearTimeout(t);
+    await this.opening?.catch(() => undefined);
+    await this.session?.close().catch(() => undefined);
+    this.session = undefined;
+  }
+}

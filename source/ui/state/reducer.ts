@@ -1,0 +1,236 @@
+// Every change of the application state, as a pure function. Key handlers and effects dispatch actions.
+import type { ProviderDescription } from '../../core/capabilities.js';
+import { LABEL_COLOURS, type Scope } from '../../core/types.js';
+import type { CatalogueImage } from '../../services/catalogue.js';
+import { editorOf, editorReduce, type EditorAction } from './editor.js';
+import { emptyScope, type AppState, type Modal, type Pane, type Toast } from './state.js';
+
+export type Action =
+  | { type: 'session/connecting'; providerId: string; region: string }
+  | { type: 'session/ready'; description: ProviderDescription }
+  | { type: 'session/error'; message: string }
+  | { type: 'pane/set'; pane: Pane }
+  | { type: 'scope/set'; scope: Scope }
+  | { type: 'images/loading'; scope: Scope; generation: number }
+  | { type: 'images/page'; scope: Scope; generation: number; items: CatalogueImage[]; total?: number; complete: boolean; capped?: boolean }
+  | { type: 'images/error'; scope: Scope; generation: number; message: string }
+  | { type: 'images/merge'; scope: Scope; items: CatalogueImage[] }
+  | { type: 'images/replace'; image: CatalogueImage }
+  | { type: 'move'; delta: number; count: number }
+  | { type: 'move/to'; index: number; count: number }
+  | { type: 'filter/open' }
+  | { type: 'filter/edit'; action: EditorAction }
+  | { type: 'filter/close'; keep: boolean }
+  | { type: 'rename/open'; image: CatalogueImage }
+  | { type: 'rename/edit'; action: EditorAction }
+  | { type: 'rename/saving' }
+  | { type: 'rename/error'; message: string }
+  | { type: 'rename/close' }
+  | { type: 'modal/open'; modal: Modal }
+  | { type: 'modal/close' }
+  | { type: 'palette/move'; delta: number }
+  | { type: 'help/scroll'; delta: number; max: number }
+  | { type: 'command/edit'; action: EditorAction }
+  | { type: 'command/history'; delta: number }
+  | { type: 'command/message'; message?: string }
+  | { type: 'command/ran'; line: string }
+  | { type: 'toast/add'; toast: Toast }
+  | { type: 'toast/remove'; id: number }
+  | { type: 'busy/add'; what: string }
+  | { type: 'busy/remove'; what: string }
+  | { type: 'search/start'; scope: Scope; query: string }
+  | { type: 'search/end'; scope: Scope; query: string };
+
+const MAX_TOASTS = 3;
+const MAX_HISTORY = 50;
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, n));
+}
+
+function withScope(state: AppState, scope: Scope, change: Partial<AppState['scopes'][Scope]>): AppState {
+  return { ...state, scopes: { ...state.scopes, [scope]: { ...state.scopes[scope], ...change } } };
+}
+
+function withSelected(state: AppState, index: number): AppState {
+  if (state.selected[state.scope] === index) return state;
+  return { ...state, selected: { ...state.selected, [state.scope]: index } };
+}
+
+function resetSelection(state: AppState): AppState {
+  return { ...state, selected: { own: 0, vendor: 0, public: 0 } };
+}
+
+export function reducer(state: AppState, action: Action): AppState {
+  switch (action.type) {
+    case 'session/connecting':
+      return {
+        ...state,
+        session: { providerId: action.providerId, region: action.region, status: 'connecting' },
+        scopes: { own: emptyScope(), vendor: emptyScope(), public: emptyScope() },
+        selected: { own: 0, vendor: 0, public: 0 },
+        rename: undefined,
+        modal: state.modal?.kind === 'command' ? undefined : state.modal,
+      };
+    case 'session/ready':
+      return {
+        ...state,
+        session: { ...state.session, region: action.description.region, status: 'ready', description: action.description, error: undefined },
+      };
+    case 'session/error':
+      return { ...state, session: { ...state.session, status: 'error', error: action.message } };
+    case 'pane/set':
+      return state.pane === action.pane ? state : { ...state, pane: action.pane };
+    case 'scope/set':
+      if (state.scope === action.scope) return state;
+      return { ...state, scope: action.scope, rename: undefined };
+
+    case 'images/loading':
+      return withScope(state, action.scope, {
+        items: [],
+        loading: true,
+        complete: false,
+        capped: false,
+        total: undefined,
+        error: undefined,
+        generation: action.generation,
+      });
+    case 'images/page': {
+      const data = state.scopes[action.scope];
+      if (data.generation !== action.generation) return state;
+      return withScope(state, action.scope, {
+        items: data.items.length === 0 ? action.items : data.items.concat(action.items),
+        total: action.total ?? data.total,
+        loading: !action.complete,
+        complete: action.complete,
+        capped: action.capped ?? false,
+        loadedAt: action.complete ? Date.now() : data.loadedAt,
+      });
+    }
+    case 'images/error': {
+      const data = state.scopes[action.scope];
+      if (data.generation !== action.generation) return state;
+      return withScope(state, action.scope, { loading: false, error: action.message });
+    }
+    case 'images/merge': {
+      const data = state.scopes[action.scope];
+      const known = new Set(data.items.map((i) => i.id));
+      const fresh = action.items.filter((i) => !known.has(i.id));
+      if (fresh.length === 0) return state;
+      return withScope(state, action.scope, { items: data.items.concat(fresh) });
+    }
+    case 'images/replace': {
+      let next = state;
+      for (const scope of ['own', 'vendor', 'public'] as const) {
+        const data = next.scopes[scope];
+        const at = data.items.findIndex((i) => i.id === action.image.id);
+        if (at < 0) continue;
+        const items = data.items.slice();
+        items[at] = action.image;
+        next = withScope(next, scope, { items });
+      }
+      return next;
+    }
+
+    case 'move': {
+      if (action.count === 0) return withSelected(state, 0);
+      const current = clamp(state.selected[state.scope], 0, action.count - 1);
+      return withSelected(state, clamp(current + action.delta, 0, action.count - 1));
+    }
+    case 'move/to':
+      return withSelected(state, action.count === 0 ? 0 : clamp(action.index, 0, action.count - 1));
+
+    case 'filter/open':
+      return { ...state, filter: { ...state.filter, editing: true } };
+    case 'filter/edit': {
+      const editor = editorReduce(state.filter.editor, action.action, 256);
+      if (editor === state.filter.editor) return state;
+      const changed = editor.text !== state.filter.editor.text;
+      const next = { ...state, filter: { ...state.filter, editor } };
+      return changed ? resetSelection(next) : next;
+    }
+    case 'filter/close':
+      if (action.keep) return { ...state, filter: { ...state.filter, editing: false } };
+      return resetSelection({ ...state, filter: { editor: editorOf(''), editing: false } });
+
+    case 'rename/open':
+      return {
+        ...state,
+        rename: {
+          imageId: action.image.id,
+          scope: state.scope,
+          editor: editorOf(action.image.shownName),
+          original: action.image.shownName,
+          saving: false,
+        },
+      };
+    case 'rename/edit':
+      if (!state.rename || state.rename.saving) return state;
+      return { ...state, rename: { ...state.rename, editor: editorReduce(state.rename.editor, action.action, 256), error: undefined } };
+    case 'rename/saving':
+      return state.rename ? { ...state, rename: { ...state.rename, saving: true, error: undefined } } : state;
+    case 'rename/error':
+      return state.rename ? { ...state, rename: { ...state.rename, saving: false, error: action.message } } : state;
+    case 'rename/close':
+      return state.rename ? { ...state, rename: undefined } : state;
+
+    case 'modal/open':
+      return { ...state, modal: action.modal };
+    case 'modal/close':
+      return state.modal ? { ...state, modal: undefined } : state;
+    case 'palette/move': {
+      if (state.modal?.kind !== 'palette') return state;
+      const n = LABEL_COLOURS.length + 1; // the colours, then "none"
+      const index = (state.modal.index + action.delta + n) % n;
+      return { ...state, modal: { ...state.modal, index } };
+    }
+    case 'help/scroll': {
+      if (state.modal?.kind !== 'help') return state;
+      return { ...state, modal: { ...state.modal, scroll: clamp(state.modal.scroll + action.delta, 0, Math.max(0, action.max)) } };
+    }
+    case 'command/edit': {
+      if (state.modal?.kind !== 'command') return state;
+      return { ...state, modal: { ...state.modal, editor: editorReduce(state.modal.editor, action.action, 256), message: undefined } };
+    }
+    case 'command/history': {
+      if (state.modal?.kind !== 'command' || state.history.length === 0) return state;
+      const index = clamp(state.modal.historyIndex + action.delta, -1, state.history.length - 1);
+      const text = index < 0 ? '' : state.history[state.history.length - 1 - index];
+      return { ...state, modal: { ...state.modal, historyIndex: index, editor: editorOf(text) } };
+    }
+    case 'command/message':
+      return state.modal?.kind === 'command' ? { ...state, modal: { ...state.modal, message: action.message } } : state;
+    case 'command/ran': {
+      const line = action.line.trim();
+      if (!line) return state;
+      const history = state.history.filter((h) => h !== line).concat(line).slice(-MAX_HISTORY);
+      return { ...state, history };
+    }
+
+    case 'toast/add':
+      return { ...state, toasts: state.toasts.concat(action.toast).slice(-MAX_TOASTS) };
+    case 'toast/remove': {
+      const toasts = state.toasts.filter((t) => t.id !== action.id);
+      return toasts.length === state.toasts.length ? state : { ...state, toasts };
+    }
+    case 'busy/add':
+      return { ...state, busy: state.busy.concat(action.what) };
+    case 'busy/remove': {
+      const at = state.busy.indexOf(action.what);
+      if (at < 0) return state;
+      const busy = state.busy.slice();
+      busy.splice(at, 1);
+      return { ...state, busy };
+    }
+    case 'search/start':
+      return { ...state, search: { scope: action.scope, query: action.query } };
+    case 'search/end':
+      return state.search && state.search.scope === action.scope && state.search.query === action.query
+        ? { ...state, search: undefined }
+        : state;
+    default: {
+      const never: never = action;
+      return never;
+    }
+  }
+}

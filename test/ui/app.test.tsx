@@ -1,0 +1,241 @@
+// Component tests of the whole screen with ink-testing-library, on the real sandbox and a real store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../source/services/log.js';
+import { openStore, type Store } from '../../source/store/db.js';
+import { AppProviders, Screen } from '../../source/ui/app.js';
+import { Controller } from '../../source/ui/state/controller.js';
+import { initialState } from '../../source/ui/state/state.js';
+import { createStore } from '../../source/ui/state/store.js';
+import { createTheme } from '../../source/ui/theme.js';
+import type { Scope } from '../../source/core/types.js';
+
+interface Harness {
+  frame(): string;
+  press(...keys: string[]): Promise<void>;
+  type(text: string): Promise<void>;
+  waitFor(test: string | RegExp | ((frame: string) => boolean), what?: string): Promise<string>;
+  controller: Controller;
+  db: Store;
+  home: string;
+}
+
+const open: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of open.splice(0)) await close();
+});
+
+const KEYS: Record<string, string> = {
+  down: '\u001b[B', up: '\u001b[A', enter: '\r', esc: '\u001b', tab: '\t', backspace: '\u007f',
+  'ctrl+u': '\u0015', 'ctrl+c': '\u0003', pgdn: '\u001b[6~',
+};
+
+async function start(options: { region?: string; scope?: Scope; readOnly?: boolean; columns?: number; rows?: number; home?: string } = {}): Promise<Harness> {
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'strata-ui-'));
+  const db = openStore(home);
+  const store = createStore(initialState({ providerId: 'sandbox', region: options.region ?? 'eu-west', scope: options.scope, readOnly: options.readOnly }));
+  const controller = new Controller({
+    store,
+    db,
+    logger: createLogger(join(home, 'strata.log')),
+    sessionOptions: { providerId: 'sandbox', region: options.region ?? 'eu-west', home },
+  });
+  const ui = render(
+    <AppProviders store={store} controller={controller} theme={createTheme('none')}>
+      <Screen columns={options.columns ?? 120} rows={options.rows ?? 40} />
+    </AppProviders>,
+  );
+  open.push(async () => {
+    ui.unmount();
+    await controller.close();
+    db.close();
+    if (!options.home) rmSync(home, { recursive: true, force: true });
+  });
+  void controller.start();
+
+  const frame = () => ui.lastFrame() ?? '';
+  // Ink handles input on a macrotask; wait for one before looking at the frame again.
+  const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+  const waitFor = async (test: string | RegExp | ((f: string) => boolean), what?: string) => {
+    const matches = typeof test === 'function' ? test : typeof test === 'string' ? (f: string) => f.includes(test) : (f: string) => test.test(f);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (matches(frame())) return frame();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`timed out waiting for ${what ?? String(test)}; the screen was:\n${frame()}`);
+  };
+  return {
+    frame,
+    controller,
+    db,
+    home,
+    waitFor,
+    async press(...keys) {
+      for (const k of keys) {
+        ui.stdin.write(KEYS[k] ?? k);
+        await tick();
+      }
+    },
+    async type(text) {
+      ui.stdin.write(text);
+      await tick();
+    },
+  };
+}
+
+describe('the image list screen', () => {
+  it('shows own images with their columns, the header and the status bar', async () => {
+    const h = await start();
+    const f = await h.waitFor(/\d+\/\d+/, 'the position indicator');
+    await h.waitFor('img-');
+    expect(f).toMatch(/strata\s+Images \[own\] vendor\s+public/);
+    expect(h.frame()).toMatch(/NAME\s+ID\s+KIND\s+ARCH\s+STATE\s+CREATED\s+DEPRECATION/);
+    expect(h.frame()).toMatch(/sandbox · eu-west · own · \d+ images/);
+    expect(h.frame()).toContain('? help');
+  });
+
+  it('never draws an escape sequence that came from the provider', async () => {
+    const h = await start();
+    await h.waitFor('img-');
+    await h.type('/evil');
+    const f = await h.waitFor('evil');
+    expect(f).not.toMatch(/\u001b\]|\u001b\[2J|\u0007/);
+  });
+
+  it('moves with j/k and several keys in one read, and jumps with G and g', async () => {
+    const h = await start();
+    await h.waitFor('img-');
+    await h.type('jjj');
+    await h.waitFor(/ 4\/\d+/, 'position 4 after three j in one read');
+    await h.press('k');
+    await h.waitFor(/ 3\/\d+/);
+    await h.press('G');
+    const f = await h.waitFor((s) => /\s(\d+)\/\1\s/.test(s), 'the last row');
+    expect(f).toBeTruthy();
+    await h.press('g');
+    await h.waitFor(/ 1\/\d+/);
+  });
+
+  it('filters as you type and clears with Esc', async () => {
+    const h = await start({ scope: 'vendor' });
+    await h.waitFor('vendor');
+    await h.waitFor('img-');
+    const total = Number(/ 1\/(\d+)/.exec(await h.waitFor(/ 1\/\d+/))![1]);
+    await h.press('/');
+    await h.type('ubuntu');
+    const f = await h.waitFor((s) => /^\/ubuntu/m.test(s), 'the filter line');
+    const rows = f.split('\n').filter((l) => l.includes('img-'));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.toLowerCase()).toMatch(/u.*b.*u.*n.*t.*u/);
+    await h.press('enter');
+    await h.waitFor('filter /ubuntu');
+    await h.press('esc');
+    await h.waitFor(new RegExp(` 1/${total}\\b`));
+  });
+
+  it('switches scope with s and the number keys, and the vendor templates are marked', async () => {
+    const h = await start();
+    await h.waitFor('img-');
+    await h.press('2');
+    const f = await h.waitFor(/\[vendor\]/);
+    await h.waitFor(/vendor\s+(x86_64|arm64)/);
+    expect(h.frame()).toMatch(/deprecated|available/);
+    expect(f).toBeTruthy();
+    await h.press('s');
+    await h.waitFor(/\[public\]/);
+    await h.waitFor(/public · 100,000 images|loading/);
+  });
+
+  it('renames inline; the name is written as a tag in a region that holds tags, and survives a restart', async () => {
+    const h = await start();
+    await h.waitFor('img-');
+    await h.press('r', 'ctrl+u');
+    await h.type('golden web 2026');
+    await h.press('enter');
+    await h.waitFor('Renamed to "golden web 2026" (tag, shared)');
+    const home = h.home;
+    // A second session over the same home sees it.
+    const again = await start({ home });
+    await again.waitFor('golden web 2026');
+  });
+
+  it('refuses a bad name with the reason and keeps the editor open; Esc leaves the name as it was', async () => {
+    const h = await start();
+    await h.waitFor('img-');
+    const before = h.frame();
+    await h.press('r', 'ctrl+u');
+    await h.type('x$(reboot)');
+    await h.press('enter');
+    const f = await h.waitFor('Name refused');
+    expect(f).toMatch(/Name refused: .*"\$"/);
+    await h.press('esc');
+    await h.waitFor((s) => !s.includes('Name refused') && !s.includes('x$(reboot)'));
+    expect(h.frame().split('\n')[2]).toBe(before.split('\n')[2]);
+  });
+
+  it('in the plain region a rename and a label are kept locally', async () => {
+    const h = await start({ region: 'ap-south' });
+    await h.waitFor('ap-south');
+    await h.waitFor('img-');
+    await h.press('r', 'ctrl+u');
+    await h.type('local-name');
+    await h.press('enter');
+    await h.waitFor('Renamed to "local-name" (local)');
+    await h.press('c');
+    await h.waitFor('Saved in the local store');
+    await h.press('j', 'j', 'j', 'enter'); // from none: red, orange, yellow
+    await h.waitFor((s) => /ye\s*local-name/i.test(s), 'a local yellow label');
+  });
+
+  it('sets a colour label from the palette', async () => {
+    const h = await start();
+    await h.waitFor('img-');
+    await h.press('c');
+    await h.waitFor('Saved as a tag (shared with teammates)');
+    await h.press('down', 'down', 'down', 'down', 'enter'); // from none: red, orange, yellow, green
+    await h.waitFor(/Gn\S*\s/);
+  });
+
+  it('read-only: renaming is refused with a sentence and the help shows it disabled', async () => {
+    const h = await start({ readOnly: true });
+    await h.waitFor('img-');
+    expect(h.frame()).toContain('READ-ONLY');
+    await h.press('r');
+    await h.waitFor('read-only (--read-only): renaming is disabled');
+    await h.press('?');
+    const f = await h.waitFor('Help');
+    expect(f).toMatch(/Rename the image inline\s+\(disabled: read-only session\)/);
+    await h.press('esc');
+    await h.waitFor('NAME');
+  });
+
+  it('runs : commands with completion: a region switch', async () => {
+    const h = await start();
+    await h.waitFor('img-');
+    await h.press(':');
+    await h.type('reg');
+    await h.press('tab');
+    await h.waitFor(/^ eu-west  us-east  ap-south$/m, 'the region candidates');
+    await h.type('ap');
+    await h.press('tab', 'enter');
+    await h.waitFor('sandbox · ap-south');
+    await h.waitFor(/plain/);
+    await h.press(':');
+    await h.type('nonsense');
+    await h.press('enter');
+    await h.waitFor('Unknown command ":nonsense"');
+  });
+
+  it('fits 80x24', async () => {
+    const h = await start({ columns: 80, rows: 24 });
+    const f = await h.waitFor('img-');
+    const lines = f.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(24);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    expect(f).toMatch(/NAME\s+ID\s+KIND\s+STATE\s+DEPRECATION/);
+  });
+});

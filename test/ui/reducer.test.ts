@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import type { CatalogueImage } from '../../source/services/catalogue.js';
+import { Command } from '../../source/ui/keymap.js';
+import { reducer, type Action } from '../../source/ui/state/reducer.js';
+import { selectedImage, selectView } from '../../source/ui/state/selectors.js';
+import { initialState, type AppState } from '../../source/ui/state/state.js';
+
+function image(id: string, name: string, extra: Partial<CatalogueImage> = {}): CatalogueImage {
+  return {
+    id, name, shownName: name, nameSource: 'provider', kind: 'own', owner: 'me', architecture: 'x86_64',
+    state: 'available', createdAt: '2026-11-01T00:00:00Z', owned: true, tags: {}, sharedMeta: true, ...extra,
+  };
+}
+
+const run = (state: AppState, ...actions: Action[]) => actions.reduce(reducer, state);
+const start = () => initialState({ providerId: 'sandbox', region: 'eu-west' });
+const items = [image('img-1', 'ubuntu-web'), image('img-2', 'debian-db'), image('img-3', 'ubuntu-cache')];
+
+function loaded(): AppState {
+  return run(start(), { type: 'images/loading', scope: 'own', generation: 1 }, { type: 'images/page', scope: 'own', generation: 1, items, complete: true, total: 3 });
+}
+
+describe('reducer', () => {
+  it('loads pages and drops pages of an older load', () => {
+    let s = run(start(), { type: 'images/loading', scope: 'own', generation: 1 });
+    expect(s.scopes.own.loading).toBe(true);
+    s = run(s, { type: 'images/page', scope: 'own', generation: 1, items: items.slice(0, 2), complete: false, total: 3 });
+    s = run(s, { type: 'images/loading', scope: 'own', generation: 2 });
+    s = run(s, { type: 'images/page', scope: 'own', generation: 1, items: items.slice(2), complete: true });
+    expect(s.scopes.own.items).toEqual([]);
+    s = run(s, { type: 'images/page', scope: 'own', generation: 2, items, complete: true });
+    expect(s.scopes.own).toMatchObject({ loading: false, complete: true });
+    expect(s.scopes.own.items).toHaveLength(3);
+  });
+
+  it('moves within the view and clamps at both ends', () => {
+    let s = loaded();
+    s = run(s, { type: 'move', delta: 1, count: 3 }, { type: 'move', delta: 1, count: 3 }, { type: 'move', delta: 1, count: 3 });
+    expect(s.selected.own).toBe(2);
+    s = run(s, { type: 'move', delta: -10, count: 3 });
+    expect(s.selected.own).toBe(0);
+    s = run(s, { type: 'move/to', index: 2, count: 3 });
+    expect(selectedImage(s)?.id).toBe('img-3');
+  });
+
+  it('filters as the filter is typed and resets the selection', () => {
+    let s = run(loaded(), { type: 'move/to', index: 1, count: 3 }, { type: 'filter/open' });
+    for (const ch of 'ubu') s = run(s, { type: 'filter/edit', action: { insert: ch } });
+    expect(s.selected.own).toBe(0);
+    expect(selectView(s).indices.map((i) => s.scopes.own.items[i].id)).toEqual(['img-1', 'img-3']);
+    s = run(s, { type: 'filter/edit', action: { command: Command.DeleteBack } });
+    expect(s.filter.editor.text).toBe('ub');
+    s = run(s, { type: 'filter/close', keep: true });
+    expect(s.filter).toMatchObject({ editing: false, editor: { text: 'ub' } });
+    s = run(s, { type: 'filter/close', keep: false });
+    expect(s.filter.editor.text).toBe('');
+    expect(selectView(s).indices).toHaveLength(3);
+  });
+
+  it('opens an inline rename with the shown name and keeps the editor on a refused name', () => {
+    let s = run(loaded(), { type: 'rename/open', image: items[1] });
+    expect(s.rename).toMatchObject({ imageId: 'img-2', editor: { text: 'debian-db' }, saving: false });
+    s = run(s, { type: 'rename/edit', action: { insert: '$' } }, { type: 'rename/saving' });
+    // No edits while saving.
+    s = run(s, { type: 'rename/edit', action: { insert: 'x' } });
+    expect(s.rename?.editor.text).toBe('debian-db$');
+    s = run(s, { type: 'rename/error', message: 'Name refused: "$" is not allowed' });
+    expect(s.rename).toMatchObject({ saving: false, error: 'Name refused: "$" is not allowed', editor: { text: 'debian-db$' } });
+    s = run(s, { type: 'rename/close' });
+    expect(s.rename).toBeUndefined();
+  });
+
+  it('replaces an image everywhere it is listed', () => {
+    const renamed = { ...items[0], shownName: 'web', nameSource: 'tag' as const };
+    const s = run(loaded(), { type: 'images/replace', image: renamed });
+    expect(s.scopes.own.items[0].shownName).toBe('web');
+  });
+
+  it('merges provider search results without duplicates', () => {
+    const s = run(loaded(), { type: 'images/merge', scope: 'own', items: [items[0], image('img-9', 'found')] });
+    expect(s.scopes.own.items.map((i) => i.id)).toEqual(['img-1', 'img-2', 'img-3', 'img-9']);
+  });
+
+  it('cycles the palette through the colours and none', () => {
+    let s = run(loaded(), { type: 'modal/open', modal: { kind: 'palette', imageId: 'img-1', index: 0 } });
+    s = run(s, { type: 'palette/move', delta: -1 });
+    expect(s.modal).toMatchObject({ kind: 'palette', index: 10 });
+    s = run(s, { type: 'palette/move', delta: 1 });
+    expect(s.modal).toMatchObject({ index: 0 });
+  });
+
+  it('keeps a command history and walks it', () => {
+    let s = run(start(), { type: 'command/ran', line: 'region us-east' }, { type: 'command/ran', line: 'public' });
+    s = run(s, { type: 'modal/open', modal: { kind: 'command', editor: { text: '', cursor: 0 }, historyIndex: -1 } });
+    s = run(s, { type: 'command/history', delta: 1 });
+    expect(s.modal).toMatchObject({ editor: { text: 'public' } });
+    s = run(s, { type: 'command/history', delta: 1 });
+    expect(s.modal).toMatchObject({ editor: { text: 'region us-east' } });
+    s = run(s, { type: 'command/history', delta: -2 });
+    expect(s.modal).toMatchObject({ editor: { text: '' } });
+  });
+
+  it('keeps at most three toasts', () => {
+    let s = start();
+    for (let id = 1; id <= 5; id++) s = run(s, { type: 'toast/add', toast: { id, level: 'error', message: `e${id}` } });
+    expect(s.toasts.map((t) => t.id)).toEqual([3, 4, 5]);
+    s = run(s, { type: 'toast/remove', id: 4 });
+    expect(s.toasts.map((t) => t.id)).toEqual([3, 5]);
+  });
+
+  it('clears every scope when the session changes', () => {
+    const s = run(loaded(), { type: 'session/connecting', providerId: 'sandbox', region: 'us-east' });
+    expect(s.scopes.own.items).toEqual([]);
+    expect(s.session.status).toBe('connecting');
+  });
+});
