@@ -3,7 +3,7 @@ import { Box, Text, useApp, useWindowSize } from 'ink';
 import { useEffect, type ReactNode } from 'react';
 import { CommandLine, FilterLine } from './components/CommandLine.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
-import { Palette } from './components/Palette.js';
+import { Palette, PALETTE_WIDTH } from './components/Palette.js';
 import { Header, MessageLine, StatusBar } from './components/StatusBar.js';
 import { InputDispatcher } from './input.js';
 import { ImagesPane } from './panes/images/ImagesPane.js';
@@ -45,7 +45,8 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
       <Box height={paneHeight} width={columns}>
         {modal === 'help' ? <HelpOverlay width={columns} height={paneHeight} /> : <ImagesPane width={columns} height={paneHeight} />}
         {modal === 'palette' ? (
-          <Box position="absolute" marginTop={1} marginLeft={Math.max(0, Math.floor((columns - 48) / 2))}>
+          // At the right edge, so no cut-off row text shows beside it.
+          <Box position="absolute" marginTop={1} marginLeft={Math.max(0, columns - PALETTE_WIDTH)}>
             <Palette width={columns} />
           </Box>
         ) : null}

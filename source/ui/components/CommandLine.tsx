@@ -2,6 +2,7 @@
 import { Box, Text } from 'ink';
 import { useAppState, useController, useTheme } from '../state/context.js';
 import { suggestions } from '../commands.js';
+import { selectView } from '../state/selectors.js';
 import { LineEditorView } from './LineEditorView.js';
 import { fit } from './text.js';
 
@@ -22,6 +23,15 @@ export function CommandLine({ width }: { width: number }) {
 
 export function FilterLine({ width }: { width: number }) {
   const filter = useAppState((s) => s.filter);
+  const count = useAppState((s) => selectView(s).indices.length);
+  const theme = useTheme();
   if (!filter.editing) return null;
-  return <LineEditorView editor={filter.editor} width={width} prefix="/" />;
+  const matches = `  ${count.toLocaleString('en-US')} match${count === 1 ? '' : 'es'} · Enter keeps · Esc clears`;
+  const room = Math.max(10, width - matches.length - 1);
+  return (
+    <Text>
+      <LineEditorView editor={filter.editor} width={room} prefix="/" />
+      <Text color={theme.muted}>{width - room > 10 ? matches : ''}</Text>
+    </Text>
+  );
 }

@@ -6,25 +6,34 @@ import { findImage } from '../state/selectors.js';
 import { LabelChip } from './LabelChip.js';
 import { fit } from './text.js';
 
+/** The palette's width with its border. */
+export const PALETTE_WIDTH = 46;
+
 export function Palette({ width }: { width: number }) {
   const modal = useAppState((s) => (s.modal?.kind === 'palette' ? s.modal : undefined));
   const image = useAppState((s) => (modal ? findImage(s, modal.imageId) : undefined));
   const theme = useTheme();
   if (!modal) return null;
-  const inner = Math.min(width - 4, 44);
+  // Drawn over the list: every cell inside the border is painted (padding is part of the text), so
+  // nothing of the rows beneath shows through.
+  const inner = Math.min(width, PALETTE_WIDTH) - 2;
   const where = image?.sharedMeta ? 'as a tag (shared with teammates)' : 'in the local store';
+  const line = (text: string) => ` ${fit(text, inner - 2)} `;
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor={theme.accent} paddingX={1} width={inner + 4}>
-      <Text bold>{fit(`Label for ${image?.shownName ?? modal.imageId}`, inner)}</Text>
-      <Text color={theme.muted}>{fit(`Saved ${where}`, inner)}</Text>
+    <Box flexDirection="column" borderStyle="round" borderColor={theme.accent} width={inner + 2}>
+      <Text bold>{line(`Label for ${image?.shownName ?? modal.imageId}`)}</Text>
+      <Text color={theme.muted}>{line(`Saved ${where}`)}</Text>
       {LABEL_COLOURS.map((colour, i) => (
         <Text key={colour} inverse={modal.index === i}>
+          {modal.index === i ? '>' : ' '}
           <LabelChip label={colour} />
-          {fit(`${colour}${image?.label === colour ? '  (current)' : ''}`, inner - 2)}
+          {fit(`${colour}${image?.label === colour ? '  (current)' : ''}`, inner - 3)}
         </Text>
       ))}
-      <Text inverse={modal.index === LABEL_COLOURS.length}>{fit(`  none${image?.label ? '' : '  (current)'}`, inner)}</Text>
-      <Text color={theme.muted}>{fit('Enter sets · Esc closes', inner)}</Text>
+      <Text inverse={modal.index === LABEL_COLOURS.length}>
+        {(modal.index === LABEL_COLOURS.length ? '>' : ' ') + fit(`  none${image?.label ? '' : '  (current)'}`, inner - 1)}
+      </Text>
+      <Text color={theme.muted}>{line('j/k moves · Enter sets · Esc closes')}</Text>
     </Box>
   );
 }
