@@ -204,6 +204,9 @@ export function keyPresses(input: string, key: InkKey): KeyPress[] {
     else if (ch === '\t') out.push({ name: 'tab', text: '' });
     else if (ch === '\x7f' || ch === '\b') out.push({ name: 'backspace', text: '' });
     else if (ch === ' ') out.push({ name: 'space', text: ' ' });
+    else if (ch.charCodeAt(0) === 0) out.push({ name: 'ctrl+space', text: '' });
+    // Ink leaves control characters inside a run of text ("r\x15" when r and Ctrl+U arrive together).
+    else if (ch.charCodeAt(0) <= 0x1a) out.push({ name: `ctrl+${String.fromCharCode(ch.charCodeAt(0) + 96)}`, text: '' });
     else if (ch.charCodeAt(0) < 0x20) continue;
     else out.push({ name: key.meta ? `meta+${ch}` : ch, text: key.meta ? '' : ch });
   }

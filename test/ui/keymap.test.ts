@@ -23,8 +23,9 @@ describe('keyPresses', () => {
     expect(keyPresses('', k({ backspace: true }))[0].name).toBe('backspace');
     expect(keyPresses('G', k({ shift: true }))[0]).toEqual({ name: 'G', text: 'G' });
   });
-  it('drops stray control characters from text', () => {
-    expect(keyPresses('a\u0001b', none).map((p) => p.name)).toEqual(['a', 'b']);
+  it('turns control characters inside a run of text into Ctrl keys', () => {
+    expect(keyPresses('r\u0015ab\u0017', none).map((p) => p.name)).toEqual(['r', 'ctrl+u', 'a', 'b', 'ctrl+w']);
+    expect(keyPresses('a\u001cb', none).map((p) => p.name)).toEqual(['a', 'b']);
   });
 });
 

@@ -27,11 +27,11 @@ export function Palette({ width }: { width: number }) {
         <Text key={colour} inverse={modal.index === i}>
           {modal.index === i ? '>' : ' '}
           <LabelChip label={colour} />
-          {fit(`${colour}${image?.label === colour ? '  (current)' : ''}`, inner - 3)}
+          {fit(`${colour}${image?.label === colour ? '  (current)' : ''}`, inner - 4)}
         </Text>
       ))}
       <Text inverse={modal.index === LABEL_COLOURS.length}>
-        {(modal.index === LABEL_COLOURS.length ? '>' : ' ') + fit(`  none${image?.label ? '' : '  (current)'}`, inner - 1)}
+        {(modal.index === LABEL_COLOURS.length ? '>' : ' ') + fit(`   none${image?.label ? '' : '  (current)'}`, inner - 1)}
       </Text>
       <Text color={theme.muted}>{line('j/k moves · Enter sets · Esc closes')}</Text>
     </Box>

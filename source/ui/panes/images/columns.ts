@@ -16,7 +16,7 @@ export interface Columns {
 const GAP = 1;
 
 export function columnsFor(width: number, idWidth: number): Columns {
-  const chip = 3; // the selection marker, then the label chip with its own trailing space
+  const chip = 4; // the selection marker, then the label chip (three cells with its trailing space)
   const id = Math.max(8, Math.min(idWidth, 24));
   const kind = 6;
   const state = 10;
