@@ -25,7 +25,7 @@ Options:
   --region NAME          the region to open (default: the provider's first)
   --scope SCOPE          the list to open: own, vendor or public (default: own)
   --read-only            disable every command that changes anything
-  --sandbox-speed N      sandbox: simulated seconds per real second (default 1)
+  --sandbox-speed N      sandbox: simulated seconds per real second (kept in the world; a new world runs at 1)
   --sandbox-seed N       sandbox: the seed of its world (default 1)
   --sandbox-faults SPEC  sandbox: inject faults, e.g. throttle=0.2,timeout=0.1,fail=0.5,stall=0.5
   -h, --help             this help

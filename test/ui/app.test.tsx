@@ -12,6 +12,7 @@ import { initialState } from '../../source/ui/state/state.js';
 import { createStore } from '../../source/ui/state/store.js';
 import { createTheme } from '../../source/ui/theme.js';
 import type { Scope } from '../../source/core/types.js';
+import { createSandboxProvider } from '../../source/providers/sandbox/index.js';
 
 interface Harness {
   frame(): string;
@@ -33,7 +34,7 @@ const KEYS: Record<string, string> = {
   'ctrl+u': '\u0015', 'ctrl+c': '\u0003', pgdn: '\u001b[6~',
 };
 
-async function start(options: { region?: string; scope?: Scope; readOnly?: boolean; columns?: number; rows?: number; home?: string } = {}): Promise<Harness> {
+async function start(options: { region?: string; scope?: Scope; readOnly?: boolean; columns?: number; rows?: number; home?: string; preloadLimit?: number } = {}): Promise<Harness> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'strata-ui-'));
   const db = openStore(home);
   const store = createStore(initialState({ providerId: 'sandbox', region: options.region ?? 'eu-west', scope: options.scope, readOnly: options.readOnly }));
@@ -42,6 +43,7 @@ async function start(options: { region?: string; scope?: Scope; readOnly?: boole
     db,
     logger: createLogger(join(home, 'strata.log')),
     sessionOptions: { providerId: 'sandbox', region: options.region ?? 'eu-west', home },
+    preloadLimit: options.preloadLimit,
   });
   const ui = render(
     <AppProviders store={store} controller={controller} theme={createTheme('none')}>
@@ -228,6 +230,26 @@ describe('the image list screen', () => {
     await h.type('nonsense');
     await h.press('enter');
     await h.waitFor('Unknown command ":nonsense"');
+  });
+
+  it('keeps at most the preload limit of the public catalogue and finds the rest by provider-side search', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'strata-ui-'));
+    const provider = await createSandboxProvider({ home, region: 'eu-west' });
+    // An image far past the first 5,000 that only a provider-side search can bring in.
+    const far = (await provider.listImages({ scope: 'public', page: undefined, pageSize: 5000 })).next;
+    let page = await provider.listImages({ scope: 'public', page: far, pageSize: 5000 });
+    for (let i = 0; i < 8 && page.next; i++) page = await provider.listImages({ scope: 'public', page: page.next, pageSize: 5000 });
+    const target = page.items[1234];
+    await provider.close();
+
+    const h = await start({ home, scope: 'public', preloadLimit: 5000 });
+    await h.waitFor('(the rest by search)');
+    expect(h.controller.state.scopes.public.items.some((i) => i.id === target.id)).toBe(false);
+    await h.press('/');
+    await h.type(target.name);
+    await h.waitFor(() => h.controller.state.scopes.public.items.some((i) => i.id === target.id), 'the provider-side search result');
+    await h.waitFor(target.id);
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('fits 80x24', async () => {

@@ -19,6 +19,8 @@ export interface ControllerDeps {
   /** How many images the public catalogue keeps in memory before it relies on provider-side search. */
   preloadLimit?: number;
   pageSize?: number;
+  /** How often own images and vendor templates are refreshed in place (seconds; 0 = never). */
+  refreshSeconds?: number;
 }
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -34,6 +36,7 @@ export class Controller {
   private exitHandler: () => void = () => undefined;
   private listHeight = 20;
   private closed = false;
+  private autoRefresh?: NodeJS.Timeout;
 
   constructor(private readonly deps: ControllerDeps) {}
 
@@ -77,15 +80,15 @@ export class Controller {
         if (this.closed) return next.close();
         this.dispatch({ type: 'session/ready', description: next.description });
         this.deps.logger.log('info', 'session opened', { provider: next.providerId, region: next.region });
-        this.loadScope(this.state.scope);
-        for (const scope of SCOPES) if (scope !== this.state.scope && scope !== 'public') this.loadScope(scope);
+        this.loadInitial();
+        this.startAutoRefresh();
       } catch (error) {
         const message = describeError(error, `Opening ${options.providerId}${options.region ? ` in ${options.region}` : ''}`);
         this.deps.logger.log('error', message, error);
         if (this.session) {
           // Stay where we were: the old session still works.
           this.dispatch({ type: 'session/ready', description: this.session.description });
-          this.reloadAll();
+          this.loadInitial();
         } else {
           this.dispatch({ type: 'session/error', message });
         }
@@ -95,6 +98,12 @@ export class Controller {
     const p = (this.opening ?? Promise.resolve()).then(run);
     this.opening = p;
     return p;
+  }
+
+  /** The scope on screen first, then own images and templates; the public catalogue when first shown. */
+  private loadInitial(): void {
+    this.loadScope(this.state.scope);
+    for (const scope of SCOPES) if (scope !== this.state.scope && scope !== 'public') this.loadScope(scope);
   }
 
   switchRegion(region: string): void {
@@ -121,10 +130,51 @@ export class Controller {
     this.loads.clear();
   }
 
+  /** Ctrl+R, :refresh and the periodic refresh: every scope loaded so far is reloaded in place. */
   reloadAll(): void {
-    this.cancelLoads();
-    this.loadScope(this.state.scope);
-    for (const scope of SCOPES) if (scope !== this.state.scope && (scope !== 'public' || this.state.scopes.public.items.length > 0)) this.loadScope(scope);
+    for (const scope of SCOPES) {
+      const data = this.state.scopes[scope];
+      if (data.complete) void this.refreshScope(scope);
+      else if (scope === this.state.scope || data.items.length > 0 || data.loading) this.loadScope(scope);
+    }
+  }
+
+  private refreshing = new Set<Scope>();
+
+  /** Reloads a scope without emptying the list first: the new list replaces the old one in one frame. */
+  async refreshScope(scope: Scope): Promise<void> {
+    const session = this.session;
+    if (!session || this.refreshing.has(scope) || this.loads.has(scope)) return;
+    this.refreshing.add(scope);
+    const limit = scope === 'public' ? (this.deps.preloadLimit ?? 200_000) : undefined;
+    try {
+      let items: CatalogueImage[] = [];
+      let total: number | undefined;
+      let capped = false;
+      for await (const page of session.catalogue.pages(scope, { pageSize: this.deps.pageSize ?? 5000, limit })) {
+        items = items.concat(page.items);
+        total = page.total ?? total;
+        if (limit !== undefined && items.length >= limit && page.next !== undefined) {
+          capped = true;
+          break;
+        }
+      }
+      if (this.session === session) this.dispatch({ type: 'images/refreshed', scope, items, total, capped });
+    } catch (error) {
+      if (this.session === session) this.toast('error', describeError(error, `Refreshing ${scope} images`));
+    } finally {
+      this.refreshing.delete(scope);
+    }
+  }
+
+  /** Own images and templates change under us (teammates, template rotation): refresh them now and then. */
+  private startAutoRefresh(): void {
+    const every = this.deps.refreshSeconds ?? 60;
+    if (every <= 0 || this.autoRefresh) return;
+    this.autoRefresh = setInterval(() => {
+      for (const scope of ['own', 'vendor'] as const) if (this.state.scopes[scope].complete) void this.refreshScope(scope);
+    }, every * 1000);
+    this.autoRefresh.unref?.();
   }
 
   ensureLoaded(scope: Scope): void {
@@ -360,6 +410,7 @@ export class Controller {
     this.closed = true;
     this.cancelLoads();
     if (this.searchTimer) clearTimeout(this.searchTimer);
+    if (this.autoRefresh) clearInterval(this.autoRefresh);
     for (const t of this.timers) clearTimeout(t);
     await this.opening?.catch(() => undefined);
     await this.session?.close().catch(() => undefined);

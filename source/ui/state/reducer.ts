@@ -15,6 +15,7 @@ export type Action =
   | { type: 'images/page'; scope: Scope; generation: number; items: CatalogueImage[]; total?: number; complete: boolean; capped?: boolean }
   | { type: 'images/error'; scope: Scope; generation: number; message: string }
   | { type: 'images/merge'; scope: Scope; items: CatalogueImage[] }
+  | { type: 'images/refreshed'; scope: Scope; items: CatalogueImage[]; total?: number; capped: boolean }
   | { type: 'images/replace'; image: CatalogueImage }
   | { type: 'move'; delta: number; count: number }
   | { type: 'move/to'; index: number; count: number }
@@ -119,6 +120,17 @@ export function reducer(state: AppState, action: Action): AppState {
       if (fresh.length === 0) return state;
       return withScope(state, action.scope, { items: data.items.concat(fresh) });
     }
+    case 'images/refreshed':
+      // A reload in place: the list is swapped at once (no empty frame), the selection stays where it was.
+      return withScope(state, action.scope, {
+        items: action.items,
+        total: action.total,
+        capped: action.capped,
+        complete: true,
+        loading: false,
+        error: undefined,
+        loadedAt: Date.now(),
+      });
     case 'images/replace': {
       let next = state;
       for (const scope of ['own', 'vendor', 'public'] as const) {
