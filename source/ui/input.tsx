@@ -193,10 +193,6 @@ const global: Handler = (c, key) => {
     case Command.CommandLine:
       c.dispatch({ type: 'modal/open', modal: { kind: 'command', editor: { text: '', cursor: 0 }, historyIndex: -1 } });
       return true;
-    case Command.NextPane:
-      // One pane so far (the monitor and launch panes come with their issues): Tab stays on the images.
-      c.dispatch({ type: 'pane/set', pane: 'images' });
-      return true;
     default:
       return false;
   }

@@ -7,7 +7,6 @@ export const enum Command {
   Quit = 'quit',
   Help = 'help',
   CommandLine = 'command-line',
-  NextPane = 'next-pane',
   Up = 'up',
   Down = 'down',
   PageUp = 'page-up',
@@ -57,7 +56,6 @@ export interface Binding {
 export const KEYMAP: readonly Binding[] = [
   { command: Command.Help, context: 'global', keys: ['?'], description: 'Show every key binding', hint: 'help' },
   { command: Command.CommandLine, context: 'global', keys: [':'], description: 'Command line (:images, :region eu-west, :scope public, …)', hint: 'cmd' },
-  { command: Command.NextPane, context: 'global', keys: ['tab', 'shift+tab'], description: 'Next pane' },
   { command: Command.Quit, context: 'global', keys: ['q', 'ctrl+c'], description: 'Quit (the terminal is restored)', hint: 'quit' },
 
   { command: Command.Down, context: 'list', keys: ['j', 'down'], description: 'Move down' },
