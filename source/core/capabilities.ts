@@ -45,6 +45,8 @@ export interface Capabilities {
     minVolumeGiB: number;
     maxVolumeGiB: number;
     raidLevels: RaidLevel[];
+    /** The block devices extra volumes appear as in the guest, in attach order (for the volume script). */
+    volumeDevices: string[];
     filesystems: Filesystem[];
     encryption: boolean;
     userData: Requirement;

@@ -31,6 +31,14 @@ export interface CaptureOptions {
   noReboot?: boolean;
 }
 
+/** What the review step shows: exactly what the provider will receive, and the provider's own CLI for it. */
+export interface LaunchPreview {
+  /** The request as the provider's API will receive it (secrets already replaced by the caller). */
+  request: unknown;
+  /** An equivalent one-line command for the provider's own CLI, where there is one. */
+  cli?: string;
+}
+
 export interface ProviderService {
   describe(): Promise<ProviderDescription>;
 
@@ -53,6 +61,10 @@ export interface ProviderService {
   // servers
   /** Idempotent per clientToken: the same token never starts a second server (or set of servers). */
   launch(spec: LaunchSpec, clientToken: string): Promise<Server[]>;
+  /** The request launch() would send, for the review step; sends nothing. */
+  previewLaunch(spec: LaunchSpec, clientToken: string): Promise<LaunchPreview>;
+  /** The servers a launch with this token started (empty when the token was never used): reconciliation. */
+  serversByToken(clientToken: string): Promise<Server[]>;
   /** Batched: one call for many servers; without ids, every server of the region. */
   listServers(ids?: string[]): Promise<Server[]>;
   terminate(id: string): Promise<void>;

@@ -122,6 +122,11 @@ export function describeProviderContract(
         expect(description.profile.length).toBeGreaterThan(0);
       });
 
+      it('names a guest device for every volume it can attach', () => {
+        expect(caps.launch.volumeDevices.length).toBeGreaterThanOrEqual(caps.launch.maxVolumes);
+        for (const device of caps.launch.volumeDevices) expect(device).toMatch(/^\/dev\/[a-z0-9/_-]+$/);
+      });
+
       it('describes capabilities that are consistent with themselves', () => {
         for (const rules of [caps.images.nameRules, caps.launch.nameRules]) {
           expect(rules.minLength).toBeGreaterThanOrEqual(1);
@@ -380,9 +385,21 @@ export function describeProviderContract(
         expect(servers.filter((s) => s.clientToken?.startsWith(`${token}-bad`))).toEqual([]);
       });
 
+      it.skipIf(skipLaunch)('previews a launch without starting anything', async () => {
+        const before = (await provider.listServers()).length;
+        const preview = await provider.previewLaunch(spec, `${token}-preview`);
+        expect(preview.request).toBeTruthy();
+        expect(JSON.stringify(preview.request)).toContain(spec.name);
+        if (preview.cli !== undefined) expect(preview.cli).not.toMatch(/\n/);
+        expect((await provider.listServers()).length).toBe(before);
+        expect(await provider.serversByToken(`${token}-preview`)).toEqual([]);
+      });
+
       it.skipIf(skipLaunch)('launches idempotently per client token', async () => {
         const before = (await provider.listServers()).length;
+        expect(await provider.serversByToken(token)).toEqual([]);
         launched = await provider.launch(spec, token);
+        expect((await provider.serversByToken(token)).map((s) => s.id).sort()).toEqual(launched.map((s) => s.id).sort());
         expect(launched.length).toBe(spec.count);
         for (const server of launched) {
           expect(PHASES).toContain(server.phase);

@@ -21,7 +21,7 @@ import {
   type Server,
   type VolumePlan,
 } from '../../core/types.js';
-import type { CaptureOptions, ListImagesOptions, ProviderOptions, ProviderService } from '../provider.js';
+import type { CaptureOptions, LaunchPreview, ListImagesOptions, ProviderOptions, ProviderService } from '../provider.js';
 import { SandboxClock, checkSpeed, type RealNow } from './clock.js';
 import { consoleText } from './console.js';
 import { openSandboxDb, transaction, type Db } from './db.js';
@@ -632,6 +632,16 @@ export class SandboxProvider implements ProviderService {
     // A simulated timeout after the work was done: the response is lost, the servers exist.
     this.maybeTimeout('launching servers');
     return servers;
+  }
+
+  async previewLaunch(spec: LaunchSpec, clientToken: string): Promise<LaunchPreview> {
+    // The sandbox's API is this contract: the request is the spec and the token, as launch() receives them.
+    return { request: { action: 'launch', region: this.region.id, clientToken, spec } };
+  }
+
+  async serversByToken(clientToken: string): Promise<Server[]> {
+    this.enter('looking up a launch');
+    return this.serversOfToken(clientToken, this.clock.now());
   }
 
   private serversOfToken(clientToken: string, now: number): Server[] {

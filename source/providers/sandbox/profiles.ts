@@ -5,6 +5,9 @@ import type { Capabilities, NameRules } from '../../core/capabilities.js';
 import type { Product, Region } from '../../core/types.js';
 import { invalid } from '../../core/errors.js';
 
+/** Extra disks appear in the sandbox's guests as virtio disks after the root disk (vda). */
+const VIRTIO_DEVICES = ['/dev/vdb', '/dev/vdc', '/dev/vdd', '/dev/vde', '/dev/vdf', '/dev/vdg', '/dev/vdh', '/dev/vdi'];
+
 export type ProfileId = 'rich' | 'plain';
 
 export interface SandboxRegion extends Region {
@@ -84,6 +87,7 @@ const RICH: Capabilities = {
     minVolumeGiB: 1,
     maxVolumeGiB: 16_384,
     raidLevels: ['none', '0', '1', '5', '10'],
+    volumeDevices: VIRTIO_DEVICES.slice(0, 8),
     filesystems: ['ext4', 'xfs'],
     encryption: true,
     userData: 'optional',
@@ -121,6 +125,7 @@ const PLAIN: Capabilities = {
     minVolumeGiB: 10,
     maxVolumeGiB: 2_048,
     raidLevels: ['none'],
+    volumeDevices: VIRTIO_DEVICES.slice(0, 2),
     filesystems: ['ext4'],
     encryption: false,
     userData: 'optional',
