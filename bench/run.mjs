@@ -1,0 +1,532 @@
+// strata's benchmarks: every figure is a ratio against a reference measured in the same go, with runs of
+// the two programs alternated (the machines are shared and noisy). Run with `npm run bench`, which
+// builds dist/cli.js first.
+//
+//   npm run bench [-- --runs 7] [--small-runs 5] [--only first-frame,bytes,filter,memory]
+//                    [--region eu-west] [--query TEXT]
+//
+// Prints a table and writes bench/results/latest.json and bench/results/latest.md (for the README).
+// Figures:
+//   1 first-frame  time to the first image row, strata vs a bare Ink 8 list bundled the same way
+//   2 bytes        bytes written per selection move (Down) at 120x40, strata vs fzf on the same rows
+//   3 filter       key to settled screen while typing a filter over the public catalogue, vs fzf
+//   4 memory       resident memory with the public catalogue loaded and filtered, vs the bare Ink list
+// ptybytes.py (../shared/tools/ptybytes.py, or $PTYBYTES) measures 1–3; 4 reads /proc/<pid>/status.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BUILD_DIR, buildReference } from './build-reference.mjs';
+import { KEYS, startInPty } from './lib/pty.mjs';
+import { checkPtybytes, ptybytesPath, runPtybytes } from './lib/ptybytes.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = join(root, 'bench', 'results');
+const NODE = process.execPath;
+const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
+const APP = join(root, 'dist', 'cli.js');
+const GATE = join(root, 'bench', 'lib', 'gate.mjs');
+const COLS = 120;
+const ROWS = 40;
+
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '7' },
+    'small-runs': { type: 'string', default: '5' },
+    only: { type: 'string', default: 'first-frame,bytes,filter,memory' },
+    region: { type: 'string', default: 'eu-west' },
+    query: { type: 'string' },
+    presses: { type: 'string', default: '20' },
+  },
+});
+const RUNS = Math.max(1, Number(opts.runs));
+const SMALL_RUNS = Math.max(1, Number(opts['small-runs']));
+const ONLY = new Set(opts.only.split(',').map((s) => s.trim()));
+const REGION = opts.region;
+const PRESSES = Math.max(1, Number(opts.presses));
+
+// ---------------------------------------------------------------------------------------------- helpers
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return undefined;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const max = (xs) => (xs.length ? Math.max(...xs.filter((x) => Number.isFinite(x))) : undefined);
+const ratio = (a, b) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
+const fmt = (x, digits = 0) => (x === undefined || x === null || Number.isNaN(x) ? '–' : x.toFixed(digits));
+const say = (line) => process.stdout.write(line + '\n');
+const step = (line) => process.stdout.write(`  · ${line}\n`);
+const freshHome = () => mkdtempSync(join(tmpdir(), 'strata-bench-'));
+const oneLine = (s) => String(s).split('\n')[0].slice(0, 300);
+
+function which(program) {
+  const r = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+const strataCmd = (scope) => [NODE, ...NODE_FLAGS, APP, '--provider', 'sandbox', '--region', REGION, '--scope', scope];
+const bareCmd = (...args) => [NODE, ...NODE_FLAGS, join(BUILD_DIR, 'bare-ink.js'), ...args];
+const fzfCmd = (file) => ['sh', '-c', `exec fzf --layout=reverse < '${file}'`];
+/** Wraps a command in the ready gate (bench/lib/gate.mjs); see there for why. */
+const gated = (cmd, { text, last, not, pre }) => [
+  NODE,
+  GATE,
+  '--text',
+  text,
+  ...(last ? ['--last', last] : []),
+  ...(not ? ['--not', not] : []),
+  ...(pre ? ['--pre', pre] : []),
+  '--timeout',
+  '170',
+  '--',
+  ...cmd,
+];
+const GATED = { ready: 'bench-gate-ready', startup: 180, timeoutMs: 240_000 };
+
+/** Runs ptybytes with a fresh STRATA_HOME (or options.home), removed afterwards. */
+async function measure(label, options) {
+  const home = options.home ?? freshHome();
+  try {
+    return await runPtybytes({ cols: COLS, rows: ROWS, label, ...options, env: { STRATA_HOME: home, ...options.env } });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** A STRATA_HOME strata has already started in once (its databases made), for the second-start figure. */
+async function usedHome(scope) {
+  const home = freshHome();
+  const app = startInPty(NODE, strataCmd(scope).slice(1), { cols: COLS, rows: ROWS, env: { STRATA_HOME: home } });
+  try {
+    await app.waitFor((s) => /img-/.test(s), { timeout: 30_000, what: 'an image row' });
+    await app.waitQuiet(300, 3000);
+  } finally {
+    await app.stop();
+  }
+  return home;
+}
+
+// --------------------------------------------------------------------------------------------- preflight
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 22) {
+  console.error(`bench: needs Node 22 (this is ${process.version}); run it through npm run bench.`);
+  process.exit(1);
+}
+try {
+  checkPtybytes();
+} catch (error) {
+  console.error(`bench: ${error.message}`);
+  process.exit(1);
+}
+const FZF = which('fzf');
+const results = {
+  startedAt: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, terminal: `${COLS}x${ROWS}` },
+  tool: ptybytesPath(),
+  fzf: FZF ? execFileSync(FZF, ['--version'], { encoding: 'utf8' }).trim() : null,
+  region: REGION,
+  runs: RUNS,
+  smallRuns: SMALL_RUNS,
+  figures: [],
+  notes: [],
+};
+const note = (line) => {
+  results.notes.push(line);
+  say(`  ! ${line}`);
+};
+
+say(`strata bench — ${results.machine.cpus} cpus, Node ${process.version}, ${COLS}x${ROWS}, region ${REGION}`);
+say(`  tool: ${results.tool}; fzf: ${results.fzf ?? 'absent'}`);
+if (!FZF) note('fzf is not installed (apt-get install -y fzf): the fzf comparisons are skipped.');
+
+step('bundling the bare Ink reference (bench/.build/bare-ink.js)');
+await buildReference();
+
+// ----------------------------------------------------------------------------- the catalogue, for fzf
+step(`dumping the sandbox public catalogue for ${REGION} (bench/dump-catalogue.ts)`);
+mkdirSync(BUILD_DIR, { recursive: true });
+const catalogueBase = join(BUILD_DIR, `catalogue-${REGION}`);
+let catalogue;
+{
+  const r = spawnSync(
+    NODE,
+    [...NODE_FLAGS, '--import', 'tsx', join(root, 'bench', 'dump-catalogue.ts'), '--region', REGION, '--out', catalogueBase],
+    { cwd: root, encoding: 'utf8', timeout: 300_000 },
+  );
+  if (r.status === 0) {
+    const count = JSON.parse(r.stdout.trim().split('\n').at(-1)).count;
+    catalogue = { source: 'sandbox', count, names: `${catalogueBase}.names`, rows: `${catalogueBase}.rows` };
+    step(`${count.toLocaleString('en-US')} images`);
+  } else {
+    const why = oneLine((r.stderr || r.error?.message || '').trim().split('\n').find((l) => /error/i.test(l)) ?? r.stderr);
+    note(`could not dump the sandbox catalogue (${why}); fzf runs on 100,000 synthetic rows of the same shape.`);
+    const rows = [];
+    const names = [];
+    for (let i = 0; i < 100_000; i++) {
+      const name = `ubuntu-${20 + (i % 5)}.04-server-${i % 2 ? 'arm64' : 'amd64'}-v${100000 + i}`;
+      names.push(name);
+      rows.push(`img-${(0x10000000 + i * 7919).toString(16)}  ${name.padEnd(48)}  public  x86_64  available  2024-01-01`.padEnd(100).slice(0, 100));
+    }
+    writeFileSync(`${catalogueBase}.synthetic.names`, names.join('\n') + '\n');
+    writeFileSync(`${catalogueBase}.synthetic.rows`, rows.join('\n') + '\n');
+    catalogue = { source: 'synthetic', count: 100_000, names: `${catalogueBase}.synthetic.names`, rows: `${catalogueBase}.synthetic.rows` };
+  }
+}
+const QUERY = opts.query ?? chooseQuery(readFileSync(catalogue.names, 'utf8').split('\n').filter(Boolean));
+
+/** "ubuntu 22.04" (two terms, as a user types it) when names match it, else the most common leading word. */
+function chooseQuery(names) {
+  const lower = names.map((n) => n.toLowerCase());
+  if (lower.some((n) => n.includes('ubuntu') && n.includes('22.04'))) return 'ubuntu 22.04';
+  const counts = new Map();
+  for (const name of lower) {
+    const word = name.split(/[^a-z0-9]+/).find((w) => /^[a-z]{3,}/.test(w));
+    if (word) counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  return ([...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'ubuntu').slice(0, 8);
+}
+results.query = QUERY;
+results.catalogue = { source: catalogue.source, count: catalogue.count };
+const FZF_LOADED = `${catalogue.count}/${catalogue.count}`;
+
+// ------------------------------------------------------------------------------ does strata draw yet?
+step('probing strata (dist/cli.js)');
+const strata = { draws: false, reason: '', scope: undefined, listSize: undefined, publicLoadS: undefined, publicStatus: undefined };
+/** The list's size as strata shows it: "33 images" in the status bar, else the N of a "1/N" counter. */
+const listCount = (screen) => {
+  const last = screen.split('\n').filter((l) => l.trim()).at(-1) ?? '';
+  const images = /(\d[\d,]*)\s+images?\b/.exec(last);
+  if (images) return Number(images[1].replace(/,/g, ''));
+  const all = [...screen.matchAll(/(\d[\d,]*)\s*\/\s*(\d[\d,]*)/g)];
+  return all.length ? Number(all.at(-1)[2].replace(/,/g, '')) : undefined;
+};
+const isLoaded = (screen) => {
+  const last = screen.split('\n').filter((l) => l.trim()).at(-1) ?? '';
+  return /img-/.test(screen) && /sandbox/.test(last) && !/loading/i.test(last);
+};
+if (!existsSync(APP)) {
+  strata.reason = 'dist/cli.js is missing (the build failed?)';
+} else {
+  for (const scope of ['own', 'vendor']) {
+    const home = freshHome();
+    const app = startInPty(NODE, [...NODE_FLAGS, APP, '--provider', 'sandbox', '--region', REGION, '--scope', scope], {
+      cols: COLS,
+      rows: ROWS,
+      env: { STRATA_HOME: home },
+    });
+    try {
+      await app.waitFor((s) => /img-/.test(s), { timeout: 20_000, what: 'an image row' });
+      await app.waitQuiet(300, 3000);
+      strata.draws = true;
+      strata.scope = scope;
+      strata.listSize = listCount(app.screen());
+      step(`scope ${scope}: draws; status bar: ${app.lastLine().trim()}`);
+      break;
+    } catch (error) {
+      strata.reason = `--scope ${scope}: ${oneLine(error.message)}; last row: ${oneLine(app.lastLine().trim()) || '(blank screen)'}`;
+      step(`scope ${scope}: no image row (${strata.reason})`);
+    } finally {
+      await app.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }
+  if (strata.draws) {
+    const home = freshHome();
+    const started = Date.now();
+    const app = startInPty(NODE, [...NODE_FLAGS, APP, '--provider', 'sandbox', '--region', REGION, '--scope', 'public'], {
+      cols: COLS,
+      rows: ROWS,
+      env: { STRATA_HOME: home },
+    });
+    try {
+      await app.waitFor(isLoaded, { timeout: 170_000, what: 'the public catalogue loaded (no "loading")' });
+      strata.publicLoadS = (Date.now() - started) / 1000;
+      strata.publicStatus = app.lastLine().trim();
+      step(`scope public: loaded in ${strata.publicLoadS.toFixed(1)} s; status bar: ${strata.publicStatus}`);
+    } catch (error) {
+      strata.publicReason = oneLine(error.message) + `; last row: ${oneLine(app.lastLine().trim())}`;
+      note(`strata --scope public never finished loading: ${strata.publicReason}`);
+    } finally {
+      await app.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }
+}
+if (!strata.draws) note(`strata is not drawing its list yet — ${strata.reason}. Measuring the references only.`);
+results.strata = strata;
+const strataPublic = strata.draws && strata.publicLoadS !== undefined;
+
+// ------------------------------------------------------------------------------------ 1. first frame
+if (ONLY.has('first-frame')) {
+  say('\n1. time to first frame');
+  const listSize = strata.listSize ?? 100;
+  const fig = {
+    id: 'first-frame',
+    title: 'Time to first frame',
+    unit: 'ms',
+    detail: `to the first image row (img-), ${RUNS} alternated runs each after a warm-up; strata --scope ${strata.scope ?? '–'} in a fresh STRATA_HOME; bare Ink lists ${listSize} rows`,
+    reference: { name: 'bare Ink 8 list (same bundle options)', samples: [] },
+    strata: { samples: [] },
+    also: { name: 'strata started again in a used STRATA_HOME', samples: [] },
+    aim: { text: 'within 1.2x of bare Ink', maxRatio: 1.2 },
+    errors: [],
+  };
+  const runBare = () =>
+    measure('bare-ink first frame', { cmd: bareCmd('--count', String(listSize)), ready: 'img-', presses: 1, settle: 0.1 });
+  const runStrata = () =>
+    measure('strata first frame', { cmd: strataCmd(strata.scope), ready: 'img-', presses: 1, settle: 0.1, startup: 30 });
+  const runStrataAgain = async () =>
+    measure('strata first frame, used home', {
+      cmd: strataCmd(strata.scope),
+      home: await usedHome(strata.scope),
+      ready: 'img-',
+      presses: 1,
+      settle: 0.1,
+      startup: 30,
+    });
+  const runners = { bare: runBare, strata: runStrata, 'strata-again': runStrataAgain };
+  const into = { bare: fig.reference, strata: fig.strata, 'strata-again': fig.also };
+  for (let i = 0; i <= RUNS; i++) {
+    const order = i % 2 ? ['bare', 'strata-again', 'strata'] : ['strata', 'strata-again', 'bare'];
+    for (const which of order) {
+      if (which !== 'bare' && !strata.draws) continue;
+      try {
+        const r = await runners[which]();
+        const ms = r.firstFrameS * 1000;
+        if (i > 0) into[which].samples.push(ms);
+        step(`${i === 0 ? 'warm-up ' : `run ${i} `}${which}: ${ms.toFixed(0)} ms`);
+      } catch (error) {
+        fig.errors.push(oneLine(error.message));
+        step(`${which}: ${oneLine(error.message)}`);
+      }
+    }
+  }
+  for (const side of [fig.strata, fig.reference, fig.also]) side.value = median(side.samples);
+  fig.ratio = ratio(fig.strata.value, fig.reference.value);
+  fig.also.ratio = ratio(fig.also.value, fig.reference.value);
+  fig.holds = fig.ratio === undefined ? null : fig.ratio <= fig.aim.maxRatio;
+  if (!strata.draws) fig.skipped = 'strata not drawing yet';
+  results.figures.push(fig);
+}
+
+// ---------------------------------------------------------------------------------- 2. bytes per move
+if (ONLY.has('bytes')) {
+  say('\n2. bytes per selection move (Down)');
+  const fig = {
+    id: 'bytes',
+    title: 'Bytes per selection move (Down)',
+    unit: 'bytes',
+    detail: `median bytes in answer to one Down key, ${PRESSES} presses per run, ${SMALL_RUNS} alternated runs; the public catalogue of ${REGION} (${catalogue.count.toLocaleString('en-US')} rows, ~100 characters) once loaded`,
+    reference: { name: 'fzf --layout=reverse, same rows', samples: [] },
+    strata: { samples: [] },
+    also: { name: 'bare Ink 8 list, same rows', samples: [] },
+    aim: { text: 'no worse than fzf', maxRatio: 1.0 },
+    errors: [],
+  };
+  const programs = [
+    ['strata', strataPublic, () => gated(strataCmd('public'), { text: 'img-', last: 'sandbox', not: 'loading' }), fig.strata],
+    ['fzf', !!FZF, () => gated(fzfCmd(catalogue.rows), { text: FZF_LOADED }), fig.reference],
+    ['bare-ink', true, () => gated(bareCmd('--items', catalogue.rows), { text: 'img-' }), fig.also],
+  ];
+  for (let i = 0; i < SMALL_RUNS; i++) {
+    for (const [name, available, cmd, into] of i % 2 ? [...programs].reverse() : programs) {
+      if (!available) continue;
+      try {
+        const r = await measure(`${name} bytes per Down`, { cmd: cmd(), key: 'down', presses: PRESSES, ...GATED });
+        into.samples.push(r.bytesPerKey.median);
+        step(`run ${i + 1} ${name}: median ${r.bytesPerKey.median} bytes (min ${r.bytesPerKey.min}, max ${r.bytesPerKey.max})`);
+      } catch (error) {
+        fig.errors.push(oneLine(error.message));
+        step(`${name}: ${oneLine(error.message)}`);
+      }
+    }
+  }
+  for (const side of [fig.strata, fig.reference, fig.also]) side.value = median(side.samples);
+  fig.ratio = ratio(fig.strata.value, fig.reference.value);
+  fig.holds = fig.ratio === undefined ? null : fig.ratio <= fig.aim.maxRatio;
+  if (!FZF) fig.skipped = 'fzf not installed';
+  else if (!strataPublic) fig.skipped = strata.draws ? 'strata never finished loading the public catalogue' : 'strata not drawing yet';
+  results.figures.push(fig);
+}
+
+// ----------------------------------------------------------------------------------- 3. filter latency
+if (ONLY.has('filter')) {
+  say(`\n3. key to settled screen, typing "${QUERY}" over the public catalogue`);
+  const fig = {
+    id: 'filter',
+    title: `Filter typing latency ("${QUERY}", per key)`,
+    unit: 'ms',
+    detail: `key to settled screen (last byte before 250 ms of quiet), median over the keys of a run, ${SMALL_RUNS} alternated runs; strata: loaded, \`/\` pressed before the measurement; fzf over the same ${catalogue.count.toLocaleString('en-US')} names`,
+    reference: { name: 'fzf, same names', samples: [], maxSamples: [] },
+    strata: { samples: [], maxSamples: [] },
+    also: { name: 'bare Ink 8 list, substring filter', samples: [], maxSamples: [] },
+    aim: { text: 'no worse than fzf', maxRatio: 1.0 },
+    errors: [],
+  };
+  const programs = [
+    ['strata', strataPublic, () => gated(strataCmd('public'), { text: 'img-', last: 'sandbox', not: 'loading', pre: '/' }), fig.strata],
+    ['fzf', !!FZF, () => gated(fzfCmd(catalogue.names), { text: FZF_LOADED }), fig.reference],
+    ['bare-ink', true, () => gated(bareCmd('--items', catalogue.names), { text: '.', pre: '/' }), fig.also],
+  ];
+  for (let i = 0; i < SMALL_RUNS; i++) {
+    for (const [name, available, cmd, into] of i % 2 ? [...programs].reverse() : programs) {
+      if (!available) continue;
+      try {
+        const r = await measure(`${name} filter typing`, { cmd: cmd(), type: QUERY, ...GATED });
+        if (r.keyToOutputMs.answered < QUERY.length) {
+          throw new Error(`answered ${r.keyToOutputMs.answered} of ${QUERY.length} keys`);
+        }
+        into.samples.push(r.keyToSettledMs.median);
+        into.maxSamples.push(r.keyToSettledMs.max);
+        step(`run ${i + 1} ${name}: median ${fmt(r.keyToSettledMs.median, 1)} ms, max ${fmt(r.keyToSettledMs.max, 1)} ms`);
+      } catch (error) {
+        fig.errors.push(`${name}: ${oneLine(error.message)}`);
+        step(`${name}: ${oneLine(error.message)}`);
+      }
+    }
+  }
+  for (const side of [fig.strata, fig.reference, fig.also]) {
+    side.value = median(side.samples);
+    side.max = max(side.maxSamples);
+  }
+  fig.ratio = ratio(fig.strata.value, fig.reference.value);
+  fig.maxRatio = ratio(fig.strata.max, fig.reference.max);
+  fig.holds = fig.ratio === undefined ? null : fig.ratio <= fig.aim.maxRatio;
+  if (!FZF) fig.skipped = 'fzf not installed';
+  else if (!strataPublic) fig.skipped = strata.draws ? 'strata never finished loading the public catalogue' : 'strata not drawing yet';
+  results.figures.push(fig);
+}
+
+// ------------------------------------------------------------------------------------------- 4. memory
+if (ONLY.has('memory')) {
+  say(`\n4. resident memory, public catalogue loaded and filtered ("${QUERY}")`);
+  const fig = {
+    id: 'memory',
+    title: 'Resident memory, catalogue loaded + filtered',
+    unit: 'MiB',
+    detail: `VmRSS of the node process after loading ${catalogue.count.toLocaleString('en-US')} images, typing /${QUERY} and Enter, ${SMALL_RUNS} alternated runs; peak (VmHWM) in the JSON`,
+    reference: { name: 'bare Ink 8 list holding the same rows', samples: [], peakSamples: [] },
+    strata: { samples: [], peakSamples: [] },
+    aim: { text: 'reported against bare Ink (no target set)', maxRatio: undefined },
+    errors: [],
+  };
+  const drive = async (name, file, args, loaded) => {
+    const home = freshHome();
+    const app = startInPty(file, args, { cols: COLS, rows: ROWS, env: { STRATA_HOME: home } });
+    try {
+      await app.waitFor(loaded, { timeout: 170_000, what: 'the catalogue loaded' });
+      await app.waitQuiet(300, 5000);
+      app.write('/');
+      await app.waitQuiet(200, 5000);
+      for (const ch of QUERY) {
+        app.write(ch);
+        await app.waitQuiet(200, 10_000);
+      }
+      if (!app.screen().toLowerCase().includes(QUERY.toLowerCase())) {
+        throw new Error(`the filter line does not show "${QUERY}"; last row: ${app.lastLine().trim()}`);
+      }
+      app.write(KEYS.enter);
+      await app.waitQuiet(1000, 10_000);
+      return app.memory();
+    } finally {
+      await app.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+  };
+  const programs = [
+    ['strata', strataPublic, () => drive('strata', NODE, strataCmd('public').slice(1), isLoaded), fig.strata],
+    [
+      'bare-ink',
+      true,
+      () => drive('bare-ink', NODE, bareCmd('--items', catalogue.rows).slice(1), (s) => /img-/.test(s) && /reference/.test(s)),
+      fig.reference,
+    ],
+  ];
+  for (let i = 0; i < SMALL_RUNS; i++) {
+    for (const [name, available, run, into] of i % 2 ? [...programs].reverse() : programs) {
+      if (!available) continue;
+      try {
+        const m = await run();
+        into.samples.push(m.rssKiB / 1024);
+        into.peakSamples.push(m.hwmKiB / 1024);
+        step(`run ${i + 1} ${name}: RSS ${(m.rssKiB / 1024).toFixed(1)} MiB (peak ${(m.hwmKiB / 1024).toFixed(1)} MiB)`);
+      } catch (error) {
+        fig.errors.push(`${name}: ${oneLine(error.message)}`);
+        step(`${name}: ${oneLine(error.message)}`);
+      }
+    }
+  }
+  for (const side of [fig.strata, fig.reference]) {
+    side.value = median(side.samples);
+    side.peak = median(side.peakSamples);
+  }
+  fig.ratio = ratio(fig.strata.value, fig.reference.value);
+  fig.holds = null;
+  if (!strataPublic) fig.skipped = strata.draws ? 'strata never finished loading the public catalogue' : 'strata not drawing yet';
+  results.figures.push(fig);
+}
+
+// ------------------------------------------------------------------------------------------- report
+results.finishedAt = new Date().toISOString();
+const verdict = (fig) =>
+  fig.skipped && fig.ratio === undefined
+    ? `skipped: ${fig.skipped}`
+    : fig.holds === null || fig.holds === undefined
+      ? fig.aim.maxRatio === undefined
+        ? 'reported'
+        : '–'
+      : fig.holds
+        ? 'holds'
+        : 'does not hold';
+const valueText = (fig, side) => {
+  if (!side || side.value === undefined) return '–';
+  const digits = fig.unit === 'bytes' ? 0 : fig.unit === 'MiB' ? 1 : fig.id === 'filter' ? 1 : 0;
+  let text = `${fmt(side.value, digits)} ${fig.unit}`;
+  if (fig.id === 'filter' && side.max !== undefined) text += ` (max ${fmt(side.max, 1)})`;
+  return text;
+};
+const rows = results.figures.map((fig) => ({
+  figure: fig.title,
+  strata: valueText(fig, fig.strata),
+  reference: `${valueText(fig, fig.reference)} — ${fig.reference.name}`,
+  ratio: fig.ratio === undefined ? '–' : `${fmt(fig.ratio, 2)}x${fig.maxRatio !== undefined ? ` (max ${fmt(fig.maxRatio, 2)}x)` : ''}`,
+  aim: fig.aim.text,
+  verdict: verdict(fig),
+}));
+const header = ['Figure', 'strata', 'reference', 'ratio', 'aim', 'verdict'];
+const cells = rows.map((r) => [r.figure, r.strata, r.reference, r.ratio, r.aim, r.verdict]);
+const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+say('\n' + header.map((h, i) => h.padEnd(widths[i])).join('  '));
+say(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const c of cells) say(c.map((x, i) => x.padEnd(widths[i])).join('  '));
+const alsoLines = results.figures
+  .filter((fig) => fig.also?.value !== undefined)
+  .map((fig) => {
+    const r = ratio(fig.also.value, fig.reference.value);
+    return `${fig.title} — ${fig.also.name}: ${valueText(fig, fig.also)}${r === undefined ? '' : ` (${fmt(r, 2)}x the reference)`}`;
+  });
+for (const line of alsoLines) say(`  also: ${line}`);
+for (const fig of results.figures) for (const e of fig.errors) say(`  ${fig.title}: error: ${e}`);
+for (const n of results.notes) say(`  note: ${n}`);
+
+const md = [
+  `| Figure | strata | reference | ratio | aim | verdict |`,
+  `|---|---|---|---|---|---|`,
+  ...cells.map((c) => `| ${c.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`),
+  '',
+  `Measured ${results.finishedAt.slice(0, 10)} on ${results.machine.cpus} × ${results.machine.cpuModel ?? 'cpu'}, Node ${process.version}, ` +
+    `a ${COLS}x${ROWS} pseudo-terminal, sandbox region ${REGION} (${catalogue.count.toLocaleString('en-US')} public images${catalogue.source === 'synthetic' ? ', synthetic' : ''}), ` +
+    `${results.fzf ? `fzf ${results.fzf}` : 'no fzf'}. Ratios are strata ÷ reference, measured in the same go with runs alternated. ` +
+    `Bytes and latency by ptybytes.py; memory is VmRSS. Run \`npm run bench\`.`,
+  ...results.figures.map((fig) => `- ${fig.title}: ${fig.detail}.`),
+  ...alsoLines.map((line) => `- Also: ${line}.`),
+  ...results.notes.map((n) => `- Note: ${n}`),
+  '',
+].join('\n');
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+writeFileSync(join(RESULTS, 'latest.md'), md);
+say(`\nwrote bench/results/latest.json and bench/results/latest.md`);
