@@ -10,6 +10,22 @@ if (major < REQUIRED_MAJOR) {
   );
   process.exit(1);
 } else {
-  const { main } = await import('./main.js');
+  const { main } = await withoutLazyFetch(() => import('./main.js'));
   process.exitCode = await main(process.argv.slice(2));
+}
+
+/**
+ * Ink's layout engine (yoga, WebAssembly) loads its embedded module through fetch() when fetch exists; in
+ * Node that first touch of fetch loads undici, ~40 ms of a ~300 ms start. Hidden while the modules load,
+ * yoga takes its synchronous path; fetch is put back untouched (its lazy getter never ran).
+ */
+async function withoutLazyFetch<T>(load: () => Promise<T>): Promise<T> {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (!descriptor?.configurable) return load();
+  Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  try {
+    return await load();
+  } finally {
+    Object.defineProperty(globalThis, 'fetch', descriptor);
+  }
 }

@@ -12,6 +12,9 @@ import { assertInteractive, runFullScreen, TerminalNotInteractive } from './ui/t
 import { createTheme } from './ui/theme.js';
 
 declare const STRATA_VERSION: string | undefined;
+/** How long the first frame may wait for the provider's first page. */
+const FIRST_FRAME_WAIT_MS = 120;
+
 export const VERSION = typeof STRATA_VERSION === 'string' ? STRATA_VERSION : '0.0.0-dev';
 
 export async function main(argv: string[]): Promise<number> {
@@ -81,8 +84,10 @@ export async function main(argv: string[]): Promise<number> {
     logger.log('info', 'stop');
   };
 
-  // The first frame goes out before the provider is opened; the list fills in as pages arrive.
-  setImmediate(() => void controller.start());
+  // The first frame waits a moment for the first rows (one full render instead of two on a fast
+  // provider); a slow one (an SDK to load, a far region) gets a frame that says it is connecting.
+  void controller.start();
+  await Promise.race([controller.firstPage, new Promise((resolve) => setTimeout(resolve, FIRST_FRAME_WAIT_MS).unref())]);
   try {
     return await runFullScreen(<App store={store} controller={controller} theme={createTheme()} />, {
       onExit: shutdown,

@@ -1,7 +1,7 @@
 // A windowed list: only the rows that fit are rendered, whatever the length (100,000 rows cost the same as
 // 40). The window scrolls only when the selection would leave it, so a move redraws two rows, not all.
 import { Box, Text } from 'ink';
-import { useRef, type ReactNode } from 'react';
+import { Fragment, useRef, type ReactNode } from 'react';
 
 /** The first row to show, kept where it was unless the selection left the window. */
 export function windowStart(previous: number, selected: number, height: number, count: number): number {
@@ -16,6 +16,7 @@ export interface VirtualListProps {
   count: number;
   height: number;
   selected: number;
+  /** One line: a single <Text> (the list lays rows out in a column). */
   renderRow: (index: number, selected: boolean) => ReactNode;
   /** Shown when there are no rows. */
   empty?: ReactNode;
@@ -34,7 +35,8 @@ export function VirtualList({ count, height, selected, renderRow, empty, resetKe
   const rows: ReactNode[] = [];
   if (count === 0 && empty) rows.push(<Box key="empty">{empty}</Box>);
   const end = Math.min(count, start.current + height);
-  for (let i = start.current; i < end; i++) rows.push(<Box key={i - start.current}>{renderRow(i, i === selected)}</Box>);
+  // Keys are window positions, so a scroll re-renders rows in place instead of mounting new ones.
+  for (let i = start.current; i < end; i++) rows.push(<Fragment key={i - start.current}>{renderRow(i, i === selected)}</Fragment>);
   // Fill the window so the rows below do not move when the list is short.
   for (let i = rows.length; i < height; i++) rows.push(<Text key={`pad-${i}`}> </Text>);
   return (

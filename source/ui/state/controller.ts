@@ -38,6 +38,10 @@ export class Controller {
   private closed = false;
   private autoRefresh?: NodeJS.Timeout;
 
+  private firstRows!: () => void;
+  /** Settles when the scope on screen has its first page (or its load failed): the first frame can wait for it. */
+  readonly firstPage = new Promise<void>((resolve) => (this.firstRows = resolve));
+
   constructor(private readonly deps: ControllerDeps) {}
 
   get state() {
@@ -92,6 +96,7 @@ export class Controller {
         } else {
           this.dispatch({ type: 'session/error', message });
         }
+        this.firstRows();
         this.toast('error', message);
       }
     };
@@ -201,18 +206,21 @@ export class Controller {
           const capped = limit !== undefined && loaded >= limit && page.next !== undefined;
           const complete = page.next === undefined || capped;
           this.dispatch({ type: 'images/page', scope, generation, items: page.items, total: page.total, complete, capped });
+          if (scope === this.state.scope) this.firstRows();
           if (complete) break;
         }
         // A generator that ends without a final page (an empty scope) still completes the load.
         if (!abort.signal.aborted && this.state.scopes[scope].loading && this.state.scopes[scope].generation === generation) {
           this.dispatch({ type: 'images/page', scope, generation, items: [], complete: true });
         }
+        if (scope === this.state.scope) this.firstRows();
       } catch (error) {
         if (abort.signal.aborted) return;
         const message = describeError(error, `Loading ${scope} images`);
         this.deps.logger.log('error', message, error);
         this.dispatch({ type: 'images/error', scope, generation, message });
         this.toast('error', message);
+        this.firstRows();
       } finally {
         if (this.loads.get(scope) === abort) this.loads.delete(scope);
       }

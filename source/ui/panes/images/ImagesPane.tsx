@@ -2,11 +2,11 @@
 import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
 import type { CatalogueImage } from '../../../services/catalogue.js';
-import { LabelChip } from '../../components/LabelChip.js';
 import { LineEditorView } from '../../components/LineEditorView.js';
 import { fit, widthOf } from '../../components/text.js';
 import { VirtualList } from '../../components/VirtualList.js';
 import { useAppState, useTheme } from '../../state/context.js';
+import { bold, inverse, italic, LABEL_LETTERS, paint, type Theme } from '../../theme.js';
 import { filterText, selectedIndex, selectView } from '../../state/selectors.js';
 import type { RenameState } from '../../state/state.js';
 import { columnsFor, day, idWidthOf, lifecycle, type Columns } from './columns.js';
@@ -38,47 +38,64 @@ interface RowProps {
   rename?: RenameState;
 }
 
+/** The label chip as a string (three cells): see LabelChip for the rules. */
+function chip(image: CatalogueImage, theme: Theme): string {
+  const label = image.label;
+  if (!label) return '   ';
+  const local = image.labelSource === 'local';
+  if (theme.depth === 'none') return (local ? LABEL_LETTERS[label].toLowerCase() : LABEL_LETTERS[label]) + ' ';
+  return paint(local ? '○' : '●', theme.label[label]) + '  ';
+}
+
+/**
+ * One row as one pre-styled string. The selected row is bold with its name in inverse video; the name's
+ * padding is not inverted: on a slow link a bar across the whole row costs twice the bytes per move
+ * (see compactOutput in terminal.ts).
+ */
+export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme, selected: boolean): string {
+  const life = lifecycle(image);
+  const name = fit(image.shownName, columns.name);
+  let nameCell: string;
+  if (selected) {
+    const shown = name.trimEnd();
+    const styled = inverse(image.nameSource === 'local' ? italic(shown) : shown);
+    nameCell = styled + ' '.repeat(columns.name - widthOf(shown));
+  } else {
+    nameCell = image.nameSource === 'local' ? italic(name) : name;
+  }
+  const stateColour = image.state === 'available' ? undefined : image.state === 'failed' ? theme.danger : theme.warning;
+  const row =
+    (selected ? '>' : ' ') +
+    chip(image, theme) +
+    nameCell +
+    ' ' +
+    fit(image.id, columns.id) +
+    ' ' +
+    paint(fit(image.kind, columns.kind), image.kind === 'vendor' ? theme.vendor : undefined) +
+    (columns.arch ? ' ' + fit(image.architecture, columns.arch) : '') +
+    ' ' +
+    paint(fit(image.state, columns.state), stateColour) +
+    (columns.created ? ' ' + fit(day(image.createdAt), columns.created) : '') +
+    ' ' +
+    paint(life.text, life.level === 'danger' ? theme.danger : life.level === 'warning' ? theme.warning : undefined);
+  return selected ? bold(row) : row;
+}
+
 const ImageRow = memo(function ImageRow({ image, selected, columns, rename }: RowProps) {
   const theme = useTheme();
-  const life = lifecycle(image);
-  const localName = image.nameSource === 'local';
-  const nameCell =
-    rename && rename.imageId === image.id ? (
+  if (rename && rename.imageId === image.id) {
+    // The row being renamed: the name cell is a line editor.
+    const [before, after] = formatRow(image, columns, theme, false).split(fit(image.shownName, columns.name));
+    return (
       <Text>
+        {before}
         <LineEditorView editor={rename.editor} width={columns.name} />
         {' '.repeat(Math.max(0, columns.name - Math.min(columns.name, [...rename.editor.text].length + 1)))}
+        {after}
       </Text>
-    ) : selected ? (
-      // The selected name is in inverse video, its padding is not: on a slow link a highlight bar across
-      // the whole row costs twice the bytes per move (see compactOutput in terminal.ts).
-      <Text>
-        <Text inverse italic={localName}>
-          {fit(image.shownName, columns.name).trimEnd()}
-        </Text>
-        {' '.repeat(columns.name - widthOf(fit(image.shownName, columns.name).trimEnd()))}
-      </Text>
-    ) : (
-      <Text italic={localName}>{fit(image.shownName, columns.name)}</Text>
     );
-  const stateColour = image.state === 'available' ? undefined : image.state === 'failed' ? theme.danger : theme.warning;
-  const body = (
-    <Text>
-      {selected ? '>' : ' '}
-      <LabelChip label={image.label} local={image.labelSource === 'local'} />
-      {nameCell}
-      {' '}
-      {fit(image.id, columns.id)}
-      {' '}
-      <Text color={image.kind === 'vendor' ? theme.vendor : undefined}>{fit(image.kind, columns.kind)}</Text>
-      {columns.arch ? ' ' + fit(image.architecture, columns.arch) : ''}
-      {' '}
-      <Text color={stateColour}>{fit(image.state, columns.state)}</Text>
-      {columns.created ? ' ' + fit(day(image.createdAt), columns.created) : ''}
-      {' '}
-      <Text color={life.level === 'danger' ? theme.danger : life.level === 'warning' ? theme.warning : undefined}>{life.text}</Text>
-    </Text>
-  );
-  return selected ? <Text bold>{body}</Text> : body;
+  }
+  return <Text>{formatRow(image, columns, theme, selected)}</Text>;
 });
 
 export function ImagesPane({ width, height }: { width: number; height: number }) {
