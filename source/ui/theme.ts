@@ -96,6 +96,5 @@ export function paint(text: string, colour: string | undefined): string {
   return typeof style === 'function' ? style(text) : text;
 }
 
-export const bold = (text: string) => chalk.bold(text);
 export const inverse = (text: string) => chalk.inverse(text);
 export const italic = (text: string) => chalk.italic(text);

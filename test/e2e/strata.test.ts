@@ -87,7 +87,7 @@ describe('strata in a terminal', () => {
 
   it('redraws to fit when the terminal is resized to 80x24', async () => {
     const app = startApp({ home: home() });
-    await app.waitForText(/NAME\s+ID\s+KIND\s+ARCH\s+STATE\s+CREATED/);
+    await app.waitForText(/NAME\s+ID\s+KIND\s+ARCH\s+CREATED\s+STATE/);
     app.resize(80, 24);
     const screen = await app.waitForText(/NAME\s+ID\s+KIND\s+STATE\s+DEPRECATION/);
     const lines = screen.split('\n');

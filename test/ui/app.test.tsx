@@ -95,7 +95,7 @@ describe('the image list screen', () => {
     const f = await h.waitFor(/\d+\/\d+/, 'the position indicator');
     await h.waitFor('img-');
     expect(f).toMatch(/strata\s+Images \[own\] vendor\s+public/);
-    expect(h.frame()).toMatch(/NAME\s+ID\s+KIND\s+ARCH\s+STATE\s+CREATED\s+DEPRECATION/);
+    expect(h.frame()).toMatch(/NAME\s+ID\s+KIND\s+ARCH\s+CREATED\s+STATE\s+DEPRECATION/);
     expect(h.frame()).toMatch(/sandbox · eu-west · own · \d+ images/);
     expect(h.frame()).toContain('? help');
   });

@@ -95,9 +95,10 @@ export function MessageLine({ width }: { width: number }) {
   else if (toast) body = <Text color={toast.level === 'error' ? theme.danger : theme.ok}>{fit(sanitize(toast.message, 400), room).trimEnd()}</Text>;
   else if (filter.editor.text && !filter.editing) body = <Text color={theme.muted}>{fit(`filter /${sanitize(filter.editor.text, 200)}  (/ edits, Esc clears)`, room).trimEnd()}</Text>;
   else body = null;
+  // The position is plain text: it changes on every move, and a colour would cost bytes each time.
   return (
     <Text>
-      <Text color={theme.muted}>{lead}</Text>
+      {lead}
       {body}
     </Text>
   );

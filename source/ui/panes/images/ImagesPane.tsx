@@ -6,7 +6,7 @@ import { LineEditorView } from '../../components/LineEditorView.js';
 import { fit, widthOf } from '../../components/text.js';
 import { VirtualList } from '../../components/VirtualList.js';
 import { useAppState, useTheme } from '../../state/context.js';
-import { bold, inverse, italic, LABEL_LETTERS, paint, type Theme } from '../../theme.js';
+import { inverse, italic, LABEL_LETTERS, paint, type Theme } from '../../theme.js';
 import { filterText, selectedIndex, selectView } from '../../state/selectors.js';
 import type { RenameState } from '../../state/state.js';
 import { columnsFor, day, idWidthOf, lifecycle, type Columns } from './columns.js';
@@ -20,8 +20,8 @@ export function ColumnHeadings({ columns }: { columns: Columns }) {
     fit(HEADINGS.id, columns.id),
     fit(HEADINGS.kind, columns.kind),
     columns.arch ? fit(HEADINGS.arch, columns.arch) : undefined,
-    fit(HEADINGS.state, columns.state),
     columns.created ? fit(HEADINGS.created, columns.created) : undefined,
+    fit(HEADINGS.state, columns.state),
     HEADINGS.lifecycle,
   ].filter((c) => c !== undefined);
   return (
@@ -48,7 +48,7 @@ function chip(image: CatalogueImage, theme: Theme): string {
 }
 
 /**
- * One row as one pre-styled string. The selected row is bold with its name in inverse video; the name's
+ * One row as one pre-styled string. The selected row has a marker and its name in inverse video; the name's
  * padding is not inverted: on a slow link a bar across the whole row costs twice the bytes per move
  * (see compactOutput in terminal.ts).
  */
@@ -64,6 +64,10 @@ export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme,
     nameCell = image.nameSource === 'local' ? italic(name) : name;
   }
   const stateColour = image.state === 'available' ? undefined : image.state === 'failed' ? theme.danger : theme.warning;
+  const lifeColour = life.level === 'danger' ? theme.danger : life.level === 'warning' ? theme.warning : undefined;
+  const state = fit(image.state, columns.state);
+  // State and deprecation stand side by side; one colour span where they share a colour saves bytes.
+  const tail = stateColour === lifeColour ? paint(`${state} ${life.text}`.trimEnd(), stateColour) : `${paint(state, stateColour)} ${paint(life.text, lifeColour)}`;
   const row =
     (selected ? '>' : ' ') +
     chip(image, theme) +
@@ -73,12 +77,10 @@ export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme,
     ' ' +
     paint(fit(image.kind, columns.kind), image.kind === 'vendor' ? theme.vendor : undefined) +
     (columns.arch ? ' ' + fit(image.architecture, columns.arch) : '') +
-    ' ' +
-    paint(fit(image.state, columns.state), stateColour) +
     (columns.created ? ' ' + fit(day(image.createdAt), columns.created) : '') +
     ' ' +
-    paint(life.text, life.level === 'danger' ? theme.danger : life.level === 'warning' ? theme.warning : undefined);
-  return selected ? bold(row) : row;
+    tail;
+  return row;
 }
 
 const ImageRow = memo(function ImageRow({ image, selected, columns, rename }: RowProps) {
