@@ -3,10 +3,11 @@
 // must all match). Results are ordered by score: consecutive runs and word starts rank first, then the
 // original order. Incremental: a query that extends the previous one filters the previous result only.
 
-export interface FuzzyCache<T> {
-  items: readonly T[];
+export interface FuzzyResult {
+  /** The lower-cased texts that were matched (one per item of the caller's list). */
+  keys: readonly string[];
   query: string;
-  /** Indices into items of the matches, best first. */
+  /** Indices into keys of the matches, best first. */
   indices: number[];
 }
 
@@ -17,20 +18,20 @@ function scoreTerm(text: string, term: string): number {
     const wordStart = at === 0 || !isWordChar(text.charCodeAt(at - 1));
     return 1000 + term.length * 10 + (wordStart ? 200 : 0) - Math.min(at, 100);
   }
-  // Subsequence match with bonuses for consecutive characters and word starts.
+  // Subsequence match (greedy, each character found with indexOf), with bonuses for consecutive
+  // characters and word starts.
   let score = 0;
-  let ti = 0;
   let prev = -2;
-  for (let i = 0; i < text.length && ti < term.length; i++) {
-    if (text.charCodeAt(i) === term.charCodeAt(ti)) {
-      score += 1;
-      if (i === prev + 1) score += 5;
-      if (i === 0 || !isWordChar(text.charCodeAt(i - 1))) score += 8;
-      prev = i;
-      ti++;
-    }
+  let pos = -1;
+  for (let t = 0; t < term.length; t++) {
+    pos = text.indexOf(term[t], pos + 1);
+    if (pos < 0) return -1;
+    score += 1;
+    if (pos === prev + 1) score += 5;
+    if (pos === 0 || !isWordChar(text.charCodeAt(pos - 1))) score += 8;
+    prev = pos;
   }
-  return ti === term.length ? score : -1;
+  return score;
 }
 
 function isWordChar(code: number): boolean {
@@ -52,43 +53,38 @@ export function fuzzyScore(lowerText: string, terms: readonly string[]): number 
   return total;
 }
 
+const INDEX_BITS = 2 ** 21; // up to two million items; the score goes in the bits above
+
 /**
- * Filters items by query. keyOf must return the lower-cased text to match (cache it: it runs per item).
- * Pass the previous result as cache to filter incrementally when the query only grew.
+ * Filters a list by query. keys holds the lower-cased text of each item (compute it once per list).
+ * Pass the previous result to filter incrementally when the query only grew.
  */
-export function fuzzyFilter<T>(
-  items: readonly T[],
-  keyOf: (item: T) => string,
-  query: string,
-  cache?: FuzzyCache<T>,
-): FuzzyCache<T> {
+export function fuzzyFilter(keys: readonly string[], query: string, previous?: FuzzyResult): FuzzyResult {
   const terms = splitQuery(query);
   if (terms.length === 0) {
-    const indices = new Array<number>(items.length);
-    for (let i = 0; i < items.length; i++) indices[i] = i;
-    return { items, query, indices };
+    const indices = new Array<number>(keys.length);
+    for (let i = 0; i < keys.length; i++) indices[i] = i;
+    return { keys, query, indices };
   }
   // A query that only grew matches a subset of what the previous one matched: filter that subset.
   const reuse =
-    cache !== undefined &&
-    cache.items === items &&
-    splitQuery(cache.query).length > 0 &&
-    query.toLowerCase().startsWith(cache.query.toLowerCase());
-  const candidates = reuse ? cache!.indices : undefined;
-  const scored: { i: number; s: number }[] = [];
-  if (candidates) {
-    for (const i of candidates) {
-      const s = fuzzyScore(keyOf(items[i]), terms);
-      if (s >= 0) scored.push({ i, s });
-    }
-  } else {
-    for (let i = 0; i < items.length; i++) {
-      const s = fuzzyScore(keyOf(items[i]), terms);
-      if (s >= 0) scored.push({ i, s });
-    }
+    previous !== undefined &&
+    previous.keys === keys &&
+    splitQuery(previous.query).length > 0 &&
+    query.toLowerCase().startsWith(previous.query.toLowerCase());
+  const candidates = reuse ? previous!.indices : undefined;
+  const total = candidates ? candidates.length : keys.length;
+  // Score and index packed in one number: a numeric sort of a typed array orders by score, then by the
+  // original order, several times faster than sorting objects (100,000 rows as you type).
+  const packed = new Float64Array(total);
+  let n = 0;
+  for (let k = 0; k < total; k++) {
+    const i = candidates ? candidates[k] : k;
+    const s = fuzzyScore(keys[i], terms);
+    if (s >= 0) packed[n++] = s * INDEX_BITS + (INDEX_BITS - 1 - i);
   }
-  scored.sort((a, b) => b.s - a.s || a.i - b.i);
-  const indices = new Array<number>(scored.length);
-  for (let k = 0; k < scored.length; k++) indices[k] = scored[k].i;
-  return { items, query, indices };
+  const matches = packed.subarray(0, n).sort();
+  const indices = new Array<number>(n);
+  for (let k = 0; k < n; k++) indices[k] = INDEX_BITS - 1 - (matches[n - 1 - k] % INDEX_BITS);
+  return { keys, query, indices };
 }

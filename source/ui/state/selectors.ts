@@ -1,29 +1,34 @@
 // Derived data: computed from the state, never stored in it. The filtered view is memoised per scope and
 // filtered incrementally while the query grows, so typing over 100,000 rows stays quick.
-import { fuzzyFilter, type FuzzyCache } from '../../core/fuzzy.js';
+import { fuzzyFilter, type FuzzyResult } from '../../core/fuzzy.js';
 import type { Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import type { AppState } from './state.js';
 
-const keys = new WeakMap<CatalogueImage, string>();
-
-/** The text a filter matches: the shown name, the provider's name and the id, lower-cased once per image. */
+/** The text a filter matches: the shown name, the provider's name and the id, lower-cased. */
 export function searchKey(image: CatalogueImage): string {
-  let key = keys.get(image);
-  if (key === undefined) {
-    key = (image.shownName === image.name ? `${image.shownName} ${image.id}` : `${image.shownName} ${image.name} ${image.id}`).toLowerCase();
-    keys.set(image, key);
-  }
-  return key;
+  return (image.shownName === image.name ? `${image.shownName} ${image.id}` : `${image.shownName} ${image.name} ${image.id}`).toLowerCase();
 }
 
-const caches: Partial<Record<Scope, FuzzyCache<CatalogueImage>>> = {};
+// Keys computed once per list (a list is replaced, never changed in place), so typing does no string work.
+const keyLists = new WeakMap<readonly CatalogueImage[], string[]>();
+
+function keysOf(items: readonly CatalogueImage[]): string[] {
+  let keys = keyLists.get(items);
+  if (!keys) {
+    keys = items.map(searchKey);
+    keyLists.set(items, keys);
+  }
+  return keys;
+}
 
 export interface View {
   items: readonly CatalogueImage[];
   /** Indices into items, in the order shown. */
   indices: number[];
 }
+
+const views: Partial<Record<Scope, View & { result: FuzzyResult }>> = {};
 
 export function filterText(state: AppState): string {
   return state.filter.editor.text;
@@ -32,11 +37,12 @@ export function filterText(state: AppState): string {
 export function selectView(state: AppState, scope: Scope = state.scope): View {
   const items = state.scopes[scope].items;
   const query = filterText(state);
-  const cached = caches[scope];
-  if (cached && cached.items === items && cached.query === query) return cached;
-  const next = fuzzyFilter(items, searchKey, query, cached);
-  caches[scope] = next;
-  return next;
+  const cached = views[scope];
+  if (cached && cached.items === items && cached.result.query === query) return cached;
+  const result = fuzzyFilter(keysOf(items), query, cached?.result);
+  const view = { items, indices: result.indices, result };
+  views[scope] = view;
+  return view;
 }
 
 export function selectedIndex(state: AppState): number {
