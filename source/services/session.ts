@@ -3,13 +3,23 @@
 import type { ProviderDescription } from '../core/capabilities.js';
 import { createProvider, PROVIDERS } from '../providers/registry.js';
 import type { ProviderOptions, ProviderService } from '../providers/provider.js';
+import { openSecretStore, type SecretStore } from '../secrets/keychain.js';
 import type { Store } from '../store/db.js';
+import { Billing } from './billing.js';
 import { Catalogue } from './catalogue.js';
+import { EMPTY_CONFIG, type StrataConfig } from './config.js';
+import { Launcher } from './launcher.js';
+import { Recipes } from './recipes.js';
 
 export interface SessionOptions {
   providerId: string;
   region?: string;
+  /** strata's data directory (the store, the sandbox's world, the secrets file fallback). */
   home: string;
+  /** strata's config directory (config.yaml, recipes/). */
+  configDir?: string;
+  /** The configuration, read once at start (a broken file is reported before the TUI opens). */
+  config?: StrataConfig;
   sandboxSpeed?: number;
   sandboxSeed?: number;
   sandboxFaults?: string;
@@ -27,13 +37,35 @@ export function knownProviders(): ProviderInfo[] {
   return PROVIDERS.map(({ id, displayName, summary }) => ({ id, displayName, summary }));
 }
 
+/** The secret store is opened once per process, when a launch first needs it (the keychain probe is slow). */
+let secretStore: Promise<SecretStore> | undefined;
+
 export class Session {
+  readonly launcher: Launcher;
+  readonly billing: Billing;
+  readonly recipes: Recipes;
+
   private constructor(
     readonly options: SessionOptions,
     readonly provider: ProviderService,
     readonly description: ProviderDescription,
     readonly catalogue: Catalogue,
-  ) {}
+    store: Store,
+  ) {
+    const config = options.config ?? EMPTY_CONFIG;
+    const region = description.region;
+    this.launcher = new Launcher({
+      provider,
+      description,
+      store,
+      secrets: () => (secretStore ??= openSecretStore({ dataDir: options.home })),
+      providerId: options.providerId,
+      region,
+      config,
+    });
+    this.billing = new Billing({ provider, description, store, providerId: options.providerId, region, config });
+    this.recipes = new Recipes(options.configDir ?? options.home);
+  }
 
   get providerId(): string {
     return this.options.providerId;
@@ -63,7 +95,7 @@ export class Session {
         region: description.region,
         description,
       });
-      return new Session({ ...options, region: description.region }, provider, description, catalogue);
+      return new Session({ ...options, region: description.region }, provider, description, catalogue, store);
     } catch (error) {
       await provider.close().catch(() => undefined);
       throw error;

@@ -7,6 +7,8 @@ import { Palette, PALETTE_WIDTH } from './components/Palette.js';
 import { Header, MessageLine, StatusBar } from './components/StatusBar.js';
 import { InputDispatcher } from './input.js';
 import { ImagesPane } from './panes/images/ImagesPane.js';
+import { LaunchPane } from './panes/launch/LaunchPane.js';
+import { ReconcilePrompt } from './components/ReconcilePrompt.js';
 import { ControllerContext, StoreContext, ThemeContext, useAppState, useController } from './state/context.js';
 import type { Controller } from './state/controller.js';
 import type { AppStore } from './state/store.js';
@@ -19,6 +21,8 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
   const controller = useController();
   const modal = useAppState((s) => s.modal?.kind);
   const editing = useAppState((s) => s.filter.editing);
+  const pane = useAppState((s) => s.pane);
+  const reconcile = useAppState((s) => (s.reconcile && s.pane === 'images' ? s.reconcile[0] : undefined));
   const { exit } = useApp();
 
   useEffect(() => {
@@ -43,7 +47,18 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
       <InputDispatcher />
       <Header width={columns} />
       <Box height={paneHeight} width={columns}>
-        {modal === 'help' ? <HelpOverlay width={columns} height={paneHeight} /> : <ImagesPane width={columns} height={paneHeight} />}
+        {modal === 'help' ? (
+          <HelpOverlay width={columns} height={paneHeight} />
+        ) : pane === 'launch' ? (
+          <LaunchPane width={columns} height={paneHeight} />
+        ) : (
+          <ImagesPane width={columns} height={paneHeight} />
+        )}
+        {reconcile && !modal ? (
+          <Box position="absolute" marginTop={2} marginLeft={Math.max(0, Math.floor((columns - Math.min(columns - 2, 90)) / 2))}>
+            <ReconcilePrompt width={Math.min(columns - 2, 90)} />
+          </Box>
+        ) : null}
         {modal === 'palette' ? (
           // At the right edge, so no cut-off row text shows beside it.
           <Box position="absolute" marginTop={1} marginLeft={Math.max(0, columns - PALETTE_WIDTH)}>

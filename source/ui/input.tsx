@@ -6,12 +6,16 @@ import { Command, isMutating, keyPresses, resolve, type KeyContext, type KeyPres
 import { useController } from './state/context.js';
 import type { Controller } from './state/controller.js';
 import { HELP_ROWS } from './components/HelpOverlay.js';
+import { REVIEW_ROWS } from './panes/launch/LaunchPane.js';
+import { isTextField } from './state/launchReducer.js';
 
 type Handler = (c: Controller, key: KeyPress) => boolean;
 
 const READ_ONLY_WORDS: Partial<Record<Command, string>> = {
   [Command.Rename]: 'renaming',
   [Command.Label]: 'setting labels',
+  [Command.Launch]: 'launching',
+  [Command.Confirm]: 'retrying a launch',
 };
 
 function refuseReadOnly(c: Controller, command: Command): boolean {
@@ -173,6 +177,9 @@ const listPane: Handler = (c, key) => {
     case Command.NextRegion:
       c.nextRegion();
       return true;
+    case Command.Launch:
+      void c.launch.open();
+      return true;
     case Command.Refresh:
       c.reloadAll();
       return true;
@@ -198,6 +205,167 @@ const global: Handler = (c, key) => {
   }
 };
 
+const reconcilePrompt: Handler = (c, key) => {
+  const command = resolve('reconcile', key.name);
+  if (command !== undefined && refuseReadOnly(c, command)) return true;
+  if (command === Command.Confirm) void c.launch.retryInterrupted();
+  else if (command === Command.Abandon) void c.launch.abandonInterrupted();
+  else if (command === Command.Close) c.launch.laterInterrupted();
+  else if (key.name === 'ctrl+c') c.quit();
+  return true;
+};
+
+const launchPicker: Handler = (c, key) => {
+  const command = editorCommand('picker', key);
+  const count = c.launch.visibleEntries().length;
+  switch (command) {
+    case 'insert':
+      c.dispatch({ type: 'launch/picker/filter', action: { insert: key.text } });
+      break;
+    case Command.Down:
+      c.dispatch({ type: 'launch/picker/move', delta: 1, count });
+      break;
+    case Command.Up:
+      c.dispatch({ type: 'launch/picker/move', delta: -1, count });
+      break;
+    case Command.Toggle:
+      if (c.state.launch?.picker?.field === 'firewallIds') c.launch.pickerToggle();
+      else c.dispatch({ type: 'launch/picker/filter', action: { insert: ' ' } });
+      break;
+    case Command.Choose:
+      c.launch.pickerChoose();
+      break;
+    case Command.Close:
+    case Command.Cancel:
+      c.dispatch({ type: 'launch/picker/close' });
+      break;
+    case Command.Submit:
+      c.launch.pickerChoose();
+      break;
+    case undefined:
+      break;
+    default:
+      c.dispatch({ type: 'launch/picker/filter', action: { command } });
+  }
+  return true;
+};
+
+const launchForm: Handler = (c, key) => {
+  const form = c.state.launch!;
+  const text = isTextField(form, form.focus);
+  const command = editorCommand('form', key);
+  switch (command) {
+    case 'insert':
+      if (text) c.dispatch({ type: 'launch/edit', action: { insert: key.text } });
+      return true;
+    case Command.NextField:
+      c.launch.moveFocus(1);
+      return true;
+    case Command.PrevField:
+      c.launch.moveFocus(-1);
+      return true;
+    case Command.Activate:
+      c.launch.activate();
+      return true;
+    case Command.Toggle:
+      if (text) c.dispatch({ type: 'launch/edit', action: { insert: ' ' } });
+      else c.launch.cycle(1);
+      return true;
+    case Command.CycleNext:
+      if (text) c.dispatch({ type: 'launch/edit', action: { command: Command.CursorRight } });
+      else c.launch.cycle(1);
+      return true;
+    case Command.CyclePrev:
+      if (text) c.dispatch({ type: 'launch/edit', action: { command: Command.CursorLeft } });
+      else c.launch.cycle(-1);
+      return true;
+    case Command.Review:
+      void c.launch.review();
+      return true;
+    case Command.OpenRecipe:
+      c.launch.openRecipePicker();
+      return true;
+    case Command.Close:
+      c.launch.close();
+      return true;
+    case Command.Cancel:
+      if (key.name === 'ctrl+c') c.quit();
+      return true;
+    case undefined:
+      return true;
+    default:
+      if (text) c.dispatch({ type: 'launch/edit', action: { command } });
+      return true;
+  }
+};
+
+const recipeName: Handler = (c, key) => {
+  const command = editorCommand('editor', key);
+  switch (command) {
+    case 'insert':
+      c.dispatch({ type: 'launch/recipe/edit', action: { insert: key.text } });
+      break;
+    case Command.Submit:
+      c.launch.saveRecipe();
+      break;
+    case Command.Cancel:
+      c.dispatch({ type: 'launch/recipe/close' });
+      break;
+    case undefined:
+      break;
+    default:
+      c.dispatch({ type: 'launch/recipe/edit', action: { command } });
+  }
+  return true;
+};
+
+const launchReview: Handler = (c, key) => {
+  const command = resolve('review', key.name);
+  if (command !== undefined && refuseReadOnly(c, command)) return true;
+  switch (command) {
+    case Command.Down:
+      c.dispatch({ type: 'launch/scroll', delta: 1, max: REVIEW_ROWS() });
+      return true;
+    case Command.Up:
+      c.dispatch({ type: 'launch/scroll', delta: -1, max: REVIEW_ROWS() });
+      return true;
+    case Command.PageDown:
+      c.dispatch({ type: 'launch/scroll', delta: c.pageRows, max: REVIEW_ROWS() });
+      return true;
+    case Command.PageUp:
+      c.dispatch({ type: 'launch/scroll', delta: -c.pageRows, max: REVIEW_ROWS() });
+      return true;
+    case Command.Launch:
+      void c.launch.launch();
+      return true;
+    case Command.SaveRecipe:
+      c.dispatch({ type: 'launch/recipe/open' });
+      return true;
+    case Command.Close:
+      c.dispatch({ type: 'launch/back' });
+      return true;
+    default:
+      return false;
+  }
+};
+
+const launchResult: Handler = (c, key) => {
+  const command = resolve('result', key.name);
+  if (command === Command.AddToAgent) void c.launch.addKeyToAgent();
+  else if (command === Command.Close) c.launch.close();
+  else return false;
+  return true;
+};
+
+/** Closes the form from the stages that take no typing (loading, failed). */
+const launchIdle: Handler = (c, key) => {
+  if (key.name === 'esc' || key.name === 'q') {
+    c.launch.close();
+    return true;
+  }
+  return false;
+};
+
 /** Handles one key press, top of the priority stack first. Exported for tests. */
 export function handleKey(c: Controller, key: KeyPress): void {
   const s = c.state;
@@ -205,7 +373,15 @@ export function handleKey(c: Controller, key: KeyPress): void {
   if (s.modal?.kind === 'help') stack.push(helpModal);
   else if (s.modal?.kind === 'palette') stack.push(paletteModal);
   else if (s.modal?.kind === 'command') stack.push(commandModal);
-  else if (s.rename) stack.push(renameEditor);
+  else if (s.reconcile && s.pane === 'images') stack.push(reconcilePrompt);
+  else if (s.pane === 'launch' && s.launch) {
+    const form = s.launch;
+    if (form.stage === 'form') stack.push(form.picker ? launchPicker : launchForm);
+    else if (form.stage === 'review') stack.push(form.recipe ? recipeName : launchReview, global);
+    else if (form.stage === 'done') stack.push(launchResult, global);
+    else if (form.stage === 'launching') stack.push(() => key.name === 'ctrl+c' && (c.quit(), true));
+    else stack.push(launchIdle, global);
+  } else if (s.rename) stack.push(renameEditor);
   else if (s.filter.editing) stack.push(filterEditor);
   else stack.push(listPane, global);
   for (const handler of stack) if (handler(c, key)) return;
@@ -215,6 +391,9 @@ export function handleKey(c: Controller, key: KeyPress): void {
 export function handlePaste(c: Controller, text: string): void {
   const s = c.state;
   if (s.modal?.kind === 'command') c.dispatch({ type: 'command/edit', action: { insert: text } });
+  else if (s.pane === 'launch' && s.launch?.picker) c.dispatch({ type: 'launch/picker/filter', action: { insert: text } });
+  else if (s.pane === 'launch' && s.launch?.recipe) c.dispatch({ type: 'launch/recipe/edit', action: { insert: text } });
+  else if (s.pane === 'launch' && s.launch?.stage === 'form' && isTextField(s.launch, s.launch.focus)) c.dispatch({ type: 'launch/edit', action: { insert: text } });
   else if (s.rename) c.dispatch({ type: 'rename/edit', action: { insert: text } });
   else if (s.filter.editing) {
     c.dispatch({ type: 'filter/edit', action: { insert: text } });

@@ -1,7 +1,7 @@
 // Every key binding of strata, in one table: command -> keys, per context. The help overlay and the footer
 // hints are generated from it; components never compare raw characters.
 
-export type KeyContext = 'global' | 'list' | 'editor' | 'palette' | 'help' | 'command';
+export type KeyContext = 'global' | 'list' | 'editor' | 'palette' | 'help' | 'command' | 'form' | 'picker' | 'review' | 'result' | 'reconcile';
 
 export const enum Command {
   Quit = 'quit',
@@ -40,6 +40,20 @@ export const enum Command {
   // the colour palette and the help overlay
   Choose = 'choose',
   Close = 'close',
+  // the launch form
+  Launch = 'launch',
+  NextField = 'next-field',
+  PrevField = 'prev-field',
+  Activate = 'activate',
+  CycleNext = 'cycle-next',
+  CyclePrev = 'cycle-prev',
+  Toggle = 'toggle',
+  Review = 'review',
+  OpenRecipe = 'open-recipe',
+  SaveRecipe = 'save-recipe',
+  Confirm = 'confirm',
+  Abandon = 'abandon',
+  AddToAgent = 'add-to-agent',
 }
 
 export interface Binding {
@@ -73,6 +87,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.ScopeVendor, context: 'list', keys: ['2'], description: 'Vendor templates' },
   { command: Command.ScopePublic, context: 'list', keys: ['3'], description: 'Public catalogue' },
   { command: Command.NextRegion, context: 'list', keys: ['R'], description: 'Next region' },
+  { command: Command.Launch, context: 'list', keys: ['l', 'enter'], description: 'Launch servers from the image (the launch form)', hint: 'launch', mutating: true },
   { command: Command.Refresh, context: 'list', keys: ['ctrl+r'], description: 'Reload from the provider' },
 
   { command: Command.Submit, context: 'editor', keys: ['enter'], description: 'Save / apply' },
@@ -97,6 +112,37 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.Choose, context: 'palette', keys: ['enter', 'space'], description: 'Set this label' },
   { command: Command.Close, context: 'palette', keys: ['esc', 'q'], description: 'Close without a change' },
 
+  { command: Command.NextField, context: 'form', keys: ['tab', 'down'], description: 'Next field' },
+  { command: Command.PrevField, context: 'form', keys: ['shift+tab', 'up'], description: 'Previous field' },
+  { command: Command.Activate, context: 'form', keys: ['enter'], description: 'Pick from a list, switch a toggle, or review (on the last line)' },
+  { command: Command.Toggle, context: 'form', keys: ['space'], description: 'Switch a toggle or the next choice (in a text field, a space)' },
+  { command: Command.CycleNext, context: 'form', keys: ['right'], description: 'Next choice (in a text field, cursor right)' },
+  { command: Command.CyclePrev, context: 'form', keys: ['left'], description: 'Previous choice (in a text field, cursor left)' },
+  { command: Command.Review, context: 'form', keys: ['ctrl+r'], description: 'Review the launch from any field' },
+  { command: Command.OpenRecipe, context: 'form', keys: ['ctrl+o'], description: 'Open a saved launch recipe' },
+  { command: Command.Close, context: 'form', keys: ['esc'], description: 'Leave the form (the draft is kept for this image)' },
+
+  { command: Command.Down, context: 'picker', keys: ['down', 'ctrl+n'], description: 'Next entry' },
+  { command: Command.Up, context: 'picker', keys: ['up', 'ctrl+p'], description: 'Previous entry' },
+  { command: Command.Toggle, context: 'picker', keys: ['space'], description: 'Tick or untick (lists of several)' },
+  { command: Command.Choose, context: 'picker', keys: ['enter'], description: 'Choose' },
+  { command: Command.Close, context: 'picker', keys: ['esc'], description: 'Close the list' },
+
+  { command: Command.Down, context: 'review', keys: ['j', 'down'], description: 'Scroll down' },
+  { command: Command.Up, context: 'review', keys: ['k', 'up'], description: 'Scroll up' },
+  { command: Command.PageDown, context: 'review', keys: ['pgdn', 'space'], description: 'Page down' },
+  { command: Command.PageUp, context: 'review', keys: ['pgup'], description: 'Page up' },
+  { command: Command.Launch, context: 'review', keys: ['L'], description: 'Launch (exactly once, whatever happens to the session)', mutating: true },
+  { command: Command.SaveRecipe, context: 'review', keys: ['s'], description: 'Save the form as a launch recipe (YAML)' },
+  { command: Command.Close, context: 'review', keys: ['esc'], description: 'Back to the form' },
+
+  { command: Command.AddToAgent, context: 'result', keys: ['a'], description: 'Add the new private key to ssh-agent' },
+  { command: Command.Close, context: 'result', keys: ['esc', 'enter', 'q'], description: 'Back to the images' },
+
+  { command: Command.Confirm, context: 'reconcile', keys: ['y'], description: 'Retry the interrupted launch with its token (no second server can start)', mutating: true },
+  { command: Command.Abandon, context: 'reconcile', keys: ['a'], description: 'Abandon the interrupted launch (nothing is sent)' },
+  { command: Command.Close, context: 'reconcile', keys: ['esc', 'n'], description: 'Decide later (asked again at the next start)' },
+
   { command: Command.Down, context: 'help', keys: ['j', 'down'], description: 'Scroll down' },
   { command: Command.Up, context: 'help', keys: ['k', 'up'], description: 'Scroll up' },
   { command: Command.Close, context: 'help', keys: ['esc', 'q', '?'], description: 'Close the help' },
@@ -105,6 +151,8 @@ export const KEYMAP: readonly Binding[] = [
 /** Editors and the command line also take these from the editor context when they have no binding of their own. */
 const INHERITS: Partial<Record<KeyContext, KeyContext[]>> = {
   command: ['editor'],
+  form: ['editor'],
+  picker: ['editor'],
 };
 
 const index = new Map<string, Command>();

@@ -55,7 +55,18 @@ function hints(readOnly: boolean): string[] {
     .map((b) => `${displayKey(b.keys[0])} ${b.hint}`);
 }
 
+const LAUNCH_HINTS: Record<string, string> = {
+  form: 'Tab/↓ next  Enter pick  Space toggle  Ctrl+R review  Ctrl+O recipe  Esc leave',
+  review: 'L launch  s save recipe  Esc back',
+  launching: 'launching: Ctrl+C is safe (the journal has the token)',
+  done: 'a add key to ssh-agent  Esc back',
+  loading: 'Esc back',
+  failed: 'Esc back',
+};
+
 export function StatusBar({ width }: { width: number }) {
+  const pane = useAppState((s) => s.pane);
+  const stage = useAppState((s) => s.launch?.stage);
   const scope = useAppState((s) => s.scope);
   const session = useAppState((s) => s.session);
   const data = useAppState((s) => s.scopes[s.scope]);
@@ -63,9 +74,12 @@ export function StatusBar({ width }: { width: number }) {
   const readOnly = useAppState((s) => s.readOnly);
   const theme = useTheme();
   const count = data.total !== undefined && data.total > data.items.length && !data.loading ? `${data.items.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : data.items.length.toLocaleString('en-US');
-  const left = `${session.providerId} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}`;
-  const busy = loading ? ` · ${loading}…` : '';
-  const keys = hints(readOnly).join('  ');
+  const launching = pane === 'launch' && stage !== undefined;
+  const left = launching
+    ? `${session.providerId} · ${session.region || '…'} · launch`
+    : `${session.providerId} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}`;
+  const busy = loading && !launching ? ` · ${loading}…` : '';
+  const keys = launching ? LAUNCH_HINTS[stage] ?? '' : hints(readOnly).join('  ');
   const room = width - widthOf(left) - widthOf(busy) - 2;
   return (
     <Text>
@@ -85,14 +99,16 @@ export function MessageLine({ width }: { width: number }) {
   });
   const filter = useAppState((s) => s.filter);
   const rename = useAppState((s) => s.rename);
+  const pane = useAppState((s) => s.pane);
   const toast = useAppState((s) => s.toasts[s.toasts.length - 1]);
   const theme = useTheme();
-  const lead = ` ${position} `;
+  const lead = pane === 'launch' ? ' ' : ` ${position} `;
   const room = Math.max(1, width - lead.length - 1);
   let body;
   if (rename?.error) body = <Text color={theme.danger}>{fit(rename.error, room).trimEnd()}</Text>;
   else if (rename) body = <Text color={theme.muted}>{rename.saving ? 'saving…' : fit('Rename: Enter saves, Esc cancels', room).trimEnd()}</Text>;
   else if (toast) body = <Text color={toast.level === 'error' ? theme.danger : theme.ok}>{fit(sanitize(toast.message, 400), room).trimEnd()}</Text>;
+  else if (pane === 'launch') body = null;
   else if (filter.editor.text && !filter.editing) body = <Text color={theme.muted}>{fit(`filter /${sanitize(filter.editor.text, 200)}  (/ edits, Esc clears)`, room).trimEnd()}</Text>;
   else body = null;
   // The position is plain text: it changes on every move, and a colour would cost bytes each time.

@@ -10,6 +10,7 @@ import { complete, parseCommand, type CommandContext } from '../commands.js';
 import { findImage, selectedImage, selectView, filterText } from './selectors.js';
 import type { AppStore } from './store.js';
 import type { Action } from './reducer.js';
+import { LaunchController } from './launchController.js';
 
 export interface ControllerDeps {
   store: AppStore;
@@ -42,7 +43,20 @@ export class Controller {
   /** Settles when the scope on screen has its first page (or its load failed): the first frame can wait for it. */
   readonly firstPage = new Promise<void>((resolve) => (this.firstRows = resolve));
 
-  constructor(private readonly deps: ControllerDeps) {}
+  /** The launch form's effects. */
+  readonly launch: LaunchController;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.launch = new LaunchController({
+      get state() {
+        return deps.store.getState();
+      },
+      dispatch: (action) => this.dispatch(action),
+      toast: (level, message) => this.toast(level, message),
+      session: () => this.session,
+      log: (level, message, detail) => deps.logger.log(level, message, detail),
+    });
+  }
 
   get state() {
     return this.deps.store.getState();
@@ -86,6 +100,7 @@ export class Controller {
         this.deps.logger.log('info', 'session opened', { provider: next.providerId, region: next.region });
         this.loadInitial();
         this.startAutoRefresh();
+        void this.launch.reconcile();
       } catch (error) {
         const message = describeError(error, `Opening ${options.providerId}${options.region ? ` in ${options.region}` : ''}`);
         this.deps.logger.log('error', message, error);

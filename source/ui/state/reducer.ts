@@ -4,8 +4,12 @@ import { LABEL_COLOURS, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import { editorOf, editorReduce, type EditorAction } from './editor.js';
 import { emptyScope, type AppState, type Modal, type Pane, type Toast } from './state.js';
+import { launchReducer, type LaunchAction } from './launchReducer.js';
 
 export type Action =
+  | LaunchAction
+  | { type: 'reconcile/set'; items: { token: string; sentence: string }[] }
+  | { type: 'reconcile/done'; token: string }
   | { type: 'session/connecting'; providerId: string; region: string }
   | { type: 'session/ready'; description: ProviderDescription }
   | { type: 'session/error'; message: string }
@@ -63,7 +67,14 @@ function resetSelection(state: AppState): AppState {
 }
 
 export function reducer(state: AppState, action: Action): AppState {
+  if (action.type.startsWith('launch/')) return launchReducer(state, action as LaunchAction);
   switch (action.type) {
+    case 'reconcile/set':
+      return { ...state, reconcile: action.items.length ? action.items : undefined };
+    case 'reconcile/done': {
+      const rest = (state.reconcile ?? []).filter((r) => r.token !== action.token);
+      return { ...state, reconcile: rest.length ? rest : undefined };
+    }
     case 'session/connecting':
       return {
         ...state,
@@ -72,6 +83,10 @@ export function reducer(state: AppState, action: Action): AppState {
         selected: { own: 0, vendor: 0, public: 0 },
         rename: undefined,
         modal: state.modal?.kind === 'command' ? undefined : state.modal,
+        // A launch form belongs to its provider and region.
+        pane: 'images',
+        launch: undefined,
+        reconcile: undefined,
       };
     case 'session/ready':
       return {
@@ -240,9 +255,7 @@ export function reducer(state: AppState, action: Action): AppState {
       return state.search && state.search.scope === action.scope && state.search.query === action.query
         ? { ...state, search: undefined }
         : state;
-    default: {
-      const never: never = action;
-      return never;
-    }
+    default:
+      return state;
   }
 }

@@ -3,9 +3,10 @@ import type { ProviderDescription } from '../../core/capabilities.js';
 import type { Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import type { EditorState } from './editor.js';
+import type { DraftProblem, FieldId, FormContext, LaunchDraft } from '../panes/launch/draft.js';
 
-export type Pane = 'images';
-export const PANES: readonly Pane[] = ['images'];
+export type Pane = 'images' | 'launch';
+export const PANES: readonly Pane[] = ['images', 'launch'];
 
 export interface ScopeData {
   items: CatalogueImage[];
@@ -41,6 +42,47 @@ export interface RenameState {
   saving: boolean;
 }
 
+/** What the review step shows (secrets already redacted by the launcher). */
+export interface ReviewView {
+  summary: string[];
+  request: string;
+  cloudInit?: string;
+  cli?: string;
+  clientToken: string;
+  /** Quota figures, a sentence. */
+  quota?: string;
+}
+
+export interface LaunchResultView {
+  lines: string[];
+  /** A created key that can be offered to ssh-agent. */
+  keyFile?: string;
+  agentAvailable: boolean;
+  agentDone?: string;
+}
+
+export interface LaunchFormState {
+  stage: 'loading' | 'form' | 'review' | 'launching' | 'done' | 'failed';
+  imageId: string;
+  ctx?: FormContext;
+  draft?: LaunchDraft;
+  focus: FieldId;
+  /** Cursor of the focused text field. */
+  cursor: number;
+  /** Problems only the launcher can see (files, quotas, names taken), from the last review. */
+  reviewProblems: DraftProblem[];
+  picker?: { field: FieldId | 'recipe'; index: number; filter: EditorState };
+  /** The user read the vendor-template advice and chose to go on. */
+  vendorAck: boolean;
+  review?: ReviewView;
+  scroll: number;
+  result?: LaunchResultView;
+  error?: string;
+  /** Saving the form as a recipe: the name being typed. */
+  recipe?: { editor: EditorState; error?: string };
+  progress?: string;
+}
+
 export interface AppState {
   session: {
     providerId: string;
@@ -64,6 +106,9 @@ export interface AppState {
   history: string[];
   /** Provider-side search in flight (the public catalogue). */
   search?: { scope: Scope; query: string };
+  launch?: LaunchFormState;
+  /** Interrupted launches found at start that need the user's word. */
+  reconcile?: { token: string; sentence: string }[];
 }
 
 export function emptyScope(): ScopeData {

@@ -1,0 +1,271 @@
+// The launch pane: the form (sections a user tabs through, every field keyboard-editable, each problem at
+// its field), the pickers, the review (summary, exact request, cloud-init, CLI), and the result.
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import { sanitize } from '../../../core/sanitize.js';
+import { LineEditorView } from '../../components/LineEditorView.js';
+import { fit } from '../../components/text.js';
+import { useAppState, useController, useTheme } from '../../state/context.js';
+import type { LaunchFormState } from '../../state/state.js';
+import { isTextField } from '../../state/launchReducer.js';
+import type { Theme } from '../../theme.js';
+import { describeProduct, keypairChoiceLabel, notOffered, type DraftProblem, type FieldDef, type KeypairMode } from './draft.js';
+
+const LABEL_WIDTH = 18;
+
+let reviewRows = 0;
+/** How far the review can scroll (for the dispatcher). */
+export const REVIEW_ROWS = () => reviewRows;
+
+interface Line {
+  key: string;
+  node: ReactNode;
+  /** The field this line belongs to (to keep the focused one in view). */
+  field?: string;
+}
+
+function valueOf(field: FieldDef, form: LaunchFormState, width: number): string {
+  const draft = form.draft!;
+  const ctx = form.ctx!;
+  switch (field.id) {
+    case 'image': {
+      const image = ctx.image;
+      return sanitize(`${image.shownName ?? image.name}  (${image.id}, ${image.kind}, ${image.architecture})`);
+    }
+    case 'productId': {
+      const p = ctx.products.find((x) => x.id === draft.productId);
+      return p ? sanitize(describeProduct(p)) : draft.productId ? `${sanitize(draft.productId)} (unknown)` : '(none: Enter picks)';
+    }
+    case 'firewallIds': {
+      const names = draft.firewallIds.map((id) => sanitize(ctx.firewalls.find((f) => f.id === id)?.name ?? id));
+      return names.length ? names.join(', ') : '(none: Enter picks)';
+    }
+    case 'keypairMode':
+      return (field.choices ?? []).map((c) => (c === draft.keypairMode ? `[${keypairChoiceLabel(c as KeypairMode)}]` : ` ${keypairChoiceLabel(c as KeypairMode)} `)).join(' ');
+    case 'raid':
+      return (field.choices ?? []).map((c) => (c === draft.raid ? `[${c}]` : ` ${c} `)).join(' ');
+    case 'filesystem':
+      return (field.choices ?? []).map((c) => (c === draft.filesystem ? `[${c}]` : ` ${c} `)).join(' ');
+    case 'keypairName':
+      if (draft.keypairMode === 'existing') return draft.keypairName ? sanitize(draft.keypairName) : '(none: Enter picks)';
+      return draft.keypairName;
+    case 'review':
+      return '[ Review the launch ]';
+    default: {
+      const value = (draft as unknown as Record<string, unknown>)[field.id];
+      if (typeof value === 'boolean') return value ? '[x]' : '[ ]';
+      return fit(String(value ?? ''), width).trimEnd();
+    }
+  }
+}
+
+function formLines(form: LaunchFormState, fields: FieldDef[], problems: DraftProblem[], width: number, theme: Theme): Line[] {
+  const lines: Line[] = [];
+  const ctx = form.ctx!;
+  const image = ctx.image;
+  lines.push({ key: 'title', node: <Text bold>{fit(`Launch from ${sanitize(image.shownName ?? image.name)}`, width).trimEnd()}</Text> });
+  if (image.kind === 'vendor') {
+    const advice = [
+      `! ${sanitize(image.shownName ?? image.name)} is a vendor template. The vendor publishes new ones and deletes the old;`,
+      '  a server whose backing image is gone cannot be re-imaged. The safe way: start a server from the template,',
+      '  capture your own image from it, and launch production from your image.',
+    ];
+    advice.forEach((text, i) => lines.push({ key: `advice-${i}`, node: <Text color={theme.warning}>{fit(text, width).trimEnd()}</Text> }));
+  }
+  let section = '';
+  const valueWidth = Math.max(10, width - LABEL_WIDTH - 4);
+  for (const field of fields) {
+    if (field.section && field.section !== section) {
+      section = field.section;
+      lines.push({ key: `section-${section}`, node: <Text bold color={theme.accent}>{section}</Text> });
+    }
+    const focused = form.focus === field.id;
+    const label = fit(`${field.label}${field.required ? ' *' : ''}`, LABEL_WIDTH);
+    const mine = problems.filter((p) => p.field === field.id);
+    let value: ReactNode;
+    if (focused && isTextField(form, field.id)) {
+      const text = (form.draft as unknown as Record<string, string>)[field.id] ?? '';
+      value = <LineEditorView editor={{ text, cursor: form.cursor }} width={valueWidth} />;
+    } else {
+      const shown = valueOf(field, form, valueWidth);
+      value = field.kind === 'button' ? <Text bold inverse={focused}>{shown}</Text> : <Text>{fit(shown, valueWidth).trimEnd()}</Text>;
+    }
+    lines.push({
+      key: `field-${field.id}`,
+      field: field.id,
+      node: (
+        <Text>
+          <Text bold={focused}>{focused ? '> ' : '  '}</Text>
+          <Text color={mine.length ? theme.danger : focused ? undefined : theme.muted} bold={focused}>
+            {label}
+          </Text>
+          {'  '}
+          {value}
+        </Text>
+      ),
+    });
+    mine.forEach((p, i) =>
+      lines.push({ key: `problem-${field.id}-${i}`, field: field.id, node: <Text color={theme.danger}>{fit(`${' '.repeat(LABEL_WIDTH + 4)}${sanitize(p.message, 400)}`, width).trimEnd()}</Text> }),
+    );
+  }
+  const missing = notOffered(ctx.description);
+  if (missing.length) {
+    lines.push({ key: 'not-offered', node: <Text bold color={theme.muted}>Not offered here</Text> });
+    missing.forEach((text, i) => lines.push({ key: `not-${i}`, node: <Text color={theme.muted}>{fit(`  ${text}`, width).trimEnd()}</Text> }));
+  }
+  return lines;
+}
+
+/** The window of lines that keeps the focused field (and its problems) in view. */
+function windowOf(lines: Line[], focus: string, height: number): Line[] {
+  if (lines.length <= height) return lines;
+  const first = lines.findIndex((l) => l.field === focus);
+  let last = first;
+  while (last + 1 < lines.length && lines[last + 1].field === focus) last++;
+  let start = Math.max(0, Math.min(first - Math.floor(height / 3), lines.length - height));
+  if (last >= start + height) start = last - height + 1;
+  return lines.slice(start, start + height);
+}
+
+function Picker({ form, width }: { form: LaunchFormState; width: number }) {
+  const c = useController();
+  const theme = useTheme();
+  const picker = form.picker!;
+  const entries = c.launch.visibleEntries();
+  const multi = picker.field === 'firewallIds';
+  const inner = Math.min(width - 4, 72);
+  const rows = 10;
+  const start = Math.max(0, Math.min(picker.index - Math.floor(rows / 2), entries.length - rows));
+  const shown = entries.slice(start, start + rows);
+  const title = picker.field === 'recipe' ? 'Open a launch recipe' : multi ? 'Firewalls (Space ticks, Enter closes)' : 'Pick one (type to filter)';
+  const line = (text: string) => ` ${fit(text, inner - 2)} `;
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor={theme.accent} width={inner + 2}>
+      <Text bold>{line(title)}</Text>
+      <Text>
+        {' '}
+        <LineEditorView editor={picker.filter} width={inner - 2} prefix="/" />
+      </Text>
+      {shown.length === 0 ? <Text color={theme.muted}>{line('Nothing matches.')}</Text> : null}
+      {shown.map((e, i) => {
+        const at = start + i;
+        const ticked = multi && form.draft!.firewallIds.includes(e.value);
+        return (
+          <Text key={e.value} inverse={at === picker.index}>
+            {line(`${at === picker.index ? '>' : ' '} ${multi ? (ticked ? '[x] ' : '[ ] ') : ''}${e.label}`)}
+          </Text>
+        );
+      })}
+      <Text color={theme.muted}>{line(`${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} · ↑/↓ move · Enter ${multi ? 'closes' : 'chooses'} · Esc closes`)}</Text>
+    </Box>
+  );
+}
+
+function reviewLines(form: LaunchFormState, width: number, theme: Theme): Line[] {
+  const review = form.review!;
+  const lines: Line[] = [];
+  const add = (key: string, text: string, colour?: string, bold = false) =>
+    lines.push({ key, node: <Text color={colour} bold={bold}>{fit(text, width).trimEnd() || ' '}</Text> });
+  add('title', 'Review the launch', theme.accent, true);
+  review.summary.forEach((s, i) => add(`sum-${i}`, `  ${s}`, s.startsWith('!') ? theme.warning : undefined));
+  if (review.quota) add('quota', `  ${review.quota}`);
+  add('token', `  Client token ${review.clientToken} (written to the journal before the request: a retry cannot start a second launch)`, theme.muted);
+  add('req-title', 'The request the provider will receive', theme.accent, true);
+  review.request.split('\n').forEach((l, i) => add(`req-${i}`, `  ${sanitize(l, 1000)}`));
+  if (review.cloudInit) {
+    add('ci-title', 'User data (cloud-init), as it will be sent; the passphrase stays in the keychain', theme.accent, true);
+    review.cloudInit.split('\n').forEach((l, i) => add(`ci-${i}`, `  ${sanitize(l, 1000)}`));
+  }
+  add('cli-title', "The provider's own CLI", theme.accent, true);
+  add('cli', review.cli ? `  ${sanitize(review.cli, 4000)}` : '  (this provider has no CLI of its own)', review.cli ? undefined : theme.muted);
+  return lines;
+}
+
+export function LaunchPane({ width, height }: { width: number; height: number }) {
+  const form = useAppState((s) => s.launch);
+  const c = useController();
+  const theme = useTheme();
+  if (!form) return null;
+
+  if (form.stage === 'loading') return <Text color={theme.muted}>Loading sizes, firewalls and keypairs…</Text>;
+  if (form.stage === 'failed') {
+    return (
+      <Box flexDirection="column">
+        <Text color={theme.danger}>{fit(sanitize(form.error ?? 'The launch form could not open.', 500), width).trimEnd()}</Text>
+        <Text color={theme.muted}>Esc goes back to the images.</Text>
+      </Box>
+    );
+  }
+
+  if (form.stage === 'form') {
+    const fields = c.launch.fields();
+    const problems = c.launch.problems();
+    const lines = formLines(form, fields, problems, width, theme);
+    const help = fields.find((f) => f.id === form.focus)?.help ?? '';
+    const status = form.progress ?? (problems.length ? `${problems.length} problem${problems.length === 1 ? '' : 's'} to fix before the launch` : 'Ready to review (Ctrl+R)');
+    const body = windowOf(lines, form.focus, Math.max(1, height - 2));
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <Box flexDirection="column" height={height - 2}>
+          {body.map((l) => (
+            <Box key={l.key}>{l.node}</Box>
+          ))}
+        </Box>
+        {form.picker ? (
+          <Box position="absolute" marginTop={2} marginLeft={Math.max(0, width - Math.min(width - 4, 72) - 2)}>
+            <Picker form={form} width={width} />
+          </Box>
+        ) : null}
+        <Text color={theme.muted}>{fit(help, width).trimEnd()}</Text>
+        <Text color={problems.length ? theme.warning : theme.ok}>{fit(status, width).trimEnd()}</Text>
+      </Box>
+    );
+  }
+
+  if (form.stage === 'review' || form.stage === 'launching') {
+    const lines = reviewLines(form, width, theme);
+    const room = Math.max(1, height - 2);
+    reviewRows = Math.max(0, lines.length - room);
+    const shown = lines.slice(form.scroll, form.scroll + room);
+    let foot: ReactNode;
+    if (form.stage === 'launching') foot = <Text color={theme.warning}>{fit(form.progress ?? 'launching…', width).trimEnd()}</Text>;
+    else if (form.recipe) {
+      foot = (
+        <Text>
+          <LineEditorView editor={form.recipe.editor} width={Math.min(60, width)} prefix="Save as recipe: " />
+          <Text color={form.recipe.error ? theme.danger : theme.muted}>{'  ' + fit(form.recipe.error ? sanitize(form.recipe.error, 300) : 'Enter saves · Esc cancels', Math.max(0, width - 62)).trimEnd()}</Text>
+        </Text>
+      );
+    } else foot = <Text color={theme.muted}>{fit('L launch · s save as recipe · j/k/PgDn scroll · Esc back to the form', width).trimEnd()}</Text>;
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <Box flexDirection="column" height={room}>
+          {shown.map((l) => (
+            <Box key={l.key}>{l.node}</Box>
+          ))}
+        </Box>
+        <Text color={theme.danger}>{form.error ? fit(sanitize(form.error, 500), width).trimEnd() : ' '}</Text>
+        {foot}
+      </Box>
+    );
+  }
+
+  // done
+  const result = form.result!;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold color={theme.ok}>
+        Launched
+      </Text>
+      {result.lines.map((l, i) => (
+        <Text key={i} color={l.startsWith('!') ? theme.warning : undefined}>
+          {fit(l, width).trimEnd() || ' '}
+        </Text>
+      ))}
+      {result.keyFile && result.agentAvailable && !result.agentDone ? <Text>{fit('An ssh-agent runs here: press a to add the key to it.', width).trimEnd()}</Text> : null}
+      {result.agentDone ? <Text color={theme.muted}>{fit(result.agentDone, width).trimEnd()}</Text> : null}
+      <Text color={theme.muted}>Esc or Enter goes back to the images.</Text>
+    </Box>
+  );
+}
+

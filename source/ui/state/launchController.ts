@@ -1,0 +1,419 @@
+// The launch form's effects: loading what the form offers, the launcher's review, the launch itself,
+// recipes, the ssh-agent offer, and the reconciliation of interrupted launches at start.
+import { describeError, isStrataError } from '../../core/errors.js';
+import { sanitize } from '../../core/sanitize.js';
+import { LaunchRefused, type LaunchOutcome, type LaunchRequest, type Review } from '../../services/launcher.js';
+import type { Session } from '../../services/session.js';
+import { money } from '../../services/billing.js';
+import {
+  describeProduct,
+  draftToRequest,
+  fieldOfPath,
+  fieldsFor,
+  formProblems,
+  newDraft,
+  productsFor,
+  requestToDraft,
+  type DraftProblem,
+  type FieldId,
+  type FormContext,
+} from '../panes/launch/draft.js';
+import type { Action } from './reducer.js';
+import { selectedImage } from './selectors.js';
+import type { AppState, LaunchFormState, ReviewView } from './state.js';
+
+export interface LaunchHost {
+  readonly state: AppState;
+  dispatch(action: Action): void;
+  toast(level: 'error' | 'info', message: string): void;
+  session(): Session | undefined;
+  log(level: 'info' | 'warn' | 'error', message: string, detail?: unknown): void;
+}
+
+/** One entry of a picker list. */
+export interface PickerEntry {
+  value: string;
+  label: string;
+}
+
+export class LaunchController {
+  constructor(private readonly host: LaunchHost) {}
+
+  private get form(): LaunchFormState | undefined {
+    return this.host.state.launch;
+  }
+
+  /** `l` on an image: the form opens at once and fills in as the provider's catalogue arrives. */
+  async open(): Promise<void> {
+    const image = selectedImage(this.host.state);
+    const session = this.host.session();
+    if (!image || !session) return;
+    const kept = this.form?.imageId === image.id && this.form.draft;
+    this.host.dispatch({ type: 'launch/open', imageId: image.id });
+    if (kept) return;
+    try {
+      const [products, firewalls, keypairs, known] = await Promise.all([
+        session.provider.listProducts(),
+        session.provider.listFirewalls(),
+        session.provider.listKeypairs(),
+        session.billing.known().catch(() => ({ groups: [], billingCodes: [] })),
+      ]);
+      const ctx: FormContext = {
+        description: session.description,
+        image,
+        products,
+        firewalls,
+        keypairs,
+        groups: known.groups.map((g) => g.name),
+        billingCodes: known.billingCodes.map((c) => c.name),
+        keyDirectory: session.launcher.keyDirectory({ keypair: { mode: 'create', name: 'x' } }),
+      };
+      if (this.form?.imageId !== image.id || this.form.stage !== 'loading') return;
+      this.host.dispatch({ type: 'launch/ready', ctx, draft: newDraft(ctx) });
+    } catch (error) {
+      this.host.dispatch({ type: 'launch/failed', message: describeError(error, 'Loading the launch form') });
+    }
+  }
+
+  close(): void {
+    this.host.dispatch({ type: 'launch/close' });
+  }
+
+  fields() {
+    const form = this.form;
+    if (!form?.draft || !form.ctx) return [];
+    return fieldsFor(form.draft, form.ctx.description, form.ctx.image.kind === 'vendor');
+  }
+
+  moveFocus(delta: number): void {
+    const form = this.form;
+    const fields = this.fields().filter((f) => f.kind !== 'readonly');
+    if (!form || fields.length === 0) return;
+    const at = Math.max(0, fields.findIndex((f) => f.id === form.focus));
+    const next = fields[(at + delta + fields.length) % fields.length];
+    this.host.dispatch({ type: 'launch/focus', field: next.id });
+  }
+
+  /** Space, ←/→ on a toggle or a choice. */
+  cycle(delta: number): void {
+    const form = this.form;
+    const field = this.fields().find((f) => f.id === form?.focus);
+    if (!form?.draft || !field) return;
+    if (field.kind === 'toggle') {
+      const key = field.id as 'newFirewall' | 'volumes' | 'encrypt' | 'useTemplate';
+      this.host.dispatch({ type: 'launch/set', patch: { [key]: !form.draft[key] } });
+    } else if (field.kind === 'choice' && field.choices?.length) {
+      const key = field.id as 'keypairMode' | 'raid' | 'filesystem';
+      const at = field.choices.indexOf(form.draft[key]);
+      const value = field.choices[(at + delta + field.choices.length) % field.choices.length];
+      this.host.dispatch({ type: 'launch/set', patch: { [key]: value } as never });
+    }
+  }
+
+  /** Enter on a field: pick from a list, switch a toggle, review on the last line, or go to the next field. */
+  activate(): void {
+    const form = this.form;
+    const field = this.fields().find((f) => f.id === form?.focus);
+    if (!form || !field) return;
+    if (field.kind === 'pick' || field.kind === 'multipick' || field.id === 'group' || field.id === 'billingCode') {
+      const entries = this.pickerEntries(field.id);
+      if (entries.length === 0) {
+        if (field.kind === 'pick' || field.kind === 'multipick') this.host.toast('info', `Nothing to pick for ${field.label.trim().toLowerCase()} here.`);
+        else this.moveFocus(1);
+        return;
+      }
+      const current = this.currentValue(field.id);
+      this.host.dispatch({ type: 'launch/picker/open', field: field.id, index: Math.max(0, entries.findIndex((e) => e.value === current)) });
+    } else if (field.kind === 'toggle' || field.kind === 'choice') this.cycle(1);
+    else if (field.kind === 'button') void this.review();
+    else this.moveFocus(1);
+  }
+
+  private currentValue(field: FieldId): string {
+    const draft = this.form?.draft;
+    if (!draft) return '';
+    const value = (draft as unknown as Record<string, unknown>)[field];
+    return typeof value === 'string' ? value : '';
+  }
+
+  pickerEntries(field: FieldId | 'recipe'): PickerEntry[] {
+    const form = this.form;
+    const ctx = form?.ctx;
+    if (!ctx) return [];
+    switch (field) {
+      case 'productId':
+        return productsFor(ctx).map((p) => ({ value: p.id, label: sanitize(describeProduct(p)) }));
+      case 'firewallIds':
+        return ctx.firewalls.map((f) => ({ value: f.id, label: sanitize(`${f.name}  (${f.id}, ${f.rules.length} rule${f.rules.length === 1 ? '' : 's'})`) }));
+      case 'keypairName':
+        return ctx.keypairs.map((k) => ({ value: k.name, label: sanitize(`${k.name}  ${k.fingerprint}`) }));
+      case 'group':
+        return ctx.groups.map((g) => ({ value: g, label: sanitize(g) }));
+      case 'billingCode':
+        return ctx.billingCodes.map((c) => ({ value: c, label: sanitize(c) }));
+      case 'recipe': {
+        const session = this.host.session();
+        try {
+          return (session?.recipes.list() ?? []).map((r) => ({ value: r.name, label: sanitize(`${r.name}${r.problem ? `  (unreadable: ${r.problem})` : ''}`) }));
+        } catch (error) {
+          this.host.toast('error', describeError(error, 'Listing recipes'));
+          return [];
+        }
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** The picker's entries after its filter. */
+  visibleEntries(): PickerEntry[] {
+    const picker = this.form?.picker;
+    if (!picker) return [];
+    const words = picker.filter.text.toLowerCase().split(/\s+/).filter(Boolean);
+    return this.pickerEntries(picker.field).filter((e) => words.every((w) => e.label.toLowerCase().includes(w)));
+  }
+
+  pickerToggle(): void {
+    const form = this.form;
+    const picker = form?.picker;
+    if (!form?.draft || picker?.field !== 'firewallIds') return;
+    const entry = this.visibleEntries()[picker.index];
+    if (!entry) return;
+    const ids = form.draft.firewallIds.includes(entry.value) ? form.draft.firewallIds.filter((id) => id !== entry.value) : [...form.draft.firewallIds, entry.value];
+    this.host.dispatch({ type: 'launch/set', patch: { firewallIds: ids } });
+  }
+
+  pickerChoose(): void {
+    const form = this.form;
+    const picker = form?.picker;
+    if (!form?.draft || !picker) return;
+    const entry = this.visibleEntries()[picker.index];
+    if (picker.field === 'recipe') {
+      this.host.dispatch({ type: 'launch/picker/close' });
+      if (entry) this.openRecipe(entry.value);
+      return;
+    }
+    if (picker.field === 'firewallIds') {
+      // Enter on an unticked firewall ticks it; the list closes either way.
+      if (entry && !form.draft.firewallIds.includes(entry.value)) this.pickerToggle();
+    } else if (entry) {
+      this.host.dispatch({ type: 'launch/set', patch: { [picker.field]: entry.value } as never });
+    }
+    this.host.dispatch({ type: 'launch/picker/close' });
+    this.moveFocus(1);
+  }
+
+  openRecipePicker(): void {
+    if (this.pickerEntries('recipe').length === 0) {
+      this.host.toast('info', `No launch recipes yet: review a launch and press s to save one (${this.host.session()?.recipes.directory ?? ''}).`);
+      return;
+    }
+    this.host.dispatch({ type: 'launch/picker/open', field: 'recipe', index: 0 });
+  }
+
+  private openRecipe(name: string): void {
+    const session = this.host.session();
+    const form = this.form;
+    if (!session || !form?.draft) return;
+    try {
+      const recipe = session.recipes.load(name);
+      // The form stays on its image; everything else comes from the recipe.
+      const draft = requestToDraft({ ...recipe.request, imageId: form.draft.imageId }, form.draft);
+      this.host.dispatch({ type: 'launch/load-draft', draft });
+      const other = recipe.request.imageId !== form.draft.imageId ? ` (it was saved for image ${sanitize(recipe.request.imageId)}; this form keeps its own image)` : '';
+      this.host.toast('info', `Opened recipe "${name}"${other}.`);
+    } catch (error) {
+      this.host.toast('error', describeError(error, `Opening recipe "${name}"`));
+    }
+  }
+
+  problems(): DraftProblem[] {
+    const form = this.form;
+    if (!form?.draft || !form.ctx) return [];
+    const inline = formProblems(form.draft, form.ctx);
+    const seen = new Set(inline.map((p) => `${p.field}\u0000${p.message}`));
+    return inline.concat(form.reviewProblems.filter((p) => !seen.has(`${p.field}\u0000${p.message}`)));
+  }
+
+  private request(): LaunchRequest | undefined {
+    const form = this.form;
+    if (!form?.draft || !form.ctx) return undefined;
+    return draftToRequest(form.draft, form.ctx.description, form.ctx.image.kind === 'vendor').request;
+  }
+
+  /** Ctrl+R or Enter on the last line: every problem at once, or the review screen. Nothing is sent. */
+  async review(): Promise<void> {
+    const form = this.form;
+    const session = this.host.session();
+    const request = this.request();
+    if (!form || !session || !request) return;
+    const inline = this.problems();
+    if (inline.length > 0) {
+      this.host.dispatch({ type: 'launch/reviewed', problems: form.reviewProblems.length ? form.reviewProblems : [], review: undefined });
+      this.host.dispatch({ type: 'launch/focus', field: inline[0].field });
+      this.host.toast('error', `${inline.length} field${inline.length === 1 ? ' needs' : 's need'} fixing before the review: ${inline[0].message}`);
+      return;
+    }
+    this.host.dispatch({ type: 'launch/progress', progress: 'reviewing…' });
+    try {
+      const review = await session.launcher.review(request);
+      if (review.problems.length > 0) {
+        const problems = review.problems.map((p) => ({ field: fieldOfPath(p.field), message: p.message }));
+        this.host.dispatch({ type: 'launch/reviewed', problems });
+        this.host.toast('error', `${problems.length === 1 ? 'One thing needs' : `${problems.length} things need`} fixing: ${problems[0].message}`);
+        return;
+      }
+      this.host.dispatch({ type: 'launch/reviewed', problems: [], review: this.reviewView(review) });
+    } catch (error) {
+      this.host.dispatch({ type: 'launch/progress', progress: undefined });
+      this.host.toast('error', describeError(error, 'Reviewing the launch'));
+    }
+  }
+
+  private reviewView(review: Review): ReviewView {
+    const q = review.quota;
+    const quota = q
+      ? [
+          q.servers ? `servers ${q.servers.current} running + ${q.servers.adding} = ${q.servers.current + q.servers.adding} of ${q.servers.max}` : '',
+          q.monthlyCost
+            ? `monthly ${money(q.monthlyCost.current, q.monthlyCost.currency)} + ${money(q.monthlyCost.adding, q.monthlyCost.currency)} of ${money(q.monthlyCost.max, q.monthlyCost.currency)}`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('; ')
+      : undefined;
+    return {
+      summary: review.summary.map((line) => sanitize(line, 300)).concat(review.warnings.map((w) => `! ${sanitize(w, 300)}`)),
+      request: JSON.stringify(review.preview?.request ?? review.spec, null, 2),
+      cloudInit: review.userData ?? review.cloudInit,
+      cli: review.preview?.cli,
+      clientToken: review.clientToken,
+      quota: quota ? `Billing code ${sanitize(q!.code)} quota: ${quota}` : undefined,
+    };
+  }
+
+  /** L on the review: the launch, exactly once (the token was written to the journal before the request). */
+  async launch(): Promise<void> {
+    const form = this.form;
+    const session = this.host.session();
+    const request = this.request();
+    if (!form?.review || !session || !request || form.stage === 'launching') return;
+    const clientToken = form.review.clientToken;
+    this.host.dispatch({ type: 'launch/launching', progress: 'launching…' });
+    try {
+      const outcome = await session.launcher.launch(request, {
+        clientToken,
+        onProgress: (p) => this.host.dispatch({ type: 'launch/launching', progress: sanitize(p.message, 200) }),
+      });
+      this.host.dispatch({ type: 'launch/done', result: this.resultView(outcome) });
+      this.host.log('info', 'launched', { clientToken, servers: outcome.servers.map((s) => s.id) });
+    } catch (error) {
+      if (error instanceof LaunchRefused) {
+        const problems = error.problems.map((p) => ({ field: fieldOfPath(p.field), message: p.message }));
+        this.host.dispatch({ type: 'launch/reviewed', problems });
+        this.host.toast('error', error.message);
+        return;
+      }
+      const message = describeError(error, 'The launch');
+      this.host.log('error', message, error);
+      const retryable = !isStrataError(error) || error.kind === 'Throttled' || error.kind === 'Transient';
+      this.host.dispatch({
+        type: 'launch/launch-failed',
+        message: `${message}${retryable ? ' Press L to try again: the same token is used, so no second server can start.' : ''}`,
+      });
+    }
+  }
+
+  private resultView(outcome: LaunchOutcome) {
+    const lines: string[] = [];
+    const n = outcome.servers.length;
+    lines.push(`${outcome.resumed ? 'Found' : 'Launched'} ${n} server${n === 1 ? '' : 's'} (token ${outcome.clientToken}):`);
+    for (const s of outcome.servers) lines.push(`  ${sanitize(s.id)}  ${sanitize(s.name)}  ${s.phase}${s.privateAddress ? `  ${sanitize(s.privateAddress)}` : ''}`);
+    if (outcome.keyFile) {
+      lines.push(`Private key: ${sanitize(outcome.keyFile.path)} (mode 0600, ${outcome.keyFile.how === 'created' ? 'created by the provider' : 'generated here, public half imported'})`);
+      lines.push(`Fingerprint: ${sanitize(outcome.keyFile.fingerprint)}`);
+    }
+    if (outcome.passphrase) lines.push(`Volume passphrase: kept in ${sanitize(outcome.passphrase.describe, 300)}`);
+    for (const w of outcome.warnings) lines.push(`! ${sanitize(w, 300)}`);
+    return { lines, keyFile: outcome.keyFile?.path, agentAvailable: outcome.agent?.available ?? false };
+  }
+
+  async addKeyToAgent(): Promise<void> {
+    const result = this.form?.result;
+    const session = this.host.session();
+    if (!result?.keyFile || !session || !result.agentAvailable || result.agentDone) return;
+    const outcome = await session.launcher.addKeyToAgent(result.keyFile);
+    this.host.dispatch({ type: 'launch/agent', message: outcome.added ? 'Added to ssh-agent.' : `Not added to ssh-agent: ${outcome.reason}` });
+  }
+
+  saveRecipe(): void {
+    const form = this.form;
+    const session = this.host.session();
+    const request = this.request();
+    if (!form?.recipe || !session || !request) return;
+    const name = form.recipe.editor.text.trim();
+    try {
+      const recipe = session.recipes.save(name, request, { provider: session.providerId, region: session.region });
+      this.host.dispatch({ type: 'launch/recipe/close' });
+      this.host.toast('info', `Saved the form as recipe "${name}" (${sanitize(recipe.path)}); Ctrl+O in the form opens it.`);
+    } catch (error) {
+      this.host.dispatch({ type: 'launch/recipe/error', message: describeError(error) });
+    }
+  }
+
+  // ---- interrupted launches -------------------------------------------------------------------------------
+
+  /** At the start of a session: adopt what the provider has, ask about what it may not have received. */
+  async reconcile(): Promise<void> {
+    const session = this.host.session();
+    if (!session) return;
+    try {
+      const items = await session.launcher.reconcile();
+      const ask: { token: string; sentence: string }[] = [];
+      for (const item of items) {
+        const request = item.state === 'adopted' ? undefined : item.request;
+        const what = request ? `"${sanitize(request.name)}" (${request.count} × ${sanitize(request.productId)})` : `token ${item.entry.clientToken}`;
+        if (item.state === 'adopted') {
+          this.host.toast('info', `An interrupted launch of ${what} had reached the provider: adopted ${item.servers.map((s) => sanitize(s.id)).join(', ')}.`);
+        } else {
+          const how = item.state === 'unsent' ? 'was never sent' : 'was sent, but the provider has no server for it (the request may not have arrived)';
+          ask.push({ token: item.entry.clientToken, sentence: `An interrupted launch of ${what} ${how}.` });
+        }
+      }
+      this.host.dispatch({ type: 'reconcile/set', items: ask });
+    } catch (error) {
+      this.host.toast('error', describeError(error, 'Checking interrupted launches'));
+    }
+  }
+
+  async retryInterrupted(): Promise<void> {
+    const item = this.host.state.reconcile?.[0];
+    const session = this.host.session();
+    if (!item || !session) return;
+    this.host.dispatch({ type: 'reconcile/done', token: item.token });
+    try {
+      const outcome = await session.launcher.retry(item.token);
+      this.host.toast('info', `Relaunched with the same token: ${outcome.servers.map((s) => sanitize(s.id)).join(', ')}${outcome.resumed ? ' (they existed already)' : ''}.`);
+    } catch (error) {
+      this.host.toast('error', describeError(error, 'Retrying the interrupted launch'));
+    }
+  }
+
+  async abandonInterrupted(): Promise<void> {
+    const item = this.host.state.reconcile?.[0];
+    const session = this.host.session();
+    if (!item || !session) return;
+    this.host.dispatch({ type: 'reconcile/done', token: item.token });
+    try {
+      const result = await session.launcher.abandon(item.token);
+      this.host.toast('info', result.state === 'adopted' ? `It had arrived after all: adopted ${result.servers.map((s) => sanitize(s.id)).join(', ')}.` : 'Abandoned; nothing was sent.');
+    } catch (error) {
+      this.host.toast('error', describeError(error, 'Abandoning the interrupted launch'));
+    }
+  }
+
+  laterInterrupted(): void {
+    const item = this.host.state.reconcile?.[0];
+    if (item) this.host.dispatch({ type: 'reconcile/done', token: item.token });
+  }
+}
