@@ -12,6 +12,7 @@ export interface CliOptions {
   sandboxSpeed?: number;
   sandboxSeed?: number;
   sandboxFaults?: string;
+  sandboxLatencyMs?: number;
 }
 
 export class UsageError extends Error {}
@@ -28,6 +29,7 @@ Options:
   --sandbox-speed N      sandbox: simulated seconds per real second (kept in the world; a new world runs at 1)
   --sandbox-seed N       sandbox: the seed of its world (default 1)
   --sandbox-faults SPEC  sandbox: inject faults, e.g. throttle=0.2,timeout=0.1,fail=0.5,stall=0.5
+  --sandbox-latency MS   sandbox: a launch's answer comes back MS milliseconds after the servers exist
   -h, --help             this help
   -v, --version          the version
 
@@ -62,6 +64,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         'sandbox-speed': { type: 'string' },
         'sandbox-seed': { type: 'string' },
         'sandbox-faults': { type: 'string' },
+        'sandbox-latency': { type: 'string' },
       },
     });
   } catch (error) {
@@ -91,5 +94,6 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     sandboxSpeed: number('sandbox-speed', values['sandbox-speed'], (n) => n > 0 && n <= 1_000_000, 'a number above 0 (at most 1000000)'),
     sandboxSeed: number('sandbox-seed', values['sandbox-seed'], (n) => Number.isInteger(n) && n >= 0, 'a whole number, 0 or more'),
     sandboxFaults: faults,
+    sandboxLatencyMs: number('sandbox-latency', values['sandbox-latency'], (n) => Number.isInteger(n) && n >= 0 && n <= 600_000, 'a whole number of milliseconds from 0 to 600000'),
   };
 }

@@ -1,6 +1,7 @@
 // Builds the context (store, logger, controller) and runs the TUI. Loaded by cli.tsx after the version guard.
 import { join } from 'node:path';
 import { parseCli, UsageError, USAGE } from './args.js';
+import { loadConfig } from './services/config.js';
 import { createLogger } from './services/log.js';
 import { openStore } from './store/db.js';
 import { strataHome } from './store/paths.js';
@@ -55,6 +56,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`strata could not open its data store: ${(error as Error).message}\n`);
     return 1;
   }
+  let config;
+  try {
+    config = loadConfig(home.config).config;
+  } catch (error) {
+    // A broken config.yaml is said before the TUI opens, with the file, the line and the key.
+    process.stderr.write(`strata: ${(error as Error).message}\n`);
+    db.close();
+    return 2;
+  }
   const logger = createLogger(join(home.data, 'strata.log'));
   logger.log('info', 'start', { provider: options.provider, region: options.region, readOnly: options.readOnly });
 
@@ -72,6 +82,9 @@ export async function main(argv: string[]): Promise<number> {
       sandboxSpeed: options.sandboxSpeed,
       sandboxSeed: options.sandboxSeed,
       sandboxFaults: options.sandboxFaults,
+      sandboxLatencyMs: options.sandboxLatencyMs,
+      configDir: home.config,
+      config,
     },
   });
 

@@ -84,6 +84,8 @@ export interface ProviderOptions {
   sandboxSeed?: number;
   /** Sandbox: injected faults, e.g. "throttle=0.2,timeout=0.1,fail=0.5,stall=0.5" (probabilities 0..1). */
   sandboxFaults?: string;
+  /** Sandbox: how long a launch's answer takes to come back after the servers exist (a slow network), ms. */
+  sandboxLatencyMs?: number;
   profile?: string;
   endpoint?: string;
 }

@@ -23,6 +23,7 @@ export interface SessionOptions {
   sandboxSpeed?: number;
   sandboxSeed?: number;
   sandboxFaults?: string;
+  sandboxLatencyMs?: number;
   profile?: string;
   endpoint?: string;
 }
@@ -82,6 +83,7 @@ export class Session {
       sandboxSpeed: options.sandboxSpeed,
       sandboxSeed: options.sandboxSeed,
       sandboxFaults: options.sandboxFaults,
+      sandboxLatencyMs: options.sandboxLatencyMs,
       profile: options.profile,
       endpoint: options.endpoint,
     };

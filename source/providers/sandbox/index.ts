@@ -150,6 +150,8 @@ export class SandboxProvider implements ProviderService {
   private readonly faultRng: Rng;
   private readonly caps: Capabilities;
   private readonly products: Product[];
+  /** --sandbox-latency: how long a launch's answer takes to come back (ms). */
+  latencyMs = 0;
 
   private constructor(
     private readonly db: Db,
@@ -177,6 +179,12 @@ export class SandboxProvider implements ProviderService {
       const seed = SandboxProvider.ensureWorld(db, options, realNow);
       const provider = new SandboxProvider(db, region, seed, faults, realNow);
       if (options.sandboxSpeed !== undefined) provider.clock.setSpeed(options.sandboxSpeed);
+      if (options.sandboxLatencyMs !== undefined) {
+        if (!(Number.isFinite(options.sandboxLatencyMs) && options.sandboxLatencyMs >= 0 && options.sandboxLatencyMs <= 600_000)) {
+          throw invalid('The sandbox latency is a number of milliseconds from 0 to 600000.', 'sandboxLatencyMs');
+        }
+        provider.latencyMs = options.sandboxLatencyMs;
+      }
       return provider;
     } catch (error) {
       db.close();
@@ -629,6 +637,8 @@ export class SandboxProvider implements ProviderService {
       this.insertLaunch(spec, clientToken, specHash, now);
       return this.serversOfToken(clientToken, now);
     });
+    // The answer is on its way back: the servers exist, the caller does not know it yet (--sandbox-latency).
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     // A simulated timeout after the work was done: the response is lost, the servers exist.
     this.maybeTimeout('launching servers');
     return servers;

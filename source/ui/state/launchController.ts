@@ -17,6 +17,7 @@ import {
   type DraftProblem,
   type FieldId,
   type FormContext,
+  type KeypairMode,
 } from '../panes/launch/draft.js';
 import type { Action } from './reducer.js';
 import { selectedImage } from './selectors.js';
@@ -106,7 +107,13 @@ export class LaunchController {
       const key = field.id as 'keypairMode' | 'raid' | 'filesystem';
       const at = field.choices.indexOf(form.draft[key]);
       const value = field.choices[(at + delta + field.choices.length) % field.choices.length];
-      this.host.dispatch({ type: 'launch/set', patch: { [key]: value } as never });
+      if (key === 'keypairMode') {
+        // An existing keypair's name is not a name for a new one, and the other way round.
+        const keypairName = value === 'existing' ? (form.ctx?.keypairs[0]?.name ?? '') : '';
+        this.host.dispatch({ type: 'launch/set', patch: { keypairMode: value as KeypairMode, keypairName } });
+      } else {
+        this.host.dispatch({ type: 'launch/set', patch: { [key]: value } as never });
+      }
     }
   }
 
@@ -371,8 +378,9 @@ export class LaunchController {
       const items = await session.launcher.reconcile();
       const ask: { token: string; sentence: string }[] = [];
       for (const item of items) {
-        const request = item.state === 'adopted' ? undefined : item.request;
-        const what = request ? `"${sanitize(request.name)}" (${request.count} × ${sanitize(request.productId)})` : `token ${item.entry.clientToken}`;
+        // The journal keeps the spec that was sent: name the launch the way the user named it.
+        const spec = item.entry.spec;
+        const what = spec?.name ? `"${sanitize(spec.name)}" (${spec.count} × ${sanitize(spec.productId)})` : `token ${item.entry.clientToken}`;
         if (item.state === 'adopted') {
           this.host.toast('info', `An interrupted launch of ${what} had reached the provider: adopted ${item.servers.map((s) => sanitize(s.id)).join(', ')}.`);
         } else {

@@ -22,6 +22,8 @@ export interface LaunchDraft {
   keypairMode: KeypairMode;
   keypairName: string;
   keypairDirectory: string;
+  /** The launcher's own default for the key directory (created 0700 when missing, unlike a chosen one). */
+  keypairDirectoryDefault: string;
   group: string;
   billingCode: string;
   volumes: boolean;
@@ -122,6 +124,7 @@ export function newDraft(ctx: FormContext): LaunchDraft {
     keypairMode: ctx.keypairs.length > 0 && modes.includes('existing') ? 'existing' : modes[0],
     keypairName: ctx.keypairs[0]?.name ?? '',
     keypairDirectory: ctx.keyDirectory,
+    keypairDirectoryDefault: ctx.keyDirectory,
     group: '',
     billingCode: '',
     volumes: caps.launch.volumes === 'required',
@@ -172,7 +175,7 @@ export function fieldsFor(draft: LaunchDraft, description: ProviderDescription, 
       fields.push({ id: 'keypairName', section: 'Root keypair', label: '  which', kind: 'pick', required: true, help: 'Enter picks an existing keypair.' });
     } else if (draft.keypairMode === 'create') {
       fields.push({ id: 'keypairName', section: 'Root keypair', label: '  its name', kind: 'text', required: true, help: 'The new keypair\'s name; the private key file takes the same name.' });
-      fields.push({ id: 'keypairDirectory', section: 'Root keypair', label: '  key file in', kind: 'text', required: true, help: 'The directory for the private key (created 0700 if missing); the key is never shown on screen.' });
+      fields.push({ id: 'keypairDirectory', section: 'Root keypair', label: '  key file in', kind: 'text', required: true, help: 'The directory for the private key: the default is created (0700) if missing, another must exist. The key is never shown.' });
     }
   }
   const where = caps.images.tags ? 'sent as tags' : 'kept in the local store (this provider holds no tags here)';
@@ -291,7 +294,9 @@ export function draftToRequest(draft: LaunchDraft, description: ProviderDescript
   if (fields.has('keypairMode')) {
     if (draft.keypairMode === 'existing') request.keypair = { mode: 'existing', name: draft.keypairName };
     else if (draft.keypairMode === 'create') {
-      request.keypair = { mode: 'create', name: draft.keypairName, ...(draft.keypairDirectory.trim() ? { directory: draft.keypairDirectory.trim() } : {}) };
+      const directory = draft.keypairDirectory.trim();
+      const chosen = directory !== '' && directory !== draft.keypairDirectoryDefault;
+      request.keypair = { mode: 'create', name: draft.keypairName, ...(chosen ? { directory } : {}) };
     }
   }
   if (draft.group.trim()) request.group = draft.group.trim();
