@@ -9,6 +9,7 @@ import { needsSanitising, sanitize } from '../core/sanitize.js';
 import { LABEL_COLOURS, isLabelColour, type LabelColour } from '../core/types.js';
 import { AuditLog, currentActor } from './audit.js';
 import { LaunchJournal } from './journal.js';
+import { LaunchRecords } from './launches.js';
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
 import { ensurePrivateDir } from './paths.js';
 
@@ -143,6 +144,11 @@ export class Store {
   /** The launch journal of one provider and region. */
   journal(provider: string, region: string): LaunchJournal {
     return new LaunchJournal(this.db, provider, region, this.now, (fn) => this.transaction(fn));
+  }
+
+  /** Launch records (the request behind each journal entry, its steps, and group and billing code per server). */
+  launches(): LaunchRecords {
+    return new LaunchRecords(this.db, this.now, (fn) => this.transaction(fn));
   }
 
   /**

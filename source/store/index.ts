@@ -5,6 +5,8 @@ export { AuditLog, currentActor } from './audit.js';
 export type { AuditEntry, AuditInput, AuditListOptions } from './audit.js';
 export { LaunchJournal } from './journal.js';
 export type { JournalEntry, JournalState } from './journal.js';
+export { LaunchRecords } from './launches.js';
+export type { LaunchRecord, NewLaunchRecord, KeypairStep, PassphraseStep, ServerRecord } from './launches.js';
 export { MIGRATIONS } from './migrations.js';
 export type { Migration } from './migrations.js';
 export { strataHome, ensurePrivateDir } from './paths.js';

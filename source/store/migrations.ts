@@ -55,6 +55,46 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX launch_journal_state ON launch_journal (state, created_at);
     `,
   },
+  {
+    version: 3,
+    description: 'launch records (the form behind a journal entry, the steps done, and group and billing code per server)',
+    sql: `
+      -- One row per launch (client token): the request it was made from (no secrets), what was done before
+      -- the request (keypair, passphrase: where it is kept, never the value), and its group and billing code.
+      CREATE TABLE launches (
+        client_token     TEXT PRIMARY KEY REFERENCES launch_journal (client_token),
+        provider         TEXT NOT NULL,
+        region           TEXT NOT NULL,
+        request          TEXT NOT NULL,
+        user_data_sha256 TEXT,
+        grp              TEXT,
+        billing_code     TEXT,
+        product_id       TEXT NOT NULL,
+        hourly_price     REAL,
+        tags_at_provider INTEGER NOT NULL,
+        keypair          TEXT,
+        passphrase_store TEXT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL
+      );
+      CREATE INDEX launches_place ON launches (provider, region, created_at);
+
+      -- The servers a launch started, with its group and billing code: where the provider holds no tags,
+      -- this is where they live (quotas count from here).
+      CREATE TABLE launch_servers (
+        provider     TEXT NOT NULL,
+        region       TEXT NOT NULL,
+        server_id    TEXT NOT NULL,
+        client_token TEXT NOT NULL REFERENCES launches (client_token),
+        grp          TEXT,
+        billing_code TEXT,
+        product_id   TEXT NOT NULL,
+        hourly_price REAL,
+        PRIMARY KEY (provider, region, server_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX launch_servers_billing ON launch_servers (billing_code);
+    `,
+  },
 ];
 
 /** The schema version this strata writes and understands. */

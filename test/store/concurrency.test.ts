@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../source/store/db.js';
+import { openStore, SCHEMA_VERSION } from '../../source/store/db.js';
 import { useTempDirs } from './helpers.js';
 
 const WRITER = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url));
@@ -75,7 +75,7 @@ describe('two processes on one store', () => {
         expect(meta.get('alpha-img-0')?.displayName).toBe('name 0 from alpha');
         expect(meta.get('beta-img-1')?.label).toBe('green');
         expect(meta.get('shared-img')?.displayName).toMatch(/^(alpha|beta) \d+$/);
-        expect(store.schemaVersion).toBe(2);
+        expect(store.schemaVersion).toBe(SCHEMA_VERSION);
       } finally {
         store.close();
       }

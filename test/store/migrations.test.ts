@@ -30,11 +30,11 @@ describe('store migrations', () => {
     const store = openStore(dir);
     expect(store.path).toBe(join(dir, STORE_FILE));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     store.close();
     const { version, tables, journalMode } = inspect(join(dir, STORE_FILE));
-    expect(version).toBe(2);
-    expect(tables).toEqual(['audit', 'image_meta', 'launch_journal']);
+    expect(version).toBe(3);
+    expect(tables).toEqual(['audit', 'image_meta', 'launch_journal', 'launch_servers', 'launches']);
     expect(journalMode).toBe('wal');
   });
 
@@ -78,7 +78,7 @@ describe('store migrations', () => {
     expect(inspect(join(dir, STORE_FILE)).tables).not.toContain('launch_journal');
 
     const store = openStore(dir);
-    expect(store.schemaVersion).toBe(2);
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
     expect(store.getImageMeta('sandbox', 'eu-west', 'img-1')?.label).toBe('green');
     expect(store.journal('sandbox', 'eu-west').unfinished()).toEqual([]);
     store.close();
@@ -104,7 +104,7 @@ describe('store migrations', () => {
     expect(caught).toBeInstanceOf(StrataError);
     expect((caught as StrataError).kind).toBe('Unsupported');
     expect((caught as Error).message).toBe(
-      `The local database ${path} was written by a newer version of strata (schema 7; this version knows up to 2). ` +
+      `The local database ${path} was written by a newer version of strata (schema 7; this version knows up to ${SCHEMA_VERSION}). ` +
         'Upgrade strata, or point STRATA_HOME at another directory.',
     );
     expect(readFileSync(path).equals(before)).toBe(true);
@@ -124,11 +124,11 @@ describe('store migrations', () => {
     openStore(dir).close();
     const broken: Migration[] = [
       ...MIGRATIONS,
-      { version: 3, description: 'half good, half bad', sql: 'CREATE TABLE half (x); INSERT INTO nowhere VALUES (1);' },
+      { version: SCHEMA_VERSION + 1, description: 'half good, half bad', sql: 'CREATE TABLE half (x); INSERT INTO nowhere VALUES (1);' },
     ];
     expect(() => openStore(dir, { migrations: broken })).toThrow(StrataError);
     const after = inspect(join(dir, STORE_FILE));
-    expect(after.version).toBe(2);
+    expect(after.version).toBe(SCHEMA_VERSION);
     expect(after.tables).not.toContain('half');
   });
 
@@ -136,10 +136,10 @@ describe('store migrations', () => {
     const dir = tempDir();
     const extra: Migration[] = [
       ...MIGRATIONS,
-      { version: 3, description: 'test', sql: 'CREATE TABLE extra (x); INSERT INTO extra SELECT count(*) FROM launch_journal;' },
+      { version: SCHEMA_VERSION + 1, description: 'test', sql: 'CREATE TABLE extra (x); INSERT INTO extra SELECT count(*) FROM launch_journal;' },
     ];
     const store = openStore(dir, { migrations: extra });
-    expect(store.schemaVersion).toBe(3);
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION + 1);
     store.close();
     expect(inspect(join(dir, STORE_FILE)).tables).toContain('extra');
   });

@@ -1,0 +1,263 @@
+// The user's configuration: ${configDir}/config.yaml, written by hand. A missing file is fine (defaults);
+// a bad one is refused with a sentence that names the file, the line and the key. Read with the yaml
+// package (which knows where every node is) and checked with zod.
+//
+//   billingCodes:            # known billing codes, each with an optional hard quota
+//     ops-42:
+//       maxServers: 10       # servers of this code that are not terminated, this launch included
+//       maxMonthlyCost: 500  # hourly price x 730 per server, this launch included
+//       currency: USD        # the label the figures are shown with (the provider's prices are used as they are)
+//   groups: [web, batch]     # known groups (more are learnt from launches and from servers' tags)
+//   sshKeyDirectory: ~/.ssh  # where keys created at launch are written (default ~/.ssh)
+//   trustedVendorOwners: []  # vendor accounts whose templates are trusted (used by the lineage view)
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { StrataError } from '../core/errors.js';
+
+export const CONFIG_FILE = 'config.yaml';
+/** Hours in a month, as cloud price lists count them (8,760 / 12). */
+export const HOURS_PER_MONTH = 730;
+export const DEFAULT_CURRENCY = 'USD';
+
+export interface BillingQuota {
+  /** At most this many servers of the code that are not terminated. */
+  maxServers?: number;
+  /** At most this monthly cost (hourly price x 730, summed over the code's servers). */
+  maxMonthlyCost?: number;
+  /** The label figures are shown with; default USD. */
+  currency?: string;
+  description?: string;
+}
+
+export interface StrataConfig {
+  billingCodes: Record<string, BillingQuota>;
+  groups: string[];
+  /** Absolute (a leading ~ is expanded); undefined means ~/.ssh. */
+  sshKeyDirectory?: string;
+  trustedVendorOwners: string[];
+}
+
+export interface LoadedConfig {
+  /** The file that was (or would be) read. */
+  path: string;
+  /** false where there is no file: the defaults apply. */
+  exists: boolean;
+  config: StrataConfig;
+}
+
+/** One thing wrong in a file, with where it is. */
+export interface FileProblem {
+  file: string;
+  /** 1-based; absent where the problem has no place in the file (e.g. it is empty). */
+  line?: number;
+  /** The key path, e.g. "billingCodes.ops-42.maxServers"; '' for the whole document. */
+  key: string;
+  message: string;
+}
+
+/** A file strata reads (config, recipe) that is not right; message is one or more sentences, each with its place. */
+export class FileError extends StrataError {
+  readonly problems: FileProblem[];
+  constructor(problems: FileProblem[], field: string) {
+    super('Invalid', problems.map(describeProblem).join(' '), { field });
+    this.problems = problems;
+  }
+}
+
+export function describeProblem(p: FileProblem): string {
+  const where = p.line !== undefined ? `${p.file}, line ${p.line}` : p.file;
+  const key = p.key ? `, ${p.key}` : '';
+  return `${where}${key}: ${p.message}`;
+}
+
+export const EMPTY_CONFIG: StrataConfig = { billingCodes: {}, groups: [], trustedVendorOwners: [] };
+
+/** Group and billing code: the rule core's launch validation applies on every provider. */
+export const LABEL_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export const labelName = (what: string) =>
+  z
+    .string({ error: `${what} must be text` })
+    .regex(LABEL_NAME, `${what} has 1 to 64 letters, digits, dots, underscores and hyphens`);
+
+const quotaSchema = z.strictObject({
+  maxServers: z
+    .number({ error: 'maxServers must be a whole number' })
+    .int('maxServers must be a whole number')
+    .min(0, 'maxServers cannot be negative')
+    .optional(),
+  maxMonthlyCost: z
+    .number({ error: 'maxMonthlyCost must be a number' })
+    .min(0, 'maxMonthlyCost cannot be negative')
+    .refine(Number.isFinite, 'maxMonthlyCost must be a finite number')
+    .optional(),
+  currency: z
+    .string({ error: 'currency must be text, e.g. USD' })
+    .regex(/^[A-Za-z$€£¥]{1,8}$/, 'currency must be a short code such as USD or EUR')
+    .optional(),
+  description: z.string({ error: 'description must be text' }).max(1024).optional(),
+});
+
+const configSchema = z.strictObject({
+  billingCodes: z
+    .record(labelName('A billing code'), quotaSchema.nullable(), {
+      error: (issue) => (issue.code === 'invalid_type' ? 'billingCodes must be a map of codes, each with its quota (or nothing)' : undefined),
+    })
+    .optional(),
+  groups: z.array(labelName('A group'), { error: 'groups must be a list' }).optional(),
+  sshKeyDirectory: z
+    .string({ error: 'sshKeyDirectory must be a path' })
+    .refine((p) => p === '~' || p.startsWith('~/') || isAbsolute(p), 'sshKeyDirectory must be an absolute path or start with ~/')
+    .optional(),
+  trustedVendorOwners: z.array(z.string({ error: 'an owner must be text' }), { error: 'trustedVendorOwners must be a list' }).optional(),
+});
+
+/** Expands a leading ~ (the user's home). */
+export function expandHome(path: string, env: Record<string, string | undefined> = process.env): string {
+  if (path === '~') return env.HOME || homedir();
+  if (path.startsWith('~/')) return join(env.HOME || homedir(), path.slice(2));
+  return path;
+}
+
+/**
+ * Reads ${configDir}/config.yaml. A missing file gives the defaults; a bad one throws a FileError whose
+ * message names the file, the line and the key of every problem.
+ */
+export function loadConfig(configDir: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
+  const path = join(configDir, CONFIG_FILE);
+  if (!existsSync(path)) return { path, exists: false, config: structuredClone(EMPTY_CONFIG) };
+  const text = readTextFile(path, 'config');
+  const parsed = parseYamlWith(text, path, configSchema, 'config');
+  const config: StrataConfig = {
+    billingCodes: Object.fromEntries(Object.entries(parsed?.billingCodes ?? {}).map(([k, v]) => [k, v ?? {}])),
+    groups: [...new Set(parsed?.groups ?? [])],
+    trustedVendorOwners: parsed?.trustedVendorOwners ?? [],
+  };
+  if (parsed?.sshKeyDirectory !== undefined) config.sshKeyDirectory = expandHome(parsed.sshKeyDirectory, env);
+  return { path, exists: true, config };
+}
+
+/** Reads a small text file strata was pointed at, refusing what is not one with a sentence. */
+export function readTextFile(path: string, field: string, maxBytes = 1024 * 1024): string {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new FileError([{ file: path, key: '', message: 'this is not a regular file.' }], field);
+    size = st.size;
+  } catch (error) {
+    if (error instanceof FileError) throw error;
+    throw new FileError([{ file: path, key: '', message: `it cannot be read (${codeOf(error)}).` }], field);
+  }
+  if (size > maxBytes) {
+    throw new FileError([{ file: path, key: '', message: `it is ${size} bytes; at most ${maxBytes} are read.` }], field);
+  }
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new FileError([{ file: path, key: '', message: `it cannot be read (${codeOf(error)}).` }], field);
+  }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (code === 'ENOENT') return 'it does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Parses YAML text and checks it with a zod schema. Syntax errors and every schema problem become one
+ * FileError whose problems carry the line (from the YAML node) and the key path. An empty document is
+ * undefined (the caller decides whether that is allowed).
+ */
+export function parseYamlWith<T>(text: string, file: string, schema: z.ZodType<T>, field: string): T | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new FileError(
+      doc.errors.map((e) => ({
+        file,
+        line: e.linePos?.[0]?.line ?? (typeof e.pos?.[0] === 'number' ? lineCounter.linePos(e.pos[0]).line : undefined),
+        key: '',
+        message: `the YAML cannot be read: ${firstLine(e.message)}.`,
+      })),
+      field,
+    );
+  }
+  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (value === null || value === undefined) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems: FileProblem[] = [];
+  for (const issue of result.error.issues) {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const full = [...path, key];
+        problems.push({
+          file,
+          line: lineOf(doc, full, lineCounter),
+          key: keyPath(full),
+          message: `"${key}" is not a key strata knows here${suggest(key, schema, path)}.`,
+        });
+      }
+      continue;
+    }
+    // A refused map key (e.g. a billing code): the key's own rule says why.
+    const message = issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message;
+    problems.push({ file, line: lineOf(doc, path, lineCounter), key: keyPath(path), message: sentence(message) });
+  }
+  throw new FileError(problems, field);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/[.:]+$/, '');
+}
+
+function sentence(message: string): string {
+  const m = message.trim();
+  return /[.!?]$/.test(m) ? m : `${m}.`;
+}
+
+export function keyPath(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** The known keys of an object schema at a path, offered when a key is misspelt. */
+function suggest(key: string, schema: z.ZodType<unknown>, path: (string | number)[]): string {
+  if (path.length > 0) return '';
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
+  if (!shape) return '';
+  return `; the keys are ${Object.keys(shape).join(', ')}`;
+}
+
+/** The 1-based line of the node at a key path (the key's own line for a map entry), as near as it exists. */
+function lineOf(doc: Document, path: readonly (string | number)[], lc: LineCounter): number | undefined {
+  let node: unknown = doc.contents;
+  let offset: number | undefined = rangeStart(node);
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      offset = rangeStart(pair.key) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      if (item === undefined) break;
+      offset = rangeStart(item) ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset === undefined ? undefined : lc.linePos(offset).line;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as { range?: [number, number, number] } | null)?.range;
+  return Array.isArray(range) ? range[0] : undefined;
+}
