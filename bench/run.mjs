@@ -13,8 +13,8 @@
 //   4 memory       resident memory with the public catalogue loaded and filtered, vs the bare Ink list
 // ptybytes.py (../shared/tools/ptybytes.py, or $PTYBYTES) measures 1–3; 4 reads /proc/<pid>/status.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,7 +26,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(root, 'bench', 'results');
 const NODE = process.execPath;
 const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
-const APP = join(root, 'dist', 'cli.js');
+// strata runs from a copy of dist/ taken at the start (bench/.build/strata-dist): other builds in this
+// working tree may rewrite dist/ while the bench runs, and every strata figure must be of one build.
+const DIST = join(root, 'dist');
+const APP_SNAPSHOT_DIR = join(root, 'bench', '.build', 'strata-dist');
+const APP = join(APP_SNAPSHOT_DIR, 'cli.js');
 const GATE = join(root, 'bench', 'lib', 'gate.mjs');
 const COLS = 120;
 const ROWS = 40;
@@ -48,6 +52,24 @@ const REGION = opts.region;
 const PRESSES = Math.max(1, Number(opts.presses));
 
 // ---------------------------------------------------------------------------------------------- helpers
+/** Names, sizes and times of dist/: the bench notes when another process rebuilds strata mid-run. */
+function distFingerprint() {
+  const dir = join(root, 'dist');
+  if (!existsSync(dir)) return 'missing';
+  const parts = [];
+  const walk = (d) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        const st = statSync(path);
+        parts.push(`${path}:${st.size}:${st.mtimeMs}`);
+      }
+    }
+  };
+  walk(dir);
+  return parts.sort().join('|');
+}
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return undefined;
@@ -61,6 +83,14 @@ const say = (line) => process.stdout.write(line + '\n');
 const step = (line) => process.stdout.write(`  · ${line}\n`);
 const freshHome = () => mkdtempSync(join(tmpdir(), 'strata-bench-'));
 const oneLine = (s) => String(s).split('\n')[0].slice(0, 300);
+/** The last few non-empty rows of a screen, for a sentence about what went wrong. */
+const tail = (screen, n = 4) =>
+  screen
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-n)
+    .map((l) => l.trim().slice(0, 160))
+    .join(' ⏎ ') || '(blank screen)';
 
 function which(program) {
   const r = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' });
@@ -124,7 +154,13 @@ try {
 const FZF = which('fzf');
 const results = {
   startedAt: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, terminal: `${COLS}x${ROWS}` },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    node: process.version,
+    terminal: `${COLS}x${ROWS}`,
+    loadAtStart: loadavg()[0],
+  },
   tool: ptybytesPath(),
   fzf: FZF ? execFileSync(FZF, ['--version'], { encoding: 'utf8' }).trim() : null,
   region: REGION,
@@ -138,7 +174,7 @@ const note = (line) => {
   say(`  ! ${line}`);
 };
 
-say(`strata bench — ${results.machine.cpus} cpus, Node ${process.version}, ${COLS}x${ROWS}, region ${REGION}`);
+say(`strata bench — ${results.machine.cpus} cpus (load ${fmt(results.machine.loadAtStart, 1)}), Node ${process.version}, ${COLS}x${ROWS}, region ${REGION}`);
 say(`  tool: ${results.tool}; fzf: ${results.fzf ?? 'absent'}`);
 if (!FZF) note('fzf is not installed (apt-get install -y fzf): the fzf comparisons are skipped.');
 
@@ -193,7 +229,19 @@ results.catalogue = { source: catalogue.source, count: catalogue.count };
 const FZF_LOADED = `${catalogue.count}/${catalogue.count}`;
 
 // ------------------------------------------------------------------------------ does strata draw yet?
-step('probing strata (dist/cli.js)');
+/** Copies dist/ to the snapshot directory, again if dist/ changed during the copy; the fingerprint copied. */
+function snapshotDist() {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const before = distFingerprint();
+    if (before === 'missing') return before;
+    rmSync(APP_SNAPSHOT_DIR, { recursive: true, force: true });
+    cpSync(DIST, APP_SNAPSHOT_DIR, { recursive: true });
+    if (distFingerprint() === before) return before;
+  }
+  throw new Error('dist/ kept changing while it was copied (another build running?); try again.');
+}
+const DIST_AT_START = snapshotDist();
+step('probing strata (dist/ as built at the start, copied to bench/.build/strata-dist)');
 const strata = { draws: false, reason: '', scope: undefined, listSize: undefined, publicLoadS: undefined, publicStatus: undefined };
 /** The list's size as strata shows it: "33 images" in the status bar, else the N of a "1/N" counter. */
 const listCount = (screen) => {
@@ -208,7 +256,7 @@ const isLoaded = (screen) => {
   return /img-/.test(screen) && /sandbox/.test(last) && !/loading/i.test(last);
 };
 if (!existsSync(APP)) {
-  strata.reason = 'dist/cli.js is missing (the build failed?)';
+  strata.reason = 'dist/cli.js is missing (did the build fail?)';
 } else {
   for (const scope of ['own', 'vendor']) {
     const home = freshHome();
@@ -226,7 +274,7 @@ if (!existsSync(APP)) {
       step(`scope ${scope}: draws; status bar: ${app.lastLine().trim()}`);
       break;
     } catch (error) {
-      strata.reason = `--scope ${scope}: ${oneLine(error.message)}; last row: ${oneLine(app.lastLine().trim()) || '(blank screen)'}`;
+      strata.reason = `--scope ${scope}: ${oneLine(error.message)}; screen ends: ${tail(app.screen())}`;
       step(`scope ${scope}: no image row (${strata.reason})`);
     } finally {
       await app.stop();
@@ -247,7 +295,7 @@ if (!existsSync(APP)) {
       strata.publicStatus = app.lastLine().trim();
       step(`scope public: loaded in ${strata.publicLoadS.toFixed(1)} s; status bar: ${strata.publicStatus}`);
     } catch (error) {
-      strata.publicReason = oneLine(error.message) + `; last row: ${oneLine(app.lastLine().trim())}`;
+      strata.publicReason = `${oneLine(error.message)}; screen ends: ${tail(app.screen())}`;
       note(`strata --scope public never finished loading: ${strata.publicReason}`);
     } finally {
       await app.stop();
@@ -268,6 +316,7 @@ if (ONLY.has('first-frame')) {
     title: 'Time to first frame',
     unit: 'ms',
     detail: `to the first image row (img-), ${RUNS} alternated runs each after a warm-up; strata --scope ${strata.scope ?? '–'} in a fresh STRATA_HOME; bare Ink lists ${listSize} rows`,
+    describe: (f) => (f.pairedRatio === undefined ? '' : `; median of the per-round ratios ${fmt(f.pairedRatio, 2)}x`),
     reference: { name: 'bare Ink 8 list (same bundle options)', samples: [] },
     strata: { samples: [] },
     also: { name: 'strata started again in a used STRATA_HOME', samples: [] },
@@ -289,6 +338,7 @@ if (ONLY.has('first-frame')) {
     });
   const runners = { bare: runBare, strata: runStrata, 'strata-again': runStrataAgain };
   const into = { bare: fig.reference, strata: fig.strata, 'strata-again': fig.also };
+  const pairs = [];
   for (let i = 0; i <= RUNS; i++) {
     const order = i % 2 ? ['bare', 'strata-again', 'strata'] : ['strata', 'strata-again', 'bare'];
     for (const which of order) {
@@ -296,7 +346,10 @@ if (ONLY.has('first-frame')) {
       try {
         const r = await runners[which]();
         const ms = r.firstFrameS * 1000;
-        if (i > 0) into[which].samples.push(ms);
+        if (i > 0) {
+          into[which].samples.push(ms);
+          (pairs[i] ??= {})[which] = ms;
+        }
         step(`${i === 0 ? 'warm-up ' : `run ${i} `}${which}: ${ms.toFixed(0)} ms`);
       } catch (error) {
         fig.errors.push(oneLine(error.message));
@@ -307,6 +360,8 @@ if (ONLY.has('first-frame')) {
   for (const side of [fig.strata, fig.reference, fig.also]) side.value = median(side.samples);
   fig.ratio = ratio(fig.strata.value, fig.reference.value);
   fig.also.ratio = ratio(fig.also.value, fig.reference.value);
+  // The median of the ratios within each alternated round: less moved by load that drifts over the run.
+  fig.pairedRatio = median(pairs.filter((p) => p?.strata && p?.bare).map((p) => p.strata / p.bare));
   fig.holds = fig.ratio === undefined ? null : fig.ratio <= fig.aim.maxRatio;
   if (!strata.draws) fig.skipped = 'strata not drawing yet';
   results.figures.push(fig);
@@ -376,9 +431,12 @@ if (ONLY.has('filter')) {
       if (!available) continue;
       try {
         const r = await measure(`${name} filter typing`, { cmd: cmd(), type: QUERY, ...GATED });
-        if (r.keyToOutputMs.answered < QUERY.length) {
-          throw new Error(`answered ${r.keyToOutputMs.answered} of ${QUERY.length} keys`);
+        // A space that does not change the matches may leave the screen as it was (nothing to send).
+        const mustAnswer = QUERY.replace(/ /g, '').length;
+        if (r.keyToOutputMs.answered < mustAnswer) {
+          throw new Error(`answered only ${r.keyToOutputMs.answered} of ${QUERY.length} keys`);
         }
+        if (r.keyToOutputMs.answered < QUERY.length) into.silentKeys = (into.silentKeys ?? 0) + QUERY.length - r.keyToOutputMs.answered;
         into.samples.push(r.keyToSettledMs.median);
         into.maxSamples.push(r.keyToSettledMs.max);
         step(`run ${i + 1} ${name}: median ${fmt(r.keyToSettledMs.median, 1)} ms, max ${fmt(r.keyToSettledMs.max, 1)} ms`);
@@ -408,8 +466,8 @@ if (ONLY.has('memory')) {
     title: 'Resident memory, catalogue loaded + filtered',
     unit: 'MiB',
     detail: `VmRSS of the node process after loading ${catalogue.count.toLocaleString('en-US')} images, typing /${QUERY} and Enter, ${SMALL_RUNS} alternated runs; peak (VmHWM) in the JSON`,
-    reference: { name: 'bare Ink 8 list holding the same rows', samples: [], peakSamples: [] },
-    strata: { samples: [], peakSamples: [] },
+    reference: { name: 'bare Ink 8 list holding the same rows', samples: [], peakSamples: [], loadedSamples: [] },
+    strata: { samples: [], peakSamples: [], loadedSamples: [] },
     aim: { text: 'reported against bare Ink (no target set)', maxRatio: undefined },
     errors: [],
   };
@@ -418,7 +476,8 @@ if (ONLY.has('memory')) {
     const app = startInPty(file, args, { cols: COLS, rows: ROWS, env: { STRATA_HOME: home } });
     try {
       await app.waitFor(loaded, { timeout: 170_000, what: 'the catalogue loaded' });
-      await app.waitQuiet(300, 5000);
+      await app.waitQuiet(1000, 5000);
+      const before = app.memory();
       app.write('/');
       await app.waitQuiet(200, 5000);
       for (const ch of QUERY) {
@@ -430,7 +489,7 @@ if (ONLY.has('memory')) {
       }
       app.write(KEYS.enter);
       await app.waitQuiet(1000, 10_000);
-      return app.memory();
+      return { ...app.memory(), loadedRssKiB: before.rssKiB };
     } finally {
       await app.stop();
       rmSync(home, { recursive: true, force: true });
@@ -452,7 +511,10 @@ if (ONLY.has('memory')) {
         const m = await run();
         into.samples.push(m.rssKiB / 1024);
         into.peakSamples.push(m.hwmKiB / 1024);
-        step(`run ${i + 1} ${name}: RSS ${(m.rssKiB / 1024).toFixed(1)} MiB (peak ${(m.hwmKiB / 1024).toFixed(1)} MiB)`);
+        into.loadedSamples.push(m.loadedRssKiB / 1024);
+        step(
+          `run ${i + 1} ${name}: RSS ${(m.rssKiB / 1024).toFixed(1)} MiB (loaded, before the filter ${(m.loadedRssKiB / 1024).toFixed(1)}; peak ${(m.hwmKiB / 1024).toFixed(1)})`,
+        );
       } catch (error) {
         fig.errors.push(`${name}: ${oneLine(error.message)}`);
         step(`${name}: ${oneLine(error.message)}`);
@@ -462,7 +524,12 @@ if (ONLY.has('memory')) {
   for (const side of [fig.strata, fig.reference]) {
     side.value = median(side.samples);
     side.peak = median(side.peakSamples);
+    side.loaded = median(side.loadedSamples);
   }
+  fig.describe = (f) =>
+    f.strata.loaded === undefined
+      ? ''
+      : `; loaded, before filtering: strata ${fmt(f.strata.loaded, 1)} MiB, bare Ink ${fmt(f.reference.loaded, 1)} MiB`;
   fig.ratio = ratio(fig.strata.value, fig.reference.value);
   fig.holds = null;
   if (!strataPublic) fig.skipped = strata.draws ? 'strata never finished loading the public catalogue' : 'strata not drawing yet';
@@ -471,7 +538,26 @@ if (ONLY.has('memory')) {
 
 // ------------------------------------------------------------------------------------------- report
 results.finishedAt = new Date().toISOString();
-const verdict = (fig) =>
+results.machine.loadAtEnd = loadavg()[0];
+if (distFingerprint() !== DIST_AT_START) {
+  note('dist/ was rebuilt while the bench ran (another build in this working tree); the figures are of the build copied at the start.');
+}
+/** The reference's own run-to-run spread: half its interquartile range, relative to its median. */
+const spread = (samples) => {
+  const s = samples.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const m = median(s);
+  if (m === undefined || s.length < 3) return undefined;
+  const q = (p) => {
+    const i = (s.length - 1) * p;
+    return s[Math.floor(i)] + (s[Math.ceil(i)] - s[Math.floor(i)]) * (i - Math.floor(i));
+  };
+  return (q(0.75) - q(0.25)) / 2 / m;
+};
+for (const fig of results.figures) {
+  fig.reference.spread = spread(fig.reference.samples);
+  fig.strata.spread = spread(fig.strata.samples);
+}
+const verdictCore = (fig) =>
   fig.skipped && fig.ratio === undefined
     ? `skipped: ${fig.skipped}`
     : fig.holds === null || fig.holds === undefined
@@ -481,6 +567,14 @@ const verdict = (fig) =>
       : fig.holds
         ? 'holds'
         : 'does not hold';
+const verdict = (fig) => {
+  const v = verdictCore(fig);
+  const noise = fig.reference.spread;
+  if (v === 'does not hold' && noise !== undefined && fig.ratio <= fig.aim.maxRatio * (1 + noise)) {
+    return `does not hold (by less than the reference's own ±${fmt(noise * 100, 0)}% run-to-run spread)`;
+  }
+  return v;
+};
 const valueText = (fig, side) => {
   if (!side || side.value === undefined) return '–';
   const digits = fig.unit === 'bytes' ? 0 : fig.unit === 'MiB' ? 1 : fig.id === 'filter' ? 1 : 0;
@@ -508,7 +602,18 @@ const alsoLines = results.figures
     const r = ratio(fig.also.value, fig.reference.value);
     return `${fig.title} — ${fig.also.name}: ${valueText(fig, fig.also)}${r === undefined ? '' : ` (${fmt(r, 2)}x the reference)`}`;
   });
+for (const fig of results.figures) {
+  for (const side of [fig.strata, fig.reference, fig.also]) {
+    if (side?.silentKeys) {
+      note(`${fig.title}: ${side === fig.strata ? 'strata' : side.name} sent nothing for ${side.silentKeys} key(s) in all (a space that leaves the matches as they were); those keys are not in its latency figures.`);
+    }
+  }
+}
 for (const line of alsoLines) say(`  also: ${line}`);
+for (const fig of results.figures) {
+  const extra = fig.describe?.(fig);
+  if (extra) say(`  ${fig.title}${extra.replace(/^; /, ': ')}`);
+}
 for (const fig of results.figures) for (const e of fig.errors) say(`  ${fig.title}: error: ${e}`);
 for (const n of results.notes) say(`  note: ${n}`);
 
@@ -520,9 +625,10 @@ const md = [
   `Measured ${results.finishedAt.slice(0, 10)} on ${results.machine.cpus} × ${results.machine.cpuModel ?? 'cpu'}, Node ${process.version}, ` +
     `a ${COLS}x${ROWS} pseudo-terminal, sandbox region ${REGION} (${catalogue.count.toLocaleString('en-US')} public images${catalogue.source === 'synthetic' ? ', synthetic' : ''}), ` +
     `${results.fzf ? `fzf ${results.fzf}` : 'no fzf'}. Ratios are strata ÷ reference, measured in the same go with runs alternated. ` +
-    `Bytes and latency by ptybytes.py; memory is VmRSS. Run \`npm run bench\`.`,
-  ...results.figures.map((fig) => `- ${fig.title}: ${fig.detail}.`),
+    `Bytes and latency by ptybytes.py; memory is VmRSS. Load average ${fmt(results.machine.loadAtStart, 1)} at the start, ${fmt(results.machine.loadAtEnd, 1)} at the end. Run \`npm run bench\`.`,
+  ...results.figures.map((fig) => `- ${fig.title}: ${fig.detail}${fig.describe?.(fig) ?? ''}.`),
   ...alsoLines.map((line) => `- Also: ${line}.`),
+  ...results.figures.flatMap((fig) => fig.errors.map((e) => `- Error (${fig.title}): ${e}`)),
   ...results.notes.map((n) => `- Note: ${n}`),
   '',
 ].join('\n');
