@@ -86,7 +86,8 @@ export function checkName(name: string, rules: NameRules): string | undefined {
   const allowed = new RegExp(`^[${rules.allowed}]$`, 'u');
   for (const ch of name) {
     if (!allowed.test(ch)) {
-      const shown = /[\p{L}\p{N}\p{P}\p{S}]/u.test(ch) ? `"${ch}"` : `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      const shown =
+        ch === ' ' ? 'A space' : /[\p{L}\p{N}\p{P}\p{S}]/u.test(ch) ? `"${ch}"` : `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
       return `${shown} is not allowed in a name: ${rules.description}.`;
     }
   }

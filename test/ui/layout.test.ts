@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { windowStart } from '../../source/ui/components/VirtualList.js';
-import { fit } from '../../source/ui/components/text.js';
+import { fit, wrap } from '../../source/ui/components/text.js';
 import { columnsFor } from '../../source/ui/panes/images/columns.js';
 import { compactOutput } from '../../source/ui/terminal.js';
 
@@ -62,5 +62,13 @@ describe('compactOutput', () => {
   });
   it('leaves a foreground colour alone (38;5;n does not count as a background)', () => {
     expect(compactOutput('\u001b[K\u001b[38;5;44mab      cd')).toBe('\u001b[K\u001b[38;5;44mab\u001b[6Ccd');
+  });
+});
+
+describe('wrap', () => {
+  it('breaks at spaces and cuts words longer than a line', () => {
+    expect(wrap('the quick brown fox jumps', 10)).toEqual(['the quick', 'brown fox', 'jumps']);
+    expect(wrap('abcdefghijklmnop', 6)).toEqual(['abcde', 'fghij', 'klmnop']);
+    expect(wrap('', 10)).toEqual(['']);
   });
 });

@@ -28,3 +28,30 @@ export function fit(text: string, width: number): string {
 export function cut(text: string, width: number): string {
   return fit(text, width).trimEnd();
 }
+
+/** Word-wraps text to lines of at most width cells (a word longer than a line is cut into pieces). */
+export function wrap(text: string, width: number): string[] {
+  if (width <= 1) return [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    let w = word;
+    while (widthOf(w) > width) {
+      if (line) {
+        lines.push(line);
+        line = '';
+      }
+      const piece = fit(w, width).slice(0, width - 1);
+      lines.push(piece);
+      w = w.slice(piece.length);
+    }
+    if (!line) line = w;
+    else if (widthOf(line) + 1 + widthOf(w) <= width) line += ' ' + w;
+    else {
+      lines.push(line);
+      line = w;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.length ? lines : [''];
+}

@@ -4,7 +4,7 @@ import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
 import { sanitize } from '../../../core/sanitize.js';
 import { LineEditorView } from '../../components/LineEditorView.js';
-import { fit } from '../../components/text.js';
+import { fit, wrap } from '../../components/text.js';
 import { useAppState, useController, useTheme } from '../../state/context.js';
 import type { LaunchFormState } from '../../state/state.js';
 import { isTextField } from '../../state/launchReducer.js';
@@ -104,14 +104,19 @@ function formLines(form: LaunchFormState, fields: FieldDef[], problems: DraftPro
         </Text>
       ),
     });
+    const indent = ' '.repeat(LABEL_WIDTH + 4);
     mine.forEach((p, i) =>
-      lines.push({ key: `problem-${field.id}-${i}`, field: field.id, node: <Text color={theme.danger}>{fit(`${' '.repeat(LABEL_WIDTH + 4)}${sanitize(p.message, 400)}`, width).trimEnd()}</Text> }),
+      wrap(sanitize(p.message, 600), width - indent.length).forEach((part, j) =>
+        lines.push({ key: `problem-${field.id}-${i}-${j}`, field: field.id, node: <Text color={theme.danger}>{indent + part}</Text> }),
+      ),
     );
   }
   const missing = notOffered(ctx.description);
   if (missing.length) {
     lines.push({ key: 'not-offered', node: <Text bold color={theme.muted}>Not offered here</Text> });
-    missing.forEach((text, i) => lines.push({ key: `not-${i}`, node: <Text color={theme.muted}>{fit(`  ${text}`, width).trimEnd()}</Text> }));
+    missing.forEach((text, i) =>
+      wrap(text, width - 4).forEach((part, j) => lines.push({ key: `not-${i}-${j}`, node: <Text color={theme.muted}>{(j === 0 ? '  ' : '    ') + part}</Text> })),
+    );
   }
   return lines;
 }
@@ -167,9 +172,10 @@ function reviewLines(form: LaunchFormState, width: number, theme: Theme): Line[]
   const add = (key: string, text: string, colour?: string, bold = false) =>
     lines.push({ key, node: <Text color={colour} bold={bold}>{fit(text, width).trimEnd() || ' '}</Text> });
   add('title', 'Review the launch', theme.accent, true);
-  review.summary.forEach((s, i) => add(`sum-${i}`, `  ${s}`, s.startsWith('!') ? theme.warning : undefined));
-  if (review.quota) add('quota', `  ${review.quota}`);
-  add('token', `  Client token ${review.clientToken} (written to the journal before the request: a retry cannot start a second launch)`, theme.muted);
+  const para = (key: string, text: string, colour?: string) => wrap(text, width - 4).forEach((part, j) => add(`${key}-${j}`, (j === 0 ? '  ' : '    ') + part, colour));
+  review.summary.forEach((s, i) => para(`sum-${i}`, s, s.startsWith('!') ? theme.warning : undefined));
+  if (review.quota) para('quota', review.quota);
+  para('token', `Client token ${review.clientToken} (written to the journal before the request: a retry cannot start a second launch)`, theme.muted);
   add('req-title', 'The request the provider will receive', theme.accent, true);
   review.request.split('\n').forEach((l, i) => add(`req-${i}`, `  ${sanitize(l, 1000)}`));
   if (review.cloudInit) {

@@ -1,0 +1,92 @@
+// A harness for component tests of the whole screen (ink-testing-library), on the real sandbox and a
+// real store in a temporary home.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import { afterEach } from 'vitest';
+import type { Scope } from '../../source/core/types.js';
+import { createLogger } from '../../source/services/log.js';
+import { openStore, type Store } from '../../source/store/db.js';
+import { AppProviders, Screen } from '../../source/ui/app.js';
+import { Controller } from '../../source/ui/state/controller.js';
+import { initialState } from '../../source/ui/state/state.js';
+import { createStore } from '../../source/ui/state/store.js';
+import { createTheme } from '../../source/ui/theme.js';
+
+export interface Harness {
+  frame(): string;
+  press(...keys: string[]): Promise<void>;
+  type(text: string): Promise<void>;
+  waitFor(test: string | RegExp | ((frame: string) => boolean), what?: string): Promise<string>;
+  controller: Controller;
+  db: Store;
+  home: string;
+}
+
+const open: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of open.splice(0)) await close();
+});
+
+const KEYS: Record<string, string> = {
+  down: '\u001b[B', up: '\u001b[A', enter: '\r', esc: '\u001b', tab: '\t', backspace: '\u007f',
+  'ctrl+u': '\u0015', 'ctrl+c': '\u0003', pgdn: '\u001b[6~', 'ctrl+r': '\u0012', 'ctrl+o': '\u000f',
+  space: ' ', right: '\u001b[C', left: '\u001b[D', 'shift+tab': '\u001b[Z',
+};
+
+export async function start(options: { region?: string; scope?: Scope; readOnly?: boolean; columns?: number; rows?: number; home?: string; preloadLimit?: number; configDir?: string } = {}): Promise<Harness> {
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'strata-ui-'));
+  const db = openStore(home);
+  const store = createStore(initialState({ providerId: 'sandbox', region: options.region ?? 'eu-west', scope: options.scope, readOnly: options.readOnly }));
+  const controller = new Controller({
+    store,
+    db,
+    logger: createLogger(join(home, 'strata.log')),
+    sessionOptions: { providerId: 'sandbox', region: options.region ?? 'eu-west', home, configDir: options.configDir ?? home },
+    preloadLimit: options.preloadLimit,
+  });
+  const ui = render(
+    <AppProviders store={store} controller={controller} theme={createTheme('none')}>
+      <Screen columns={options.columns ?? 120} rows={options.rows ?? 40} />
+    </AppProviders>,
+  );
+  open.push(async () => {
+    ui.unmount();
+    await controller.close();
+    db.close();
+    if (!options.home) rmSync(home, { recursive: true, force: true });
+  });
+  void controller.start();
+
+  const frame = () => ui.lastFrame() ?? '';
+  // Ink handles input on a macrotask; wait for one before looking at the frame again.
+  const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+  const waitFor = async (test: string | RegExp | ((f: string) => boolean), what?: string) => {
+    const matches = typeof test === 'function' ? test : typeof test === 'string' ? (f: string) => f.includes(test) : (f: string) => test.test(f);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (matches(frame())) return frame();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`timed out waiting for ${what ?? String(test)}; the screen was:\n${frame()}`);
+  };
+  return {
+    frame,
+    controller,
+    db,
+    home,
+    waitFor,
+    async press(...keys) {
+      for (const k of keys) {
+        ui.stdin.write(KEYS[k] ?? k);
+        await tick();
+      }
+    },
+    async type(text) {
+      ui.stdin.write(text);
+      await tick();
+    },
+  };
+}
+
