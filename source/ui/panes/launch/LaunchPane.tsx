@@ -150,6 +150,8 @@ function Picker({ form, width }: { form: LaunchFormState; width: number }) {
       <Text>
         {' '}
         <LineEditorView editor={picker.filter} width={inner - 2} prefix="/" />
+        {/* Paint the rest of the line: the form beneath must not show through. */}
+        {' '.repeat(Math.max(0, inner - 2 - Math.min(inner - 3, [...picker.filter.text].length + 1)))}
       </Text>
       {shown.length === 0 ? <Text color={theme.muted}>{line('Nothing matches.')}</Text> : null}
       {shown.map((e, i) => {
@@ -207,12 +209,14 @@ export function LaunchPane({ width, height }: { width: number; height: number })
     const fields = c.launch.fields();
     const problems = c.launch.problems();
     const lines = formLines(form, fields, problems, width, theme);
-    const help = fields.find((f) => f.id === form.focus)?.help ?? '';
+    // The focused field's help, on up to two lines.
+    const help = wrap(fields.find((f) => f.id === form.focus)?.help ?? '', width).slice(0, 2);
     const status = form.progress ?? (problems.length ? `${problems.length} problem${problems.length === 1 ? '' : 's'} to fix before the launch` : 'Ready to review (Ctrl+R)');
-    const body = windowOf(lines, form.focus, Math.max(1, height - 2));
+    const room = Math.max(1, height - 3);
+    const body = windowOf(lines, form.focus, room);
     return (
       <Box flexDirection="column" width={width} height={height}>
-        <Box flexDirection="column" height={height - 2}>
+        <Box flexDirection="column" height={room}>
           {body.map((l) => (
             <Box key={l.key}>{l.node}</Box>
           ))}
@@ -222,7 +226,8 @@ export function LaunchPane({ width, height }: { width: number; height: number })
             <Picker form={form} width={width} />
           </Box>
         ) : null}
-        <Text color={theme.muted}>{fit(help, width).trimEnd()}</Text>
+        <Text color={theme.muted}>{help[0] ?? ' '}</Text>
+        <Text color={theme.muted}>{help[1] ?? ' '}</Text>
         <Text color={problems.length ? theme.warning : theme.ok}>{fit(status, width).trimEnd()}</Text>
       </Box>
     );
