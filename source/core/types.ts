@@ -160,6 +160,11 @@ export interface Server {
   /** When the current phase was entered (ISO 8601). */
   phaseSince: string;
   launchedAt: string;
+  /**
+   * The provider's clock when it described the server (ISO 8601). Elapsed times are measured against it,
+   * not against this machine's clock: a provider's clock may differ (the sandbox's runs at --sandbox-speed).
+   */
+  observedAt?: string;
   /** The token the launch was made with (idempotency). */
   clientToken?: string;
   firewallIds: string[];

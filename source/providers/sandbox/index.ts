@@ -589,6 +589,7 @@ export class SandboxProvider implements ProviderService {
       phase: state.phase,
       phaseSince: iso(state.since),
       launchedAt: iso(row.launched_ms),
+      observedAt: iso(now),
       clientToken: row.client_token,
       firewallIds: JSON.parse(row.firewall_ids) as string[],
       privateAddress: row.private_address,
