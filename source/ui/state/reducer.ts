@@ -3,11 +3,13 @@ import type { ProviderDescription } from '../../core/capabilities.js';
 import { LABEL_COLOURS, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import { editorOf, editorReduce, type EditorAction } from './editor.js';
-import { emptyScope, type AppState, type Modal, type Pane, type Toast } from './state.js';
+import { emptyMonitor, emptyScope, type AppState, type Modal, type Pane, type Toast } from './state.js';
 import { launchReducer, type LaunchAction } from './launchReducer.js';
+import { monitorReducer, type MonitorAction } from './monitorReducer.js';
 
 export type Action =
   | LaunchAction
+  | MonitorAction
   | { type: 'reconcile/set'; items: { token: string; sentence: string }[] }
   | { type: 'reconcile/done'; token: string }
   | { type: 'session/connecting'; providerId: string; region: string }
@@ -68,6 +70,7 @@ function resetSelection(state: AppState): AppState {
 
 export function reducer(state: AppState, action: Action): AppState {
   if (action.type.startsWith('launch/')) return launchReducer(state, action as LaunchAction);
+  if (action.type.startsWith('monitor/')) return monitorReducer(state, action as MonitorAction);
   switch (action.type) {
     case 'reconcile/set':
       return { ...state, reconcile: action.items.length ? action.items : undefined };
@@ -83,10 +86,11 @@ export function reducer(state: AppState, action: Action): AppState {
         selected: { own: 0, vendor: 0, public: 0 },
         rename: undefined,
         modal: state.modal?.kind === 'command' ? undefined : state.modal,
-        // A launch form belongs to its provider and region.
-        pane: 'images',
+        // A launch form and the monitor belong to their provider and region.
+        pane: state.pane === 'launch' ? 'images' : state.pane,
         launch: undefined,
         reconcile: undefined,
+        monitor: emptyMonitor(),
       };
     case 'session/ready':
       return {

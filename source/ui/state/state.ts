@@ -1,12 +1,13 @@
 // The application state: one plain object, changed only by the reducer.
 import type { ProviderDescription } from '../../core/capabilities.js';
-import type { Scope } from '../../core/types.js';
+import type { Image, Scope, Server } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import type { EditorState } from './editor.js';
 import type { DraftProblem, FieldId, FormContext, LaunchDraft } from '../panes/launch/draft.js';
 
-export type Pane = 'images' | 'launch';
-export const PANES: readonly Pane[] = ['images', 'launch'];
+export type Pane = 'images' | 'launch' | 'monitor' | 'risk';
+/** The panes Tab moves between (the launch form is entered from an image, not by Tab). */
+export const TAB_PANES: readonly Pane[] = ['images', 'monitor', 'risk'];
 
 export interface ScopeData {
   items: CatalogueImage[];
@@ -83,6 +84,22 @@ export interface LaunchFormState {
   progress?: string;
 }
 
+export interface MonitorState {
+  servers: Server[];
+  /** The watcher's last word: ok, or the error and when it tries again. */
+  status: { ok: boolean; error?: string; retryInMs?: number; lastPollAt?: number; calls: number };
+  selected: number;
+  detail?: { serverId: string; scroll: number; console?: string; consoleError?: string };
+  /** Terminating asks for the server's name, typed. */
+  terminate?: { serverId: string; editor: EditorState; error?: string };
+  /** Capturing an image: its name, typed. */
+  capture?: { serverId: string; editor: EditorState; error?: string; saving: boolean };
+  /** Captures in progress: image id -> a line for the status. */
+  captures: Record<string, string>;
+  /** Images by id as last seen (own and vendor), for lineage and risk; undefined marks an image gone. */
+  images: Record<string, Image | null>;
+}
+
 export interface AppState {
   session: {
     providerId: string;
@@ -107,8 +124,13 @@ export interface AppState {
   /** Provider-side search in flight (the public catalogue). */
   search?: { scope: Scope; query: string };
   launch?: LaunchFormState;
+  monitor: MonitorState;
   /** Interrupted launches found at start that need the user's word. */
   reconcile?: { token: string; sentence: string }[];
+}
+
+export function emptyMonitor(): MonitorState {
+  return { servers: [], status: { ok: true, calls: 0 }, selected: 0, captures: {}, images: {} };
 }
 
 export function emptyScope(): ScopeData {
@@ -127,5 +149,6 @@ export function initialState(options: { providerId: string; region: string; scop
     toasts: [],
     busy: [],
     history: [],
+    monitor: emptyMonitor(),
   };
 }
