@@ -1,7 +1,7 @@
 // Builds the context (store, logger, controller) and runs the TUI. Loaded by cli.tsx after the version guard.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCli, UsageError, USAGE } from './args.js';
-import { loadConfig } from './services/config.js';
 import { createLogger } from './services/log.js';
 import { openStore } from './store/db.js';
 import { strataHome } from './store/paths.js';
@@ -58,7 +58,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   let config;
   try {
-    config = loadConfig(home.config).config;
+    // config.yaml is read only where there is one: its parser (yaml, zod) stays off the first frame's path.
+    if (existsSync(join(home.config, 'config.yaml'))) config = (await import('./services/config.js')).loadConfig(home.config).config;
   } catch (error) {
     // A broken config.yaml is said before the TUI opens, with the file, the line and the key.
     process.stderr.write(`strata: ${(error as Error).message}\n`);

@@ -3,13 +3,10 @@
 import type { ProviderDescription } from '../core/capabilities.js';
 import { createProvider, PROVIDERS } from '../providers/registry.js';
 import type { ProviderOptions, ProviderService } from '../providers/provider.js';
-import { openSecretStore, type SecretStore } from '../secrets/keychain.js';
 import type { Store } from '../store/db.js';
-import { Billing } from './billing.js';
 import { Catalogue } from './catalogue.js';
-import { EMPTY_CONFIG, type StrataConfig } from './config.js';
-import { Launcher } from './launcher.js';
-import { Recipes } from './recipes.js';
+import type { StrataConfig } from './config.js';
+import type { LaunchServices } from './launching.js';
 
 export interface SessionOptions {
   providerId: string;
@@ -38,13 +35,9 @@ export function knownProviders(): ProviderInfo[] {
   return PROVIDERS.map(({ id, displayName, summary }) => ({ id, displayName, summary }));
 }
 
-/** The secret store is opened once per process, when a launch first needs it (the keychain probe is slow). */
-let secretStore: Promise<SecretStore> | undefined;
-
 export class Session {
-  readonly launcher: Launcher;
-  readonly billing: Billing;
-  readonly recipes: Recipes;
+  private readonly store: Store;
+  private launching?: Promise<LaunchServices>;
 
   private constructor(
     readonly options: SessionOptions,
@@ -53,19 +46,28 @@ export class Session {
     readonly catalogue: Catalogue,
     store: Store,
   ) {
-    const config = options.config ?? EMPTY_CONFIG;
-    const region = description.region;
-    this.launcher = new Launcher({
-      provider,
-      description,
-      store,
-      secrets: () => (secretStore ??= openSecretStore({ dataDir: options.home })),
-      providerId: options.providerId,
-      region,
-      config,
-    });
-    this.billing = new Billing({ provider, description, store, providerId: options.providerId, region, config });
-    this.recipes = new Recipes(options.configDir ?? options.home);
+    this.store = store;
+  }
+
+  /** The launcher, billing and recipes: loaded on first use (the launch form, an interrupted launch). */
+  services(): Promise<LaunchServices> {
+    return (this.launching ??= import('./launching.js').then((m) =>
+      m.createLaunchServices({
+        provider: this.provider,
+        description: this.description,
+        store: this.store,
+        providerId: this.providerId,
+        region: this.region,
+        home: this.options.home,
+        configDir: this.options.configDir ?? this.options.home,
+        config: this.options.config,
+      }),
+    ));
+  }
+
+  /** Whether the journal holds launches that never finished (cheap: no launcher is loaded to ask). */
+  hasUnfinishedLaunches(): boolean {
+    return this.store.journal(this.providerId, this.region).unfinished().length > 0;
   }
 
   get providerId(): string {
@@ -102,6 +104,11 @@ export class Session {
       await provider.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Records what the user did in the audit log (never a secret: the log redacts what looks like one). */
+  audit(action: string, target: string, detail?: Record<string, unknown>): void {
+    this.store.audit.append({ provider: this.providerId, region: this.region, action, target, detail });
   }
 
   /** A new session on the same provider in another region (this one stays open until closed). */

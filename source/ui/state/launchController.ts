@@ -2,9 +2,9 @@
 // recipes, the ssh-agent offer, and the reconciliation of interrupted launches at start.
 import { describeError, isStrataError } from '../../core/errors.js';
 import { sanitize } from '../../core/sanitize.js';
-import { LaunchRefused, type LaunchOutcome, type LaunchRequest, type Review } from '../../services/launcher.js';
+import type { LaunchOutcome, LaunchProblem, LaunchRequest, Review } from '../../services/launcher.js';
+import type { LaunchServices } from '../../services/launching.js';
 import type { Session } from '../../services/session.js';
-import { money } from '../../services/billing.js';
 import {
   describeProduct,
   draftToRequest,
@@ -37,8 +37,31 @@ export interface PickerEntry {
   label: string;
 }
 
+/** The launcher's refusal carries every problem (LaunchRefused; checked by shape, not by class, so the
+ * launcher's module stays out of the first frame's bundle). */
+function refusedProblems(error: unknown): LaunchProblem[] | undefined {
+  return isStrataError(error) && error.kind === 'Invalid' && Array.isArray((error as { problems?: unknown }).problems)
+    ? (error as unknown as { problems: LaunchProblem[] }).problems
+    : undefined;
+}
+
 export class LaunchController {
+  /** The launch services of the session the form belongs to, loaded when the form first opens. */
+  private svc?: { session: Session; services: LaunchServices };
+
   constructor(private readonly host: LaunchHost) {}
+
+  private async services(session: Session): Promise<LaunchServices> {
+    if (this.svc?.session === session) return this.svc.services;
+    const services = await session.services();
+    this.svc = { session, services };
+    return services;
+  }
+
+  private loaded(): LaunchServices | undefined {
+    const session = this.host.session();
+    return this.svc && this.svc.session === session ? this.svc.services : undefined;
+  }
 
   private get form(): LaunchFormState | undefined {
     return this.host.state.launch;
@@ -53,11 +76,12 @@ export class LaunchController {
     this.host.dispatch({ type: 'launch/open', imageId: image.id });
     if (kept) return;
     try {
+      const services = await this.services(session);
       const [products, firewalls, keypairs, known] = await Promise.all([
         session.provider.listProducts(),
         session.provider.listFirewalls(),
         session.provider.listKeypairs(),
-        session.billing.known().catch(() => ({ groups: [], billingCodes: [] })),
+        services.billing.known().catch(() => ({ groups: [], billingCodes: [] })),
       ]);
       const ctx: FormContext = {
         description: session.description,
@@ -67,7 +91,7 @@ export class LaunchController {
         keypairs,
         groups: known.groups.map((g) => g.name),
         billingCodes: known.billingCodes.map((c) => c.name),
-        keyDirectory: session.launcher.keyDirectory({ keypair: { mode: 'create', name: 'x' } }),
+        keyDirectory: services.launcher.keyDirectory({ keypair: { mode: 'create', name: 'x' } }),
       };
       if (this.form?.imageId !== image.id || this.form.stage !== 'loading') return;
       this.host.dispatch({ type: 'launch/ready', ctx, draft: newDraft(ctx) });
@@ -159,9 +183,8 @@ export class LaunchController {
       case 'billingCode':
         return ctx.billingCodes.map((c) => ({ value: c, label: sanitize(c) }));
       case 'recipe': {
-        const session = this.host.session();
         try {
-          return (session?.recipes.list() ?? []).map((r) => ({ value: r.name, label: sanitize(`${r.name}${r.problem ? `  (unreadable: ${r.problem})` : ''}`) }));
+          return (this.loaded()?.recipes.list() ?? []).map((r) => ({ value: r.name, label: sanitize(`${r.name}${r.problem ? `  (unreadable: ${r.problem})` : ''}`) }));
         } catch (error) {
           this.host.toast('error', describeError(error, 'Listing recipes'));
           return [];
@@ -212,18 +235,18 @@ export class LaunchController {
 
   openRecipePicker(): void {
     if (this.pickerEntries('recipe').length === 0) {
-      this.host.toast('info', `No launch recipes yet: review a launch and press s to save one (${this.host.session()?.recipes.directory ?? ''}).`);
+      this.host.toast('info', `No launch recipes yet: review a launch and press s to save one (${this.loaded()?.recipes.directory ?? ''}).`);
       return;
     }
     this.host.dispatch({ type: 'launch/picker/open', field: 'recipe', index: 0 });
   }
 
   private openRecipe(name: string): void {
-    const session = this.host.session();
+    const recipes = this.loaded()?.recipes;
     const form = this.form;
-    if (!session || !form?.draft) return;
+    if (!recipes || !form?.draft) return;
     try {
-      const recipe = session.recipes.load(name);
+      const recipe = recipes.load(name);
       // The form stays on its image; everything else comes from the recipe.
       const draft = requestToDraft({ ...recipe.request, imageId: form.draft.imageId }, form.draft);
       this.host.dispatch({ type: 'launch/load-draft', draft });
@@ -263,39 +286,29 @@ export class LaunchController {
     }
     this.host.dispatch({ type: 'launch/progress', progress: 'reviewing…' });
     try {
-      const review = await session.launcher.review(request);
+      const services = await this.services(session);
+      const review = await services.launcher.review(request);
       if (review.problems.length > 0) {
         const problems = review.problems.map((p) => ({ field: fieldOfPath(p.field), message: p.message }));
         this.host.dispatch({ type: 'launch/reviewed', problems });
         this.host.toast('error', `${problems.length === 1 ? 'One thing needs' : `${problems.length} things need`} fixing: ${problems[0].message}`);
         return;
       }
-      this.host.dispatch({ type: 'launch/reviewed', problems: [], review: this.reviewView(review) });
+      this.host.dispatch({ type: 'launch/reviewed', problems: [], review: this.reviewView(review, services) });
     } catch (error) {
       this.host.dispatch({ type: 'launch/progress', progress: undefined });
       this.host.toast('error', describeError(error, 'Reviewing the launch'));
     }
   }
 
-  private reviewView(review: Review): ReviewView {
-    const q = review.quota;
-    const quota = q
-      ? [
-          q.servers ? `servers ${q.servers.current} running + ${q.servers.adding} = ${q.servers.current + q.servers.adding} of ${q.servers.max}` : '',
-          q.monthlyCost
-            ? `monthly ${money(q.monthlyCost.current, q.monthlyCost.currency)} + ${money(q.monthlyCost.adding, q.monthlyCost.currency)} of ${money(q.monthlyCost.max, q.monthlyCost.currency)}`
-            : '',
-        ]
-          .filter(Boolean)
-          .join('; ')
-      : undefined;
+  private reviewView(review: Review, services: LaunchServices): ReviewView {
     return {
       summary: review.summary.map((line) => sanitize(line, 300)).concat(review.warnings.map((w) => `! ${sanitize(w, 300)}`)),
       request: JSON.stringify(review.preview?.request ?? review.spec, null, 2),
       cloudInit: review.userData ?? review.cloudInit,
       cli: review.preview?.cli,
       clientToken: review.clientToken,
-      quota: quota ? `Billing code ${sanitize(q!.code)} quota: ${quota}` : undefined,
+      quota: review.quota ? sanitize(services.describeQuota(review.quota), 400) : undefined,
     };
   }
 
@@ -308,17 +321,19 @@ export class LaunchController {
     const clientToken = form.review.clientToken;
     this.host.dispatch({ type: 'launch/launching', progress: 'launching…' });
     try {
-      const outcome = await session.launcher.launch(request, {
+      const services = await this.services(session);
+      const outcome = await services.launcher.launch(request, {
         clientToken,
         onProgress: (p) => this.host.dispatch({ type: 'launch/launching', progress: sanitize(p.message, 200) }),
       });
       this.host.dispatch({ type: 'launch/done', result: this.resultView(outcome) });
       this.host.log('info', 'launched', { clientToken, servers: outcome.servers.map((s) => s.id) });
     } catch (error) {
-      if (error instanceof LaunchRefused) {
-        const problems = error.problems.map((p) => ({ field: fieldOfPath(p.field), message: p.message }));
+      const refused = refusedProblems(error);
+      if (refused) {
+        const problems = refused.map((p) => ({ field: fieldOfPath(p.field), message: p.message }));
         this.host.dispatch({ type: 'launch/reviewed', problems });
-        this.host.toast('error', error.message);
+        this.host.toast('error', describeError(error));
         return;
       }
       const message = describeError(error, 'The launch');
@@ -349,7 +364,7 @@ export class LaunchController {
     const result = this.form?.result;
     const session = this.host.session();
     if (!result?.keyFile || !session || !result.agentAvailable || result.agentDone) return;
-    const outcome = await session.launcher.addKeyToAgent(result.keyFile);
+    const outcome = await (await this.services(session)).launcher.addKeyToAgent(result.keyFile);
     this.host.dispatch({ type: 'launch/agent', message: outcome.added ? 'Added to ssh-agent.' : `Not added to ssh-agent: ${outcome.reason}` });
   }
 
@@ -357,10 +372,11 @@ export class LaunchController {
     const form = this.form;
     const session = this.host.session();
     const request = this.request();
-    if (!form?.recipe || !session || !request) return;
+    const recipes = this.loaded()?.recipes;
+    if (!form?.recipe || !session || !request || !recipes) return;
     const name = form.recipe.editor.text.trim();
     try {
-      const recipe = session.recipes.save(name, request, { provider: session.providerId, region: session.region });
+      const recipe = recipes.save(name, request, { provider: session.providerId, region: session.region });
       this.host.dispatch({ type: 'launch/recipe/close' });
       this.host.toast('info', `Saved the form as recipe "${name}" (${sanitize(recipe.path)}); Ctrl+O in the form opens it.`);
     } catch (error) {
@@ -373,9 +389,10 @@ export class LaunchController {
   /** At the start of a session: adopt what the provider has, ask about what it may not have received. */
   async reconcile(): Promise<void> {
     const session = this.host.session();
-    if (!session) return;
+    // Nothing unfinished in the journal (the usual start): the launcher is not even loaded.
+    if (!session || !session.hasUnfinishedLaunches()) return;
     try {
-      const items = await session.launcher.reconcile();
+      const items = await (await this.services(session)).launcher.reconcile();
       const ask: { token: string; sentence: string }[] = [];
       for (const item of items) {
         // The journal keeps the spec that was sent: name the launch the way the user named it.
@@ -400,7 +417,7 @@ export class LaunchController {
     if (!item || !session) return;
     this.host.dispatch({ type: 'reconcile/done', token: item.token });
     try {
-      const outcome = await session.launcher.retry(item.token);
+      const outcome = await (await this.services(session)).launcher.retry(item.token);
       this.host.toast('info', `Relaunched with the same token: ${outcome.servers.map((s) => sanitize(s.id)).join(', ')}${outcome.resumed ? ' (they existed already)' : ''}.`);
     } catch (error) {
       this.host.toast('error', describeError(error, 'Retrying the interrupted launch'));
@@ -413,7 +430,7 @@ export class LaunchController {
     if (!item || !session) return;
     this.host.dispatch({ type: 'reconcile/done', token: item.token });
     try {
-      const result = await session.launcher.abandon(item.token);
+      const result = await (await this.services(session)).launcher.abandon(item.token);
       this.host.toast('info', result.state === 'adopted' ? `It had arrived after all: adopted ${result.servers.map((s) => sanitize(s.id)).join(', ')}.` : 'Abandoned; nothing was sent.');
     } catch (error) {
       this.host.toast('error', describeError(error, 'Abandoning the interrupted launch'));
