@@ -3,7 +3,8 @@
 // builds dist/cli.js first.
 //
 //   npm run bench [-- --runs 7] [--small-runs 5] [--only first-frame,bytes,filter,memory]
-//                    [--region eu-west] [--query TEXT]
+//                    [--region eu-west] [--query TEXT] [--presses 20]
+// env: PTYBYTES=/path/to/ptybytes.py, BENCH_FZF=/path/to/fzf (or none), PYTHON=python3
 //
 // Prints a table and writes bench/results/latest.json and bench/results/latest.md (for the README).
 // Figures:
@@ -99,7 +100,7 @@ function which(program) {
 
 const strataCmd = (scope) => [NODE, ...NODE_FLAGS, APP, '--provider', 'sandbox', '--region', REGION, '--scope', scope];
 const bareCmd = (...args) => [NODE, ...NODE_FLAGS, join(BUILD_DIR, 'bare-ink.js'), ...args];
-const fzfCmd = (file) => ['sh', '-c', `exec fzf --layout=reverse < '${file}'`];
+const fzfCmd = (file) => ['sh', '-c', `exec '${FZF}' --layout=reverse < '${file}'`];
 /** Wraps a command in the ready gate (bench/lib/gate.mjs); see there for why. */
 const gated = (cmd, { text, last, not, pre }) => [
   NODE,
@@ -151,7 +152,8 @@ try {
   console.error(`bench: ${error.message}`);
   process.exit(1);
 }
-const FZF = which('fzf');
+// $BENCH_FZF picks another fzf binary; BENCH_FZF=none runs the bench as on a machine without fzf.
+const FZF = process.env.BENCH_FZF === 'none' ? undefined : (process.env.BENCH_FZF ?? which('fzf'));
 const results = {
   startedAt: new Date().toISOString(),
   machine: {
@@ -176,7 +178,7 @@ const note = (line) => {
 
 say(`strata bench — ${results.machine.cpus} cpus (load ${fmt(results.machine.loadAtStart, 1)}), Node ${process.version}, ${COLS}x${ROWS}, region ${REGION}`);
 say(`  tool: ${results.tool}; fzf: ${results.fzf ?? 'absent'}`);
-if (!FZF) note('fzf is not installed (apt-get install -y fzf): the fzf comparisons are skipped.');
+if (!FZF) note('skipping the fzf comparisons (bytes per move, filter latency): fzf is not installed (apt-get install -y fzf).');
 
 step('bundling the bare Ink reference (bench/.build/bare-ink.js)');
 await buildReference();
@@ -225,7 +227,11 @@ function chooseQuery(names) {
   return ([...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'ubuntu').slice(0, 8);
 }
 results.query = QUERY;
-results.catalogue = { source: catalogue.source, count: catalogue.count };
+{
+  const lines = readFileSync(catalogue.rows, 'utf8').split('\n').filter(Boolean);
+  catalogue.rowChars = Math.round(lines.reduce((n, l) => n + [...l].length, 0) / Math.max(1, lines.length));
+}
+results.catalogue = { source: catalogue.source, count: catalogue.count, rowChars: catalogue.rowChars };
 const FZF_LOADED = `${catalogue.count}/${catalogue.count}`;
 
 // ------------------------------------------------------------------------------ does strata draw yet?
@@ -374,7 +380,7 @@ if (ONLY.has('bytes')) {
     id: 'bytes',
     title: 'Bytes per selection move (Down)',
     unit: 'bytes',
-    detail: `median bytes in answer to one Down key, ${PRESSES} presses per run, ${SMALL_RUNS} alternated runs; the public catalogue of ${REGION} (${catalogue.count.toLocaleString('en-US')} rows, ~100 characters) once loaded`,
+    detail: `median bytes in answer to one Down key, ${PRESSES} presses per run, ${SMALL_RUNS} alternated runs; the public catalogue of ${REGION} (${catalogue.count.toLocaleString('en-US')} rows of ${catalogue.rowChars} characters on average, strata's columns) once loaded`,
     reference: { name: 'fzf --layout=reverse, same rows', samples: [] },
     strata: { samples: [] },
     also: { name: 'bare Ink 8 list, same rows', samples: [] },
