@@ -8,11 +8,16 @@ import { Billing, money, type QuotaFigures } from './billing.js';
 import { EMPTY_CONFIG, type StrataConfig } from './config.js';
 import { Launcher } from './launcher.js';
 import { Recipes } from './recipes.js';
+import type { Capturer } from './capture.js';
+import type { Catalogue } from './catalogue.js';
+import { jobsFor, type Jobs } from './jobs.js';
 
 export interface LaunchServices {
   launcher: Launcher;
   billing: Billing;
   recipes: Recipes;
+  /** The seed's safe workflow as resumable jobs. */
+  jobs: Jobs;
   /** A billing code's quota in a sentence, with the figures. */
   describeQuota(q: QuotaFigures): string;
 }
@@ -36,6 +41,8 @@ export interface LaunchServicesDeps {
   home: string;
   configDir: string;
   config?: StrataConfig;
+  catalogue: Catalogue;
+  capturer: Capturer;
 }
 
 /** The secret store is opened once per process, when a launch first needs it (the keychain probe is slow). */
@@ -44,18 +51,20 @@ let secretStore: Promise<SecretStore> | undefined;
 export function createLaunchServices(deps: LaunchServicesDeps): LaunchServices {
   const config = deps.config ?? EMPTY_CONFIG;
   const { provider, description, store, providerId, region } = deps;
+  const launcher = new Launcher({
+    provider,
+    description,
+    store,
+    secrets: () => (secretStore ??= openSecretStore({ dataDir: deps.home })),
+    providerId,
+    region,
+    config,
+  });
   return {
-    launcher: new Launcher({
-      provider,
-      description,
-      store,
-      secrets: () => (secretStore ??= openSecretStore({ dataDir: deps.home })),
-      providerId,
-      region,
-      config,
-    }),
+    launcher,
     billing: new Billing({ provider, description, store, providerId, region, config }),
     recipes: new Recipes(deps.configDir),
+    jobs: jobsFor({ provider, description, catalogue: deps.catalogue, capturer: deps.capturer, providerId, region }, launcher, store),
     describeQuota,
   };
 }

@@ -4,6 +4,7 @@ import type { ProviderDescription } from '../core/capabilities.js';
 import { createProvider, PROVIDERS } from '../providers/registry.js';
 import type { ProviderOptions, ProviderService } from '../providers/provider.js';
 import type { Store } from '../store/db.js';
+import { capturerFor, type Capturer } from './capture.js';
 import { Catalogue } from './catalogue.js';
 import type { StrataConfig } from './config.js';
 import type { LaunchServices } from './launching.js';
@@ -38,6 +39,8 @@ export function knownProviders(): ProviderInfo[] {
 export class Session {
   private readonly store: Store;
   private launching?: Promise<LaunchServices>;
+  /** Captures images from servers (with their label and lineage). */
+  readonly capturer: Capturer;
 
   private constructor(
     readonly options: SessionOptions,
@@ -47,6 +50,7 @@ export class Session {
     store: Store,
   ) {
     this.store = store;
+    this.capturer = capturerFor({ provider, description, catalogue, providerId: options.providerId, region: description.region }, store);
   }
 
   /** The launcher, billing and recipes: loaded on first use (the launch form, an interrupted launch). */
@@ -61,8 +65,15 @@ export class Session {
         home: this.options.home,
         configDir: this.options.configDir ?? this.options.home,
         config: this.options.config,
+        catalogue: this.catalogue,
+        capturer: this.capturer,
       }),
     ));
+  }
+
+  /** Whether safe-workflow jobs of this region are unfinished (cheap: no launcher is loaded to ask). */
+  hasUnfinishedJobs(): boolean {
+    return this.store.jobs().unfinished(this.providerId, this.region).length > 0;
   }
 
   /** Whether the journal holds launches that never finished (cheap: no launcher is loaded to ask). */

@@ -8,7 +8,10 @@ import { Header, MessageLine, StatusBar } from './components/StatusBar.js';
 import { InputDispatcher } from './input.js';
 import { ImagesPane } from './panes/images/ImagesPane.js';
 import { LaunchPane } from './panes/launch/LaunchPane.js';
+import { MonitorPane } from './panes/monitor/MonitorPane.js';
+import { RiskPane } from './panes/risk/RiskPane.js';
 import { ReconcilePrompt } from './components/ReconcilePrompt.js';
+import { DeletePrompt } from './components/DeletePrompt.js';
 import { ControllerContext, StoreContext, ThemeContext, useAppState, useController } from './state/context.js';
 import type { Controller } from './state/controller.js';
 import type { AppStore } from './state/store.js';
@@ -22,6 +25,7 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
   const modal = useAppState((s) => s.modal?.kind);
   const editing = useAppState((s) => s.filter.editing);
   const pane = useAppState((s) => s.pane);
+  const deleteOpen = useAppState((s) => s.deleteImage !== undefined);
   const reconcile = useAppState((s) => (s.reconcile && s.pane === 'images' ? s.reconcile[0] : undefined));
   const { exit } = useApp();
 
@@ -40,7 +44,8 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
   }
 
   const commandOpen = modal === 'command';
-  const paneHeight = rows - 3 - (commandOpen ? 1 : 0);
+  const deleting = deleteOpen && pane === 'images' && !modal;
+  const paneHeight = rows - 3 - (commandOpen || deleting ? 1 : 0);
   controller.setListHeight(paneHeight - 1);
   return (
     <Box flexDirection="column" width={columns} height={rows}>
@@ -51,6 +56,10 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
           <HelpOverlay width={columns} height={paneHeight} />
         ) : pane === 'launch' ? (
           <LaunchPane width={columns} height={paneHeight} />
+        ) : pane === 'monitor' ? (
+          <MonitorPane width={columns} height={paneHeight} />
+        ) : pane === 'risk' ? (
+          <RiskPane width={columns} height={paneHeight} />
         ) : (
           <ImagesPane width={columns} height={paneHeight} />
         )}
@@ -66,7 +75,15 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
           </Box>
         ) : null}
       </Box>
-      {commandOpen ? <CommandLine width={columns} /> : editing ? <FilterLine width={columns} /> : <MessageLine width={columns} />}
+      {commandOpen ? (
+        <CommandLine width={columns} />
+      ) : deleting ? (
+        <DeletePrompt width={columns} />
+      ) : editing ? (
+        <FilterLine width={columns} />
+      ) : (
+        <MessageLine width={columns} />
+      )}
       <StatusBar width={columns} />
     </Box>
   );

@@ -20,6 +20,8 @@ export interface CommandSpec {
 
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'images', aliases: ['img', 'image'], description: 'Go to the image list' },
+  { name: 'monitor', aliases: ['mon', 'servers'], description: 'Go to the readiness monitor (every server of the region)' },
+  { name: 'risk', aliases: ['risks'], description: 'Servers and images that stand on a deprecated, doomed or deleted template' },
   { name: 'own', aliases: [], description: 'Show own images' },
   { name: 'vendor', aliases: ['templates'], description: 'Show vendor templates' },
   { name: 'public', aliases: ['catalogue', 'catalog'], description: 'Show the public catalogue' },
@@ -63,7 +65,9 @@ export function parseCommand(line: string, ctx: CommandContext): ParsedCommand {
     ({ kind: 'error', message: `:${spec.name} needs ${what}: ${options.join(', ')}.` }) as const;
   switch (spec.name) {
     case 'images':
-      return { kind: 'pane', pane: 'images' };
+    case 'monitor':
+    case 'risk':
+      return { kind: 'pane', pane: spec.name };
     case 'own':
     case 'vendor':
     case 'public':

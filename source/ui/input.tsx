@@ -7,6 +7,8 @@ import { useController } from './state/context.js';
 import type { Controller } from './state/controller.js';
 import { HELP_ROWS } from './components/HelpOverlay.js';
 import { REVIEW_ROWS } from './panes/launch/LaunchPane.js';
+import { DETAIL_ROWS } from './panes/monitor/MonitorPane.js';
+import { RISK_ROWS } from './panes/risk/RiskPane.js';
 import { isTextField } from './state/launchReducer.js';
 
 type Handler = (c: Controller, key: KeyPress) => boolean;
@@ -16,6 +18,9 @@ const READ_ONLY_WORDS: Partial<Record<Command, string>> = {
   [Command.Label]: 'setting labels',
   [Command.Launch]: 'launching',
   [Command.Confirm]: 'retrying a launch',
+  [Command.Capture]: 'capturing images',
+  [Command.Terminate]: 'terminating servers',
+  [Command.DeleteImage]: 'deleting images',
 };
 
 function refuseReadOnly(c: Controller, command: Command): boolean {
@@ -180,6 +185,9 @@ const listPane: Handler = (c, key) => {
     case Command.Launch:
       void c.launch.open();
       return true;
+    case Command.DeleteImage:
+      c.startDelete();
+      return true;
     case Command.Refresh:
       c.reloadAll();
       return true;
@@ -199,6 +207,12 @@ const global: Handler = (c, key) => {
       return true;
     case Command.CommandLine:
       c.dispatch({ type: 'modal/open', modal: { kind: 'command', editor: { text: '', cursor: 0 }, historyIndex: -1 } });
+      return true;
+    case Command.NextPane:
+      c.cyclePane(1);
+      return true;
+    case Command.PrevPane:
+      c.cyclePane(-1);
       return true;
     default:
       return false;
@@ -366,6 +380,128 @@ const launchIdle: Handler = (c, key) => {
   return false;
 };
 
+const deletePrompt: Handler = (c, key) => {
+  const command = editorCommand('editor', key);
+  switch (command) {
+    case 'insert':
+      c.dispatch({ type: 'delete/edit', action: { insert: key.text } });
+      break;
+    case Command.Submit:
+      void c.confirmDelete();
+      break;
+    case Command.Cancel:
+      c.dispatch({ type: 'delete/close' });
+      break;
+    case undefined:
+      break;
+    default:
+      c.dispatch({ type: 'delete/edit', action: { command } });
+  }
+  return true;
+};
+
+const monitorPrompt: Handler = (c, key) => {
+  const m = c.state.monitor;
+  const command = editorCommand('editor', key);
+  const which = m.terminate ? 'terminate' : 'capture';
+  switch (command) {
+    case 'insert':
+      c.dispatch({ type: `monitor/${which}/edit`, action: { insert: key.text } });
+      break;
+    case Command.Submit:
+      if (which === 'terminate') void c.monitor.confirmTerminate();
+      else void c.monitor.confirmCapture();
+      break;
+    case Command.Cancel:
+      c.dispatch({ type: `monitor/${which}/close` });
+      break;
+    case undefined:
+      break;
+    default:
+      c.dispatch({ type: `monitor/${which}/edit`, action: { command } });
+  }
+  return true;
+};
+
+const monitorPane: Handler = (c, key) => {
+  const command = resolve('monitor', key.name);
+  if (command === undefined) return false;
+  if (refuseReadOnly(c, command)) return true;
+  switch (command) {
+    case Command.Down:
+      c.monitor.move(1);
+      return true;
+    case Command.Up:
+      c.monitor.move(-1);
+      return true;
+    case Command.PageDown:
+      c.monitor.move(c.pageRows);
+      return true;
+    case Command.PageUp:
+      c.monitor.move(-c.pageRows);
+      return true;
+    case Command.Top:
+      c.dispatch({ type: 'monitor/move-to', index: 0 });
+      return true;
+    case Command.Bottom:
+      c.dispatch({ type: 'monitor/move-to', index: -1 });
+      return true;
+    case Command.Detail:
+      void c.monitor.openDetail();
+      return true;
+    case Command.Capture:
+      c.monitor.startCapture();
+      return true;
+    case Command.Terminate:
+      c.monitor.startTerminate();
+      return true;
+    case Command.PollNow:
+      c.monitor.pollNow();
+      return true;
+    default:
+      return false;
+  }
+};
+
+const serverDetail: Handler = (c, key) => {
+  const command = resolve('detail', key.name);
+  if (command === undefined) return false;
+  if (refuseReadOnly(c, command)) return true;
+  switch (command) {
+    case Command.Down:
+      c.dispatch({ type: 'monitor/scroll', delta: 1, max: DETAIL_ROWS() });
+      return true;
+    case Command.Up:
+      c.dispatch({ type: 'monitor/scroll', delta: -1, max: DETAIL_ROWS() });
+      return true;
+    case Command.PageDown:
+      c.dispatch({ type: 'monitor/scroll', delta: c.pageRows, max: DETAIL_ROWS() });
+      return true;
+    case Command.PageUp:
+      c.dispatch({ type: 'monitor/scroll', delta: -c.pageRows, max: DETAIL_ROWS() });
+      return true;
+    case Command.Capture:
+      c.monitor.startCapture();
+      return true;
+    case Command.Terminate:
+      c.monitor.startTerminate();
+      return true;
+    case Command.Close:
+      c.monitor.closeDetail();
+      return true;
+    default:
+      return false;
+  }
+};
+
+const riskPane: Handler = (c, key) => {
+  const command = resolve('risk', key.name);
+  if (command === Command.Down) c.dispatch({ type: 'risk/scroll', delta: 1, max: RISK_ROWS() });
+  else if (command === Command.Up) c.dispatch({ type: 'risk/scroll', delta: -1, max: RISK_ROWS() });
+  else return false;
+  return true;
+};
+
 /** Handles one key press, top of the priority stack first. Exported for tests. */
 export function handleKey(c: Controller, key: KeyPress): void {
   const s = c.state;
@@ -373,6 +509,7 @@ export function handleKey(c: Controller, key: KeyPress): void {
   if (s.modal?.kind === 'help') stack.push(helpModal);
   else if (s.modal?.kind === 'palette') stack.push(paletteModal);
   else if (s.modal?.kind === 'command') stack.push(commandModal);
+  else if (s.deleteImage && s.pane === 'images') stack.push(deletePrompt);
   else if (s.reconcile && s.pane === 'images') stack.push(reconcilePrompt);
   else if (s.pane === 'launch' && s.launch) {
     const form = s.launch;
@@ -381,7 +518,11 @@ export function handleKey(c: Controller, key: KeyPress): void {
     else if (form.stage === 'done') stack.push(launchResult, global);
     else if (form.stage === 'launching') stack.push(() => key.name === 'ctrl+c' && (c.quit(), true));
     else stack.push(launchIdle, global);
-  } else if (s.rename) stack.push(renameEditor);
+  } else if (s.pane === 'monitor') {
+    if (s.monitor.terminate || s.monitor.capture) stack.push(monitorPrompt);
+    else stack.push(s.monitor.detail ? serverDetail : monitorPane, global);
+  } else if (s.pane === 'risk') stack.push(riskPane, global);
+  else if (s.rename) stack.push(renameEditor);
   else if (s.filter.editing) stack.push(filterEditor);
   else stack.push(listPane, global);
   for (const handler of stack) if (handler(c, key)) return;
@@ -391,6 +532,9 @@ export function handleKey(c: Controller, key: KeyPress): void {
 export function handlePaste(c: Controller, text: string): void {
   const s = c.state;
   if (s.modal?.kind === 'command') c.dispatch({ type: 'command/edit', action: { insert: text } });
+  else if (s.deleteImage) c.dispatch({ type: 'delete/edit', action: { insert: text } });
+  else if (s.pane === 'monitor' && s.monitor.terminate) c.dispatch({ type: 'monitor/terminate/edit', action: { insert: text } });
+  else if (s.pane === 'monitor' && s.monitor.capture) c.dispatch({ type: 'monitor/capture/edit', action: { insert: text } });
   else if (s.pane === 'launch' && s.launch?.picker) c.dispatch({ type: 'launch/picker/filter', action: { insert: text } });
   else if (s.pane === 'launch' && s.launch?.recipe) c.dispatch({ type: 'launch/recipe/edit', action: { insert: text } });
   else if (s.pane === 'launch' && s.launch?.stage === 'form' && isTextField(s.launch, s.launch.focus)) c.dispatch({ type: 'launch/edit', action: { insert: text } });

@@ -1,7 +1,7 @@
 // Every key binding of strata, in one table: command -> keys, per context. The help overlay and the footer
 // hints are generated from it; components never compare raw characters.
 
-export type KeyContext = 'global' | 'list' | 'editor' | 'palette' | 'help' | 'command' | 'form' | 'picker' | 'review' | 'result' | 'reconcile';
+export type KeyContext = 'global' | 'list' | 'editor' | 'palette' | 'help' | 'command' | 'form' | 'picker' | 'review' | 'result' | 'reconcile' | 'monitor' | 'detail' | 'risk';
 
 export const enum Command {
   Quit = 'quit',
@@ -54,6 +54,14 @@ export const enum Command {
   Confirm = 'confirm',
   Abandon = 'abandon',
   AddToAgent = 'add-to-agent',
+  // panes, the monitor
+  NextPane = 'next-pane',
+  PrevPane = 'prev-pane',
+  Detail = 'detail',
+  Capture = 'capture',
+  Terminate = 'terminate',
+  PollNow = 'poll-now',
+  DeleteImage = 'delete-image',
 }
 
 export interface Binding {
@@ -70,6 +78,8 @@ export interface Binding {
 export const KEYMAP: readonly Binding[] = [
   { command: Command.Help, context: 'global', keys: ['?'], description: 'Show every key binding', hint: 'help' },
   { command: Command.CommandLine, context: 'global', keys: [':'], description: 'Command line (:images, :region eu-west, :scope public, …)', hint: 'cmd' },
+  { command: Command.NextPane, context: 'global', keys: ['tab'], description: 'Next pane: images → monitor → risk' },
+  { command: Command.PrevPane, context: 'global', keys: ['shift+tab'], description: 'Previous pane' },
   { command: Command.Quit, context: 'global', keys: ['q', 'ctrl+c'], description: 'Quit (the terminal is restored)', hint: 'quit' },
 
   { command: Command.Down, context: 'list', keys: ['j', 'down'], description: 'Move down' },
@@ -88,6 +98,29 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.ScopePublic, context: 'list', keys: ['3'], description: 'Public catalogue' },
   { command: Command.NextRegion, context: 'list', keys: ['R'], description: 'Next region' },
   { command: Command.Launch, context: 'list', keys: ['l', 'enter'], description: 'Launch servers from the image (the launch form)', hint: 'launch', mutating: true },
+  { command: Command.DeleteImage, context: 'list', keys: ['D'], description: 'Delete an own image (typed confirmation, naming what depends on it)', mutating: true },
+
+  { command: Command.Down, context: 'monitor', keys: ['j', 'down'], description: 'Move down' },
+  { command: Command.Up, context: 'monitor', keys: ['k', 'up'], description: 'Move up' },
+  { command: Command.PageDown, context: 'monitor', keys: ['pgdn', 'ctrl+f'], description: 'Page down' },
+  { command: Command.PageUp, context: 'monitor', keys: ['pgup', 'ctrl+b'], description: 'Page up' },
+  { command: Command.Top, context: 'monitor', keys: ['g', 'home'], description: 'First server' },
+  { command: Command.Bottom, context: 'monitor', keys: ['G', 'end'], description: 'Last server' },
+  { command: Command.Detail, context: 'monitor', keys: ['enter'], description: "A server's launch spec, timeline and console output" },
+  { command: Command.Capture, context: 'monitor', keys: ['i'], description: 'Capture an image from the server', mutating: true },
+  { command: Command.Terminate, context: 'monitor', keys: ['T'], description: 'Terminate the server (typed confirmation)', mutating: true },
+  { command: Command.PollNow, context: 'monitor', keys: ['ctrl+r'], description: 'Ask the provider now' },
+
+  { command: Command.Down, context: 'detail', keys: ['j', 'down'], description: 'Scroll down' },
+  { command: Command.Up, context: 'detail', keys: ['k', 'up'], description: 'Scroll up' },
+  { command: Command.PageDown, context: 'detail', keys: ['pgdn', 'space'], description: 'Page down' },
+  { command: Command.PageUp, context: 'detail', keys: ['pgup'], description: 'Page up' },
+  { command: Command.Capture, context: 'detail', keys: ['i'], description: 'Capture an image from the server', mutating: true },
+  { command: Command.Terminate, context: 'detail', keys: ['T'], description: 'Terminate the server (typed confirmation)', mutating: true },
+  { command: Command.Close, context: 'detail', keys: ['esc'], description: 'Back to the list' },
+
+  { command: Command.Down, context: 'risk', keys: ['j', 'down'], description: 'Scroll down' },
+  { command: Command.Up, context: 'risk', keys: ['k', 'up'], description: 'Scroll up' },
   { command: Command.Refresh, context: 'list', keys: ['ctrl+r'], description: 'Reload from the provider' },
 
   { command: Command.Submit, context: 'editor', keys: ['enter'], description: 'Save / apply' },

@@ -9,7 +9,10 @@ import { fit, widthOf } from './text.js';
 
 const SCOPE_TITLES = { own: 'own', vendor: 'vendor', public: 'public' } as const;
 
+const PANE_TITLES: Record<string, string> = { images: "Images", monitor: "Monitor", risk: "Risk", launch: "Launch" };
+
 export function Header({ width }: { width: number }) {
+  const pane = useAppState((s) => s.pane);
   const scope = useAppState((s) => s.scope);
   const session = useAppState((s) => s.session);
   const readOnly = useAppState((s) => s.readOnly);
@@ -25,8 +28,8 @@ export function Header({ width }: { width: number }) {
       <Text bold color={theme.accent}>
         strata
       </Text>
-      {'  Images '}
-      {SCOPES.map((s) =>
+      {`  ${PANE_TITLES[pane]} `}
+      {pane !== 'images' ? null : SCOPES.map((s) =>
         s === scope ? (
           <Text key={s} inverse bold>
             {`[${SCOPE_TITLES[s]}]`}
@@ -75,11 +78,18 @@ export function StatusBar({ width }: { width: number }) {
   const theme = useTheme();
   const count = data.total !== undefined && data.total > data.items.length && !data.loading ? `${data.items.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : data.items.length.toLocaleString('en-US');
   const launching = pane === 'launch' && stage !== undefined;
-  const left = launching
-    ? `${session.providerId} · ${session.region || '…'} · launch`
+  const other = pane === 'monitor' || pane === 'risk';
+  const left = launching || other
+    ? `${session.providerId} · ${session.region || '…'} · ${pane}`
     : `${session.providerId} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}`;
   const busy = loading && !launching ? ` · ${loading}…` : '';
-  const keys = launching ? LAUNCH_HINTS[stage] ?? '' : hints(readOnly).join('  ');
+  const keys = launching
+    ? LAUNCH_HINTS[stage] ?? ''
+    : pane === 'monitor'
+      ? `Enter detail  i capture  T terminate  Tab pane  ? help  q quit`
+      : pane === 'risk'
+        ? 'j/k scroll  Tab pane  ? help  q quit'
+        : hints(readOnly).join('  ');
   const room = width - widthOf(left) - widthOf(busy) - 2;
   return (
     <Text>
@@ -102,13 +112,13 @@ export function MessageLine({ width }: { width: number }) {
   const pane = useAppState((s) => s.pane);
   const toast = useAppState((s) => s.toasts[s.toasts.length - 1]);
   const theme = useTheme();
-  const lead = pane === 'launch' ? ' ' : ` ${position} `;
+  const lead = pane !== 'images' ? ' ' : ` ${position} `;
   const room = Math.max(1, width - lead.length - 1);
   let body;
   if (rename?.error) body = <Text color={theme.danger}>{fit(rename.error, room).trimEnd()}</Text>;
   else if (rename) body = <Text color={theme.muted}>{rename.saving ? 'saving…' : fit('Rename: Enter saves, Esc cancels', room).trimEnd()}</Text>;
   else if (toast) body = <Text color={toast.level === 'error' ? theme.danger : theme.ok}>{fit(sanitize(toast.message, 400), room).trimEnd()}</Text>;
-  else if (pane === 'launch') body = null;
+  else if (pane !== 'images') body = null;
   else if (filter.editor.text && !filter.editing) body = <Text color={theme.muted}>{fit(`filter /${sanitize(filter.editor.text, 200)}  (/ edits, Esc clears)`, room).trimEnd()}</Text>;
   else body = null;
   // The position is plain text: it changes on every move, and a colour would cost bytes each time.

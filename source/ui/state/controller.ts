@@ -1,6 +1,8 @@
 // The controller turns commands into state changes and service calls. Key handling lives in input.ts; this
 // module owns the effects: loading pages, saving names and labels, switching regions and providers.
 import { describeError, isStrataError } from '../../core/errors.js';
+import { dependantsOf } from '../../core/lineage.js';
+import { sanitize } from '../../core/sanitize.js';
 import { LABEL_COLOURS, SCOPES, type LabelColour, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import type { Logger } from '../../services/log.js';
@@ -11,6 +13,8 @@ import { findImage, selectedImage, selectView, filterText } from './selectors.js
 import type { AppStore } from './store.js';
 import type { Action } from './reducer.js';
 import { LaunchController } from './launchController.js';
+import { MonitorController } from './monitorController.js';
+import { TAB_PANES, type Pane } from './state.js';
 
 export interface ControllerDeps {
   store: AppStore;
@@ -45,6 +49,8 @@ export class Controller {
 
   /** The launch form's effects. */
   readonly launch: LaunchController;
+  /** The monitor's effects (the watcher, terminate, capture). */
+  readonly monitor: MonitorController;
 
   constructor(private readonly deps: ControllerDeps) {
     this.launch = new LaunchController({
@@ -55,7 +61,34 @@ export class Controller {
       toast: (level, message) => this.toast(level, message),
       session: () => this.session,
       log: (level, message, detail) => deps.logger.log(level, message, detail),
+      launched: () => this.monitor.pollNow(),
     });
+    this.monitor = new MonitorController({
+      get state() {
+        return deps.store.getState();
+      },
+      dispatch: (action) => this.dispatch(action),
+      toast: (level, message) => this.toast(level, message),
+      session: () => this.session,
+      log: (level, message, detail) => deps.logger.log(level, message, detail),
+      refreshOwn: () => {
+        if (this.state.scopes.own.complete) void this.refreshScope('own');
+      },
+    });
+  }
+
+  /** Moves to a pane (Tab, :monitor, :risk). */
+  setPane(pane: Pane): void {
+    this.dispatch({ type: 'pane/set', pane });
+    if (pane === 'monitor' || pane === 'risk') {
+      this.monitor.watch();
+      this.monitor.pollNow();
+    }
+  }
+
+  cyclePane(delta: number): void {
+    const at = TAB_PANES.indexOf(this.state.pane);
+    this.setPane(TAB_PANES[(Math.max(0, at) + delta + TAB_PANES.length) % TAB_PANES.length]);
   }
 
   get state() {
@@ -101,6 +134,9 @@ export class Controller {
         this.loadInitial();
         this.startAutoRefresh();
         void this.launch.reconcile();
+        void this.launch.resumeJobs();
+        // The monitor watches the region from the start: the list's risk flags and the monitor are live.
+        this.monitor.watch();
       } catch (error) {
         const message = describeError(error, `Opening ${options.providerId}${options.region ? ` in ${options.region}` : ''}`);
         this.deps.logger.log('error', message, error);
@@ -327,6 +363,41 @@ export class Controller {
     }
   }
 
+  // ---- deleting an image --------------------------------------------------------------------------------
+
+  /** D: an own image, after a typed confirmation that names what depends on it. */
+  startDelete(): void {
+    const image = selectedImage(this.state);
+    const description = this.state.session.description;
+    if (!image || !description) return;
+    if (!image.owned || description.capabilities.images.delete === 'none') {
+      this.toast('error', image.owned ? `${description.displayName} cannot delete images here.` : `${image.shownName} is not yours to delete (a ${image.kind} image).`);
+      return;
+    }
+    const { servers, images } = dependantsOf(image.id, this.state.monitor.servers.filter((s) => s.phase !== 'terminated'), this.state.scopes.own.items);
+    const dependants = [...servers.map((s) => `server ${sanitize(s.name)} (${s.id})`), ...images.map((i) => `image ${sanitize(i.displayName ?? i.name)} (${i.id})`)];
+    this.dispatch({ type: 'delete/open', imageId: image.id, dependants });
+  }
+
+  async confirmDelete(): Promise<void> {
+    const d = this.state.deleteImage;
+    const session = this.session;
+    if (!d || !session) return;
+    if (d.editor.text !== d.imageId) {
+      this.dispatch({ type: 'delete/error', message: `That is not the id; type ${d.imageId} exactly.` });
+      return;
+    }
+    this.dispatch({ type: 'delete/close' });
+    try {
+      await session.provider.deleteImage(d.imageId);
+      session.audit('image.deleted', d.imageId, { dependants: d.dependants.length });
+      this.toast('info', `Deleted ${d.imageId}${d.dependants.length ? `; ${d.dependants.length} dependant${d.dependants.length === 1 ? '' : 's'} now stand on a deleted image (see :risk)` : ''}.`);
+      if (this.state.scopes.own.complete) void this.refreshScope('own');
+    } catch (error) {
+      this.toast('error', describeError(error, `Deleting ${d.imageId}`));
+    }
+  }
+
   // ---- labels -----------------------------------------------------------------------------------------
 
   openPalette(): void {
@@ -389,7 +460,7 @@ export class Controller {
     this.dispatch({ type: 'modal/close' });
     switch (parsed.kind) {
       case 'pane':
-        this.dispatch({ type: 'pane/set', pane: 'images' });
+        this.setPane(parsed.pane as Pane);
         break;
       case 'scope':
         this.setScope(parsed.scope);
@@ -431,6 +502,7 @@ export class Controller {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.monitor.stop();
     this.cancelLoads();
     if (this.searchTimer) clearTimeout(this.searchTimer);
     if (this.autoRefresh) clearInterval(this.autoRefresh);

@@ -4,6 +4,7 @@ import { describeError, isStrataError } from '../../core/errors.js';
 import { sanitize } from '../../core/sanitize.js';
 import type { LaunchOutcome, LaunchProblem, LaunchRequest, Review } from '../../services/launcher.js';
 import type { LaunchServices } from '../../services/launching.js';
+import type { JobRecord, SafeWorkflowInput } from '../../services/jobs.js';
 import type { Session } from '../../services/session.js';
 import {
   describeProduct,
@@ -29,6 +30,8 @@ export interface LaunchHost {
   toast(level: 'error' | 'info', message: string): void;
   session(): Session | undefined;
   log(level: 'info' | 'warn' | 'error', message: string, detail?: unknown): void;
+  /** Servers were started: the monitor should look now rather than at its next slow poll. */
+  launched(): void;
 }
 
 /** One entry of a picker list. */
@@ -265,6 +268,18 @@ export class LaunchController {
     return inline.concat(form.reviewProblems.filter((p) => !seen.has(`${p.field}\u0000${p.message}`)));
   }
 
+  /** The safe workflow's input, where the form is on a vendor template with the workflow turned on. */
+  private workflowInput(request: LaunchRequest): SafeWorkflowInput | undefined {
+    const form = this.form;
+    if (!form?.draft?.workflow || form.ctx?.image.kind !== 'vendor') return undefined;
+    return {
+      templateImageId: form.ctx.image.id,
+      builder: { ...request, count: 1 },
+      imageName: form.draft.workflowImageName,
+      terminateBuilder: form.draft.workflowTerminate,
+    };
+  }
+
   private request(): LaunchRequest | undefined {
     const form = this.form;
     if (!form?.draft || !form.ctx) return undefined;
@@ -287,14 +302,24 @@ export class LaunchController {
     this.host.dispatch({ type: 'launch/progress', progress: 'reviewing…' });
     try {
       const services = await this.services(session);
-      const review = await services.launcher.review(request);
-      if (review.problems.length > 0) {
-        const problems = review.problems.map((p) => ({ field: fieldOfPath(p.field), message: p.message }));
+      const workflow = this.workflowInput(request);
+      const review = await services.launcher.review(workflow ? workflow.builder : request);
+      const found = workflow ? [...(await services.jobs.problems(workflow)), ...review.problems] : review.problems;
+      const unique = found.filter((p, i) => found.findIndex((q) => q.message === p.message) === i);
+      if (unique.length > 0) {
+        const problems = unique.map((p) => ({ field: fieldOfPath(p.field), message: p.message }));
         this.host.dispatch({ type: 'launch/reviewed', problems });
         this.host.toast('error', `${problems.length === 1 ? 'One thing needs' : `${problems.length} things need`} fixing: ${problems[0].message}`);
         return;
       }
-      this.host.dispatch({ type: 'launch/reviewed', problems: [], review: this.reviewView(review, services) });
+      const view = this.reviewView(review, services);
+      if (workflow) {
+        view.workflow = true;
+        view.summary.unshift(
+          `The safe workflow, as one job that survives a restart: launch the builder below from the template, wait until it is ready, capture your own image "${sanitize(workflow.imageName)}" from it, then ${workflow.terminateBuilder ? 'terminate the builder' : 'keep the builder running'}.`,
+        );
+      }
+      this.host.dispatch({ type: 'launch/reviewed', problems: [], review: view });
     } catch (error) {
       this.host.dispatch({ type: 'launch/progress', progress: undefined });
       this.host.toast('error', describeError(error, 'Reviewing the launch'));
@@ -319,6 +344,8 @@ export class LaunchController {
     const request = this.request();
     if (!form?.review || !session || !request || form.stage === 'launching') return;
     const clientToken = form.review.clientToken;
+    const workflow = form.review.workflow ? this.workflowInput(request) : undefined;
+    if (workflow) return this.startWorkflow(session, workflow);
     this.host.dispatch({ type: 'launch/launching', progress: 'launching…' });
     try {
       const services = await this.services(session);
@@ -327,6 +354,7 @@ export class LaunchController {
         onProgress: (p) => this.host.dispatch({ type: 'launch/launching', progress: sanitize(p.message, 200) }),
       });
       this.host.dispatch({ type: 'launch/done', result: this.resultView(outcome) });
+      this.host.launched();
       this.host.log('info', 'launched', { clientToken, servers: outcome.servers.map((s) => s.id) });
     } catch (error) {
       const refused = refusedProblems(error);
@@ -343,6 +371,66 @@ export class LaunchController {
         type: 'launch/launch-failed',
         message: `${message}${retryable ? ' Press L to try again: the same token is used, so no second server can start.' : ''}`,
       });
+    }
+  }
+
+  private async startWorkflow(session: Session, input: SafeWorkflowInput): Promise<void> {
+    this.host.dispatch({ type: 'launch/launching', progress: 'starting the safe workflow…' });
+    try {
+      const services = await this.services(session);
+      const job = await services.jobs.startSafeWorkflow(input);
+      this.follow(services, job.id);
+      this.host.dispatch({
+        type: 'launch/done',
+        result: {
+          title: 'Started',
+          lines: [
+            `Started the safe workflow (job ${job.id}).`,
+            `It launches the builder, waits until it is ready, captures "${sanitize(input.imageName)}", labels it${input.terminateBuilder ? ' and terminates the builder' : ''}.`,
+            'Follow it in the monitor (Tab). Quit or lose the session meanwhile: it goes on from where it was at the next start.',
+          ],
+          agentAvailable: false,
+        },
+      });
+    } catch (error) {
+      const refused = refusedProblems(error);
+      if (refused) {
+        this.host.dispatch({ type: 'launch/reviewed', problems: refused.map((p) => ({ field: fieldOfPath(p.field), message: p.message })) });
+        this.host.toast('error', describeError(error));
+        return;
+      }
+      this.host.dispatch({ type: 'launch/launch-failed', message: describeError(error, 'Starting the safe workflow') });
+    }
+  }
+
+  /** Runs (or follows) a job, its progress into the monitor's job lines. */
+  private follow(services: LaunchServices, id: string): void {
+    const update = (job: JobRecord) => this.host.dispatch({ type: 'monitor/job', job: { id: job.id, state: job.state, line: jobLine(job) } });
+    const current = services.jobs.get(id);
+    if (current) update(current);
+    void services.jobs
+      .run(id, { onUpdate: update })
+      .then((job) => {
+        update(job);
+        if (job.state === 'done') this.host.toast('info', `The safe workflow is done: image ${sanitize(job.imageId ?? '')} ("${sanitize(job.params.imageName)}") is yours.`);
+        else if (job.state === 'failed') this.host.toast('error', `The safe workflow failed: ${sanitize(job.error ?? 'no reason given', 300)}`);
+        this.host.launched();
+      })
+      .catch((error) => this.host.toast('error', describeError(error, 'The safe workflow')));
+  }
+
+  /** At the start of a session: unfinished jobs go on from where they were. */
+  async resumeJobs(): Promise<void> {
+    const session = this.host.session();
+    if (!session || !session.hasUnfinishedJobs()) return;
+    try {
+      const services = await this.services(session);
+      for (const job of services.jobs.unfinished()) {
+        this.host.toast('info', `Resuming the safe workflow job ${job.id} (${job.state}).`);
+        this.follow(services, job.id);
+      }
+    } catch (error) {
+      this.host.toast('error', describeError(error, 'Resuming the safe workflow'));
     }
   }
 
@@ -441,4 +529,13 @@ export class LaunchController {
     const item = this.host.state.reconcile?.[0];
     if (item) this.host.dispatch({ type: 'reconcile/done', token: item.token });
   }
+}
+
+/** One line for a job: where it is, and what it is waiting for. */
+export function jobLine(job: JobRecord): string {
+  const what = `job ${job.id.slice(0, 8)} "${sanitize(job.params.imageName, 60)}"`;
+  if (job.state === 'done') return `${what}: done, image ${sanitize(job.imageId ?? '')}`;
+  if (job.state === 'failed') return `${what}: failed in ${job.failedStep ?? 'a step'}: ${sanitize(job.error ?? '', 200)}`;
+  if (job.state === 'cancelled') return `${what}: cancelled`;
+  return `${what}: ${job.state}${job.note ? ` (${sanitize(job.note, 120)})` : ''}`;
 }

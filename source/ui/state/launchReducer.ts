@@ -44,6 +44,7 @@ export const TEXT_FIELDS = new Set<FieldId>([
   'volumeSize',
   'mountPoint',
   'userDataFile',
+  'workflowImageName',
 ]);
 
 export function isTextField(form: LaunchFormState, field: FieldId): boolean {
@@ -77,6 +78,8 @@ export function launchReducer(state: AppState, action: LaunchAction): AppState {
       };
     case 'launch/ready':
       if (!form || form.stage !== 'loading') return state;
+      // On a vendor template the first question is the seed's: build your own image, or use the template?
+      if (action.ctx.image.kind === 'vendor') return withForm(state, { stage: 'form', ctx: action.ctx, draft: action.draft, focus: 'workflow', cursor: 0 });
       return withForm(state, { stage: 'form', ctx: action.ctx, draft: action.draft, focus: 'name', cursor: [...action.draft.name].length });
     case 'launch/failed':
       return withForm(state, { stage: 'failed', error: action.message });

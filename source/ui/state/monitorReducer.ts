@@ -22,7 +22,8 @@ export type MonitorAction =
   | { type: 'monitor/capture/error'; message: string }
   | { type: 'monitor/capture/close' }
   | { type: 'monitor/capture/progress'; imageId: string; line?: string }
-  | { type: 'monitor/images'; images: Record<string, Image | null> };
+  | { type: 'monitor/images'; images: Record<string, Image | null> }
+  | { type: 'monitor/job'; job: { id: string; state: string; line: string } };
 
 function clamp(n: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, n));
@@ -82,6 +83,10 @@ export function monitorReducer(state: AppState, action: MonitorAction): AppState
     }
     case 'monitor/images':
       return withMonitor(state, { images: { ...m.images, ...action.images } });
+    case 'monitor/job': {
+      const others = m.jobs.filter((j) => j.id !== action.job.id);
+      return withMonitor(state, { jobs: [action.job, ...others].slice(0, 20) });
+    }
     default: {
       const never: never = action;
       return never;

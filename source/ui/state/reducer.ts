@@ -12,6 +12,11 @@ export type Action =
   | MonitorAction
   | { type: 'reconcile/set'; items: { token: string; sentence: string }[] }
   | { type: 'reconcile/done'; token: string }
+  | { type: 'risk/scroll'; delta: number; max: number }
+  | { type: 'delete/open'; imageId: string; dependants: string[] }
+  | { type: 'delete/edit'; action: EditorAction }
+  | { type: 'delete/error'; message: string }
+  | { type: 'delete/close' }
   | { type: 'session/connecting'; providerId: string; region: string }
   | { type: 'session/ready'; description: ProviderDescription }
   | { type: 'session/error'; message: string }
@@ -74,6 +79,16 @@ export function reducer(state: AppState, action: Action): AppState {
   switch (action.type) {
     case 'reconcile/set':
       return { ...state, reconcile: action.items.length ? action.items : undefined };
+    case 'risk/scroll':
+      return { ...state, riskScroll: clamp(state.riskScroll + action.delta, 0, Math.max(0, action.max)) };
+    case 'delete/open':
+      return { ...state, deleteImage: { imageId: action.imageId, editor: editorOf(''), dependants: action.dependants } };
+    case 'delete/edit':
+      return state.deleteImage ? { ...state, deleteImage: { ...state.deleteImage, editor: editorReduce(state.deleteImage.editor, action.action, 256), error: undefined } } : state;
+    case 'delete/error':
+      return state.deleteImage ? { ...state, deleteImage: { ...state.deleteImage, error: action.message } } : state;
+    case 'delete/close':
+      return { ...state, deleteImage: undefined };
     case 'reconcile/done': {
       const rest = (state.reconcile ?? []).filter((r) => r.token !== action.token);
       return { ...state, reconcile: rest.length ? rest : undefined };

@@ -52,9 +52,13 @@ export interface ReviewView {
   clientToken: string;
   /** Quota figures, a sentence. */
   quota?: string;
+  /** The review is of the safe workflow (L starts the job), not of a plain launch. */
+  workflow?: boolean;
 }
 
 export interface LaunchResultView {
+  /** The heading: "Launched", or "Started" for a job. */
+  title?: string;
   lines: string[];
   /** A created key that can be offered to ssh-agent. */
   keyFile?: string;
@@ -98,6 +102,8 @@ export interface MonitorState {
   captures: Record<string, string>;
   /** Images by id as last seen (own and vendor), for lineage and risk; undefined marks an image gone. */
   images: Record<string, Image | null>;
+  /** Safe-workflow jobs of this region: a line each, unfinished first. */
+  jobs: { id: string; state: string; line: string }[];
 }
 
 export interface AppState {
@@ -125,12 +131,15 @@ export interface AppState {
   search?: { scope: Scope; query: string };
   launch?: LaunchFormState;
   monitor: MonitorState;
+  riskScroll: number;
+  /** Deleting an image: its name, typed, with what depends on it. */
+  deleteImage?: { imageId: string; editor: EditorState; dependants: string[]; error?: string };
   /** Interrupted launches found at start that need the user's word. */
   reconcile?: { token: string; sentence: string }[];
 }
 
 export function emptyMonitor(): MonitorState {
-  return { servers: [], status: { ok: true, calls: 0 }, selected: 0, captures: {}, images: {} };
+  return { servers: [], status: { ok: true, calls: 0 }, selected: 0, captures: {}, images: {}, jobs: [] };
 }
 
 export function emptyScope(): ScopeData {
@@ -150,5 +159,6 @@ export function initialState(options: { providerId: string; region: string; scop
     busy: [],
     history: [],
     monitor: emptyMonitor(),
+    riskScroll: 0,
   };
 }

@@ -177,7 +177,13 @@ function reviewLines(form: LaunchFormState, width: number, theme: Theme): Line[]
   const para = (key: string, text: string, colour?: string) => wrap(text, width - 4).forEach((part, j) => add(`${key}-${j}`, (j === 0 ? '  ' : '    ') + part, colour));
   review.summary.forEach((s, i) => para(`sum-${i}`, s, s.startsWith('!') ? theme.warning : undefined));
   if (review.quota) para('quota', review.quota);
-  para('token', `Client token ${review.clientToken} (written to the journal before the request: a retry cannot start a second launch)`, theme.muted);
+  para(
+    'token',
+    review.workflow
+      ? 'The job writes its own client token for the builder before it launches: a restart cannot start a second builder.'
+      : `Client token ${review.clientToken} (written to the journal before the request: a retry cannot start a second launch)`,
+    theme.muted,
+  );
   add('req-title', 'The request the provider will receive', theme.accent, true);
   review.request.split('\n').forEach((l, i) => add(`req-${i}`, `  ${sanitize(l, 1000)}`));
   if (review.cloudInit) {
@@ -247,7 +253,7 @@ export function LaunchPane({ width, height }: { width: number; height: number })
           <Text color={form.recipe.error ? theme.danger : theme.muted}>{'  ' + fit(form.recipe.error ? sanitize(form.recipe.error, 300) : 'Enter saves · Esc cancels', Math.max(0, width - 62)).trimEnd()}</Text>
         </Text>
       );
-    } else foot = <Text color={theme.muted}>{fit('L launch · s save as recipe · j/k/PgDn scroll · Esc back to the form', width).trimEnd()}</Text>;
+    } else foot = <Text color={theme.muted}>{fit(`L ${form.review?.workflow ? 'start the safe workflow' : 'launch'} · s save as recipe · j/k/PgDn scroll · Esc back to the form`, width).trimEnd()}</Text>;
     return (
       <Box flexDirection="column" width={width} height={height}>
         <Box flexDirection="column" height={room}>
@@ -266,7 +272,7 @@ export function LaunchPane({ width, height }: { width: number; height: number })
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.ok}>
-        Launched
+        {result.title ?? 'Launched'}
       </Text>
       {result.lines.map((l, i) => (
         <Text key={i} color={l.startsWith('!') ? theme.warning : undefined}>

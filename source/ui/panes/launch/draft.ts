@@ -36,6 +36,10 @@ export interface LaunchDraft {
   userDataFile: string;
   /** A vendor template: the user read the seed's advice and chose to launch from it anyway. */
   useTemplate: boolean;
+  /** A vendor template: run the seed's safe workflow instead (builder, capture, label, terminate). */
+  workflow: boolean;
+  workflowImageName: string;
+  workflowTerminate: boolean;
 }
 
 export type FieldId =
@@ -61,6 +65,9 @@ export type FieldId =
   | 'encrypt'
   | 'userDataFile'
   | 'useTemplate'
+  | 'workflow'
+  | 'workflowImageName'
+  | 'workflowTerminate'
   | 'review';
 
 export type FieldKind = 'readonly' | 'text' | 'choice' | 'toggle' | 'pick' | 'multipick' | 'button';
@@ -136,6 +143,9 @@ export function newDraft(ctx: FormContext): LaunchDraft {
     encrypt: false,
     userDataFile: '',
     useTemplate: false,
+    workflow: false,
+    workflowImageName: `${base.replace(/-\d{8}$/, '')}-own-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`,
+    workflowTerminate: true,
   };
 }
 
@@ -147,7 +157,22 @@ export function fieldsFor(draft: LaunchDraft, description: ProviderDescription, 
   const fields: FieldDef[] = [
     { id: 'image', section: 'Image', label: 'Image', kind: 'readonly', required: false, help: 'The image this server starts from.' },
     ...(vendor
-      ? [{ id: 'useTemplate' as const, section: 'Image', label: 'Use template', kind: 'toggle' as const, required: true, help: 'Space: launch from the vendor template directly anyway (read the advice above first).' }]
+      ? [
+          {
+            id: 'workflow' as const,
+            section: 'Image',
+            label: 'Safe workflow',
+            kind: 'toggle' as const,
+            required: false,
+            help: 'Space: the seed\'s workflow as one resumable job: launch a builder from the template, wait until ready, capture your own image, label it, terminate the builder.',
+          },
+          ...(draft.workflow
+            ? [
+                { id: 'workflowImageName' as const, section: 'Image', label: '  image name', kind: 'text' as const, required: true, help: `The name of your own image, captured from the builder: ${caps.images.nameRules.description}.` },
+                { id: 'workflowTerminate' as const, section: 'Image', label: '  then terminate', kind: 'toggle' as const, required: false, help: 'Space: terminate the builder server once the image is available (only the server the job started).' },
+              ]
+            : [{ id: 'useTemplate' as const, section: 'Image', label: 'Use template', kind: 'toggle' as const, required: true, help: 'Space: launch from the vendor template directly anyway (read the advice above first).' }]),
+        ]
       : []),
     { id: 'name', section: 'Server', label: 'Name', kind: 'text', required: true, help: `Server name: ${launch.nameRules.description}.` },
     { id: 'count', section: 'Server', label: 'Count', kind: 'text', required: true, help: `How many servers (1 to ${launch.maxCount}); several are named name-1, name-2, …` },
@@ -270,10 +295,10 @@ export function parseRules(text: string): { rules: FirewallRule[]; problems: str
 export function draftToRequest(draft: LaunchDraft, description: ProviderDescription, vendor = false): { request: LaunchRequest; problems: DraftProblem[] } {
   const problems: DraftProblem[] = [];
   const fields = new Set(fieldsFor(draft, description, vendor).map((f) => f.id));
-  if (vendor && !draft.useTemplate) {
+  if (vendor && !draft.useTemplate && !draft.workflow) {
     problems.push({
       field: 'useTemplate',
-      message: 'This is a vendor template: the vendor will delete it. Launch from it only to build your own image (Space to go on).',
+      message: 'This is a vendor template: the vendor will delete it. Turn on the safe workflow above, or launch from it directly anyway (Space).',
     });
   }
   const count = wholeNumber(draft.count);
@@ -351,7 +376,12 @@ export function requestToDraft(request: LaunchRequest, base: LaunchDraft): Launc
 
 /** Maps a launcher/validator field path ('volumes.count', 'newFirewall.rules.0.source') to the form field. */
 export function fieldOfPath(path: string): FieldId {
+  // The safe workflow's problems: its own fields, and the builder's launch request under builder.
+  if (path.startsWith('builder.')) return fieldOfPath(path.slice('builder.'.length));
   const map: [RegExp, FieldId][] = [
+    [/^imageName/, 'workflowImageName'],
+    [/^templateImageId/, 'image'],
+    [/^terminateBuilder/, 'workflowTerminate'],
     [/^name$/, 'name'],
     [/^count$/, 'count'],
     [/^product/, 'productId'],
