@@ -3,6 +3,7 @@ import { Box, Text, useApp, useWindowSize } from 'ink';
 import { useEffect, type ReactNode } from 'react';
 import { CommandLine, FilterLine } from './components/CommandLine.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
+import { ImageInfo } from './components/ImageInfo.js';
 import { Palette, PALETTE_WIDTH } from './components/Palette.js';
 import { Header, MessageLine, StatusBar } from './components/StatusBar.js';
 import { InputDispatcher } from './input.js';
@@ -54,6 +55,8 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
       <Box height={paneHeight} width={columns}>
         {modal === 'help' ? (
           <HelpOverlay width={columns} height={paneHeight} />
+        ) : modal === 'info' ? (
+          <ImageInfo width={columns} height={paneHeight} />
         ) : pane === 'launch' ? (
           <LaunchPane width={columns} height={paneHeight} />
         ) : pane === 'monitor' ? (

@@ -6,6 +6,8 @@ import { Command, isMutating, keyPresses, resolve, type KeyContext, type KeyPres
 import { useController } from './state/context.js';
 import type { Controller } from './state/controller.js';
 import { HELP_ROWS } from './components/HelpOverlay.js';
+import { INFO_ROWS } from './components/ImageInfo.js';
+import { selectedImage } from './state/selectors.js';
 import { REVIEW_ROWS } from './panes/launch/LaunchPane.js';
 import { DETAIL_ROWS } from './panes/monitor/MonitorPane.js';
 import { RISK_ROWS } from './panes/risk/RiskPane.js';
@@ -36,6 +38,15 @@ const helpModal: Handler = (c, key) => {
   else if (command === Command.Up) c.dispatch({ type: 'help/scroll', delta: -1, max: HELP_ROWS() });
   else if (key.name === 'ctrl+c') c.quit();
   return true; // a modal swallows every other key
+};
+
+const infoModal: Handler = (c, key) => {
+  const command = resolve('help', key.name);
+  if (command === Command.Close || key.name === 'i') c.dispatch({ type: 'modal/close' });
+  else if (command === Command.Down) c.dispatch({ type: 'help/scroll', delta: 1, max: INFO_ROWS() });
+  else if (command === Command.Up) c.dispatch({ type: 'help/scroll', delta: -1, max: INFO_ROWS() });
+  else if (key.name === 'ctrl+c') c.quit();
+  return true;
 };
 
 const paletteModal: Handler = (c, key) => {
@@ -188,6 +199,11 @@ const listPane: Handler = (c, key) => {
     case Command.DeleteImage:
       c.startDelete();
       return true;
+    case Command.Info: {
+      const image = selectedImage(c.state);
+      if (image) c.dispatch({ type: 'modal/open', modal: { kind: 'info', imageId: image.id, scroll: 0 } });
+      return true;
+    }
     case Command.Refresh:
       c.reloadAll();
       return true;
@@ -507,6 +523,7 @@ export function handleKey(c: Controller, key: KeyPress): void {
   const s = c.state;
   const stack: Handler[] = [];
   if (s.modal?.kind === 'help') stack.push(helpModal);
+  else if (s.modal?.kind === 'info') stack.push(infoModal);
   else if (s.modal?.kind === 'palette') stack.push(paletteModal);
   else if (s.modal?.kind === 'command') stack.push(commandModal);
   else if (s.deleteImage && s.pane === 'images') stack.push(deletePrompt);

@@ -62,6 +62,7 @@ export const enum Command {
   Terminate = 'terminate',
   PollNow = 'poll-now',
   DeleteImage = 'delete-image',
+  Info = 'info',
 }
 
 export interface Binding {
@@ -99,6 +100,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.NextRegion, context: 'list', keys: ['R'], description: 'Next region' },
   { command: Command.Launch, context: 'list', keys: ['l', 'enter'], description: 'Launch servers from the image (the launch form)', hint: 'launch', mutating: true },
   { command: Command.DeleteImage, context: 'list', keys: ['D'], description: 'Delete an own image (typed confirmation, naming what depends on it)', mutating: true },
+  { command: Command.Info, context: 'list', keys: ['i'], description: "The image's details: lineage (where it came from), what depends on it, its tags" },
 
   { command: Command.Down, context: 'monitor', keys: ['j', 'down'], description: 'Move down' },
   { command: Command.Up, context: 'monitor', keys: ['k', 'up'], description: 'Move up' },

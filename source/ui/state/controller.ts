@@ -258,6 +258,8 @@ export class Controller {
           const complete = page.next === undefined || capped;
           this.dispatch({ type: 'images/page', scope, generation, items: page.items, total: page.total, complete, capped });
           if (scope === this.state.scope) this.firstRows();
+          // Own images remember their source: look up the sources that are not listed (gone, or public).
+          if (complete && scope === 'own') void this.monitor.lookUpImages();
           if (complete) break;
         }
         // A generator that ends without a final page (an empty scope) still completes the load.

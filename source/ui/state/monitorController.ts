@@ -77,13 +77,21 @@ export class MonitorController {
     return this.watcher?.timeline(serverId) ?? [];
   }
 
-  /** The images the servers run on, as the provider knows them now (undefined: gone). */
-  private async lookUpImages(): Promise<void> {
+  /**
+   * The images the servers run on, and the sources own images were captured from, as the provider knows
+   * them now (null: gone). Those in the own and vendor lists are known already.
+   */
+  async lookUpImages(): Promise<void> {
     const session = this.host.session();
     if (!session) return;
-    const known = this.host.state.monitor.images;
+    const state = this.host.state;
+    const known = state.monitor.images;
+    const listed = new Set([...state.scopes.own.items, ...state.scopes.vendor.items].map((i) => i.id));
+    const wanted = [...state.monitor.servers.map((s) => s.imageId), ...state.scopes.own.items.map((i) => i.sourceImageId ?? '')].filter(
+      (id) => id !== '' && !listed.has(id),
+    );
     const now = Date.now();
-    const ids = [...new Set(this.host.state.monitor.servers.map((s) => s.imageId))].filter(
+    const ids = [...new Set(wanted)].filter(
       (id) => !this.looking.has(id) && (!(id in known) || now - (this.imageCheckedAt.get(id) ?? 0) > IMAGE_RECHECK_MS),
     );
     if (ids.length === 0) return;

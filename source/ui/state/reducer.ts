@@ -231,7 +231,7 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, modal: { ...state.modal, index } };
     }
     case 'help/scroll': {
-      if (state.modal?.kind !== 'help') return state;
+      if (state.modal?.kind !== 'help' && state.modal?.kind !== 'info') return state;
       return { ...state, modal: { ...state.modal, scroll: clamp(state.modal.scroll + action.delta, 0, Math.max(0, action.max)) } };
     }
     case 'command/edit': {

@@ -1,6 +1,8 @@
 // Derived data: computed from the state, never stored in it. The filtered view is memoised per scope and
 // filtered incrementally while the query grows, so typing over 100,000 rows stays quick.
 import { fuzzyFilter, type FuzzyResult } from '../../core/fuzzy.js';
+import { UNKNOWN, type ImageLookup } from '../../core/lineage.js';
+import type { Image } from '../../core/types.js';
 import type { Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import type { AppState } from './state.js';
@@ -74,4 +76,26 @@ export function loadingLine(state: AppState): string | undefined {
   if (state.search && state.search.scope === state.scope) return 'searching the provider';
   if (state.busy.length > 0) return state.busy[state.busy.length - 1];
   return undefined;
+}
+
+let lookupCache: { own: unknown; vendor: unknown; looked: unknown; lookup: ImageLookup } | undefined;
+
+/**
+ * What strata knows of images: own images and templates as listed, and those looked up for the servers.
+ * An id it has never seen is UNKNOWN (never taken for gone); one the provider said it no longer has is gone.
+ */
+export function imageLookup(state: AppState): ImageLookup {
+  const own = state.scopes.own.items;
+  const vendor = state.scopes.vendor.items;
+  const looked = state.monitor.images;
+  if (lookupCache && lookupCache.own === own && lookupCache.vendor === vendor && lookupCache.looked === looked) return lookupCache.lookup;
+  const known = new Map<string, Image | null>();
+  for (const [id, image] of Object.entries(looked)) known.set(id, image);
+  for (const image of [...own, ...vendor]) known.set(image.id, image);
+  const lookup: ImageLookup = (id) => {
+    if (!known.has(id)) return UNKNOWN;
+    return known.get(id) ?? undefined;
+  };
+  lookupCache = { own, vendor, looked, lookup };
+  return lookup;
 }

@@ -25,6 +25,7 @@ export interface ScopeData {
 
 export type Modal =
   | { kind: 'help'; scroll: number }
+  | { kind: 'info'; imageId: string; scroll: number }
   | { kind: 'palette'; imageId: string; index: number }
   | { kind: 'command'; editor: EditorState; historyIndex: number; message?: string };
 

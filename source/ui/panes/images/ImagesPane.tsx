@@ -7,7 +7,8 @@ import { fit, widthOf } from '../../components/text.js';
 import { VirtualList } from '../../components/VirtualList.js';
 import { useAppState, useTheme } from '../../state/context.js';
 import { inverse, italic, LABEL_LETTERS, paint, type Theme } from '../../theme.js';
-import { filterText, selectedIndex, selectView } from '../../state/selectors.js';
+import { filterText, imageLookup, selectedIndex, selectView } from '../../state/selectors.js';
+import type { ImageLookup } from '../../../core/lineage.js';
 import type { RenameState } from '../../state/state.js';
 import { columnsFor, day, idWidthOf, lifecycle, type Columns } from './columns.js';
 
@@ -36,6 +37,7 @@ interface RowProps {
   selected: boolean;
   columns: Columns;
   rename?: RenameState;
+  lookup: ImageLookup;
 }
 
 /** The label chip as a string (three cells): see LabelChip for the rules. */
@@ -52,8 +54,8 @@ function chip(image: CatalogueImage, theme: Theme): string {
  * padding is not inverted: on a slow link a bar across the whole row costs twice the bytes per move
  * (see compactOutput in terminal.ts).
  */
-export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme, selected: boolean): string {
-  const life = lifecycle(image);
+export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme, selected: boolean, lookup?: ImageLookup): string {
+  const life = lifecycle(image, lookup);
   const name = fit(image.shownName, columns.name);
   let nameCell: string;
   if (selected) {
@@ -83,7 +85,7 @@ export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme,
   return row;
 }
 
-const ImageRow = memo(function ImageRow({ image, selected, columns, rename }: RowProps) {
+const ImageRow = memo(function ImageRow({ image, selected, columns, rename, lookup }: RowProps) {
   const theme = useTheme();
   if (rename && rename.imageId === image.id) {
     // The row being renamed: the name cell is a line editor.
@@ -97,7 +99,7 @@ const ImageRow = memo(function ImageRow({ image, selected, columns, rename }: Ro
       </Text>
     );
   }
-  return <Text>{formatRow(image, columns, theme, selected)}</Text>;
+  return <Text>{formatRow(image, columns, theme, selected, lookup)}</Text>;
 });
 
 export function ImagesPane({ width, height }: { width: number; height: number }) {
@@ -108,6 +110,7 @@ export function ImagesPane({ width, height }: { width: number; height: number })
   const data = useAppState((s) => s.scopes[s.scope]);
   const query = useAppState(filterText);
   const status = useAppState((s) => s.session.status);
+  const lookup = useAppState(imageLookup);
   const theme = useTheme();
   const idWidth = idWidthOf(data.items);
   const columns = useMemo(() => columnsFor(width, idWidth), [width, idWidth]);
@@ -131,7 +134,7 @@ export function ImagesPane({ width, height }: { width: number; height: number })
         empty={<Text color={data.error ? theme.danger : theme.muted}>{empty}</Text>}
         renderRow={(i, isSelected) => {
           const image = view.items[view.indices[i]];
-          return <ImageRow image={image} selected={isSelected} columns={columns} rename={rename && rename.imageId === image.id ? rename : undefined} />;
+          return <ImageRow image={image} selected={isSelected} columns={columns} rename={rename && rename.imageId === image.id ? rename : undefined} lookup={lookup} />;
         }}
       />
     </Box>

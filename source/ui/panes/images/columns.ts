@@ -1,5 +1,6 @@
 // The image list's columns, chosen for the terminal's width: at 80 columns the name keeps its room and
 // the architecture and creation date give way.
+import { UNKNOWN, type ImageLookup } from '../../../core/lineage.js';
 import type { CatalogueImage } from '../../../services/catalogue.js';
 
 export interface Columns {
@@ -49,9 +50,18 @@ export function day(iso: string | undefined): string {
   return iso ? iso.slice(0, 10) : '';
 }
 
-/** The date that matters for a template's life: when it will be deleted, else when it was deprecated. */
-export function lifecycle(image: CatalogueImage): { text: string; level: 'none' | 'warning' | 'danger' } {
+/**
+ * The date that matters for a template's life: when it will be deleted, else when it was deprecated. For
+ * an image captured from a template, the source's fate ("src gone", "src del …"): the seed's backing image.
+ */
+export function lifecycle(image: CatalogueImage, lookup?: ImageLookup): { text: string; level: 'none' | 'warning' | 'danger' } {
   if (image.deleteAt) return { text: `del ${day(image.deleteAt)}`, level: 'danger' };
   if (image.deprecatedAt) return { text: `dep ${day(image.deprecatedAt)}`, level: 'warning' };
+  if (image.sourceImageId && lookup) {
+    const source = lookup(image.sourceImageId);
+    if (source === undefined) return { text: 'src gone', level: 'danger' };
+    if (source !== UNKNOWN && source.deleteAt) return { text: `src del ${day(source.deleteAt).slice(5)}`, level: 'warning' };
+    if (source !== UNKNOWN && source.deprecatedAt) return { text: `src dep ${day(source.deprecatedAt).slice(5)}`, level: 'warning' };
+  }
   return { text: '', level: 'none' };
 }

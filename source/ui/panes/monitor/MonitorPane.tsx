@@ -4,7 +4,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { formatDuration, readinessOf } from '../../../core/readiness.js';
-import { serverRisks } from '../../../core/lineage.js';
+import { serverRisks, UNKNOWN } from '../../../core/lineage.js';
 import { sanitize } from '../../../core/sanitize.js';
 import type { Image, Server } from '../../../core/types.js';
 import { LineEditorView } from '../../components/LineEditorView.js';
@@ -40,7 +40,7 @@ export function serverFlags(server: Server, expectedSeconds: number, images: Rec
   else if (server.phase === 'stalled') flags.push({ text: 'stalled', level: 'danger' });
   else if (r.overdue) flags.push({ text: 'late', level: 'warning' });
   if (server.phase !== 'terminated') {
-    const lookup = (id: string) => (id in images ? (images[id] ?? undefined) : undefined);
+    const lookup = (id: string) => (id in images ? (images[id] ?? undefined) : UNKNOWN);
     const known = server.imageId in images;
     for (const risk of known ? serverRisks(server, lookup, nowOf(server)) : []) {
       flags.push({ text: risk.kind === 'image-gone' ? 'image gone' : risk.kind === 'vendor-template' ? 'on a template' : risk.kind === 'deprecated' ? 'image deprecated' : 'image to be deleted', level: risk.kind === 'image-gone' ? 'danger' : 'warning' });

@@ -3,9 +3,9 @@
 import { Box, Text } from 'ink';
 import { riskReport } from '../../../core/lineage.js';
 import { sanitize } from '../../../core/sanitize.js';
-import type { Image } from '../../../core/types.js';
 import { fit, wrap } from '../../components/text.js';
 import { useAppState, useTheme } from '../../state/context.js';
+import { imageLookup } from '../../state/selectors.js';
 
 let riskRows = 0;
 /** How far the report can scroll (for the dispatcher). */
@@ -13,16 +13,10 @@ export const RISK_ROWS = () => riskRows;
 
 export function RiskPane({ width, height }: { width: number; height: number }) {
   const servers = useAppState((s) => s.monitor.servers);
-  const images = useAppState((s) => s.monitor.images);
   const own = useAppState((s) => s.scopes.own.items);
-  const vendor = useAppState((s) => s.scopes.vendor.items);
+  const lookup = useAppState(imageLookup);
   const scroll = useAppState((s) => s.riskScroll);
   const theme = useTheme();
-  // Every image strata knows: own and vendor lists, and those looked up for the servers (null: gone).
-  const known = new Map<string, Image | null>();
-  for (const i of [...own, ...vendor]) known.set(i.id, i);
-  for (const [id, i] of Object.entries(images)) if (!known.has(id) || i === null) known.set(id, i);
-  const lookup = (id: string) => known.get(id) ?? undefined;
   const now = Date.parse(servers.find((s) => s.observedAt)?.observedAt ?? '') || Date.now();
   const groups = riskReport(
     servers.filter((s) => s.phase !== 'terminated'),
