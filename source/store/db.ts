@@ -8,6 +8,7 @@ import { StrataError } from '../core/errors.js';
 import { needsSanitising, sanitize } from '../core/sanitize.js';
 import { LABEL_COLOURS, isLabelColour, type LabelColour } from '../core/types.js';
 import { AuditLog, currentActor } from './audit.js';
+import { ImageLineage, JobRecords } from './jobs.js';
 import { LaunchJournal } from './journal.js';
 import { LaunchRecords } from './launches.js';
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
@@ -149,6 +150,16 @@ export class Store {
   /** Launch records (the request behind each journal entry, its steps, and group and billing code per server). */
   launches(): LaunchRecords {
     return new LaunchRecords(this.db, this.now, (fn) => this.transaction(fn));
+  }
+
+  /** Jobs (the capture workflow, resumable). */
+  jobs(): JobRecords {
+    return new JobRecords(this.db, this.now, (fn) => this.transaction(fn));
+  }
+
+  /** Where captured images came from, for providers whose images hold no tags. */
+  lineage(): ImageLineage {
+    return new ImageLineage(this.db, this.now);
   }
 
   /**

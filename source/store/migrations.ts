@@ -95,6 +95,51 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX launch_servers_billing ON launch_servers (billing_code);
     `,
   },
+  {
+    version: 4,
+    description: 'jobs (the capture workflow, resumable) and the lineage of captured images where the provider holds no tags',
+    sql: `
+      -- One row per job: its parameters (no secrets), the step it is at, what each finished step produced
+      -- (the builder's server id, the captured image's id), and who is running it (a lease, so two strata
+      -- processes never run one job at once, and a crashed one's job is taken over).
+      CREATE TABLE jobs (
+        id               TEXT PRIMARY KEY,
+        kind             TEXT NOT NULL,
+        provider         TEXT NOT NULL,
+        region           TEXT NOT NULL,
+        state            TEXT NOT NULL CHECK (state IN ('launching', 'waiting-ready', 'capturing', 'waiting-image',
+                           'labelling', 'terminating', 'done', 'failed', 'cancelled')),
+        params           TEXT NOT NULL,
+        client_token     TEXT NOT NULL UNIQUE,
+        server_id        TEXT,
+        image_id         TEXT,
+        note             TEXT,
+        error            TEXT,
+        failed_step      TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        runner_id        TEXT,
+        runner_pid       INTEGER,
+        runner_host      TEXT,
+        heartbeat_at     TEXT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        finished_at      TEXT
+      );
+      CREATE INDEX jobs_place ON jobs (provider, region, state, created_at);
+
+      -- Where a captured image came from, for providers whose images cannot hold tags (the UI shows it).
+      CREATE TABLE image_lineage (
+        provider         TEXT NOT NULL,
+        region           TEXT NOT NULL,
+        image_id         TEXT NOT NULL,
+        source_image_id  TEXT,
+        source_server_id TEXT,
+        captured_at      TEXT NOT NULL,
+        PRIMARY KEY (provider, region, image_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX image_lineage_source ON image_lineage (provider, region, source_image_id);
+    `,
+  },
 ];
 
 /** The schema version this strata writes and understands. */

@@ -30,11 +30,11 @@ describe('store migrations', () => {
     const store = openStore(dir);
     expect(store.path).toBe(join(dir, STORE_FILE));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     store.close();
     const { version, tables, journalMode } = inspect(join(dir, STORE_FILE));
-    expect(version).toBe(3);
-    expect(tables).toEqual(['audit', 'image_meta', 'launch_journal', 'launch_servers', 'launches']);
+    expect(version).toBe(4);
+    expect(tables).toEqual(['audit', 'image_lineage', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches']);
     expect(journalMode).toBe('wal');
   });
 
