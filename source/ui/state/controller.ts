@@ -215,7 +215,11 @@ export class Controller {
           break;
         }
       }
-      if (this.session === session) this.dispatch({ type: 'images/refreshed', scope, items, total, capped });
+      if (this.session === session) {
+        this.dispatch({ type: 'images/refreshed', scope, items, total, capped });
+        // A template that left the list may be gone: the servers and images on it are looked up again.
+        if (scope !== 'public') void this.monitor.lookUpImages();
+      }
     } catch (error) {
       if (this.session === session) this.toast('error', describeError(error, `Refreshing ${scope} images`));
     } finally {

@@ -480,9 +480,12 @@ export class LaunchController {
     // Nothing unfinished in the journal (the usual start): the launcher is not even loaded.
     if (!session || !session.hasUnfinishedLaunches()) return;
     try {
-      const items = await (await this.services(session)).launcher.reconcile();
+      const services = await this.services(session);
+      const items = await services.launcher.reconcile();
       const ask: { token: string; sentence: string }[] = [];
       for (const item of items) {
+        // A safe-workflow job's builder launch is the job's to resume, not the user's to decide.
+        if (services.jobs.isJobToken(item.entry.clientToken)) continue;
         // The journal keeps the spec that was sent: name the launch the way the user named it.
         const spec = item.entry.spec;
         const what = spec?.name ? `"${sanitize(spec.name)}" (${spec.count} × ${sanitize(spec.productId)})` : `token ${item.entry.clientToken}`;

@@ -4,13 +4,14 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { formatDuration, readinessOf } from '../../../core/readiness.js';
-import { serverRisks, UNKNOWN } from '../../../core/lineage.js';
+import { serverRisks, UNKNOWN, type ImageLookup } from '../../../core/lineage.js';
 import { sanitize } from '../../../core/sanitize.js';
-import type { Image, Server } from '../../../core/types.js';
+import type { Server } from '../../../core/types.js';
 import { LineEditorView } from '../../components/LineEditorView.js';
 import { fit, wrap } from '../../components/text.js';
 import { VirtualList } from '../../components/VirtualList.js';
 import { useAppState, useController, useTheme } from '../../state/context.js';
+import { imageLookup } from '../../state/selectors.js';
 import { inverse, paint, type Theme } from '../../theme.js';
 
 const PHASE_WIDTH = 12;
@@ -33,16 +34,14 @@ function phaseColour(phase: string, theme: Theme): string | undefined {
 }
 
 /** The flags of a server, most urgent first: failed, stalled, late, then what threatens its image. */
-export function serverFlags(server: Server, expectedSeconds: number, images: Record<string, Image | null>): { text: string; level: 'danger' | 'warning' }[] {
+export function serverFlags(server: Server, expectedSeconds: number, lookup: ImageLookup): { text: string; level: 'danger' | 'warning' }[] {
   const flags: { text: string; level: 'danger' | 'warning' }[] = [];
   const r = readinessOf(server, nowOf(server), expectedSeconds);
   if (server.phase === 'failed') flags.push({ text: `failed${server.failureReason ? `: ${sanitize(server.failureReason, 200)}` : ''}`, level: 'danger' });
   else if (server.phase === 'stalled') flags.push({ text: 'stalled', level: 'danger' });
   else if (r.overdue) flags.push({ text: 'late', level: 'warning' });
-  if (server.phase !== 'terminated') {
-    const lookup = (id: string) => (id in images ? (images[id] ?? undefined) : UNKNOWN);
-    const known = server.imageId in images;
-    for (const risk of known ? serverRisks(server, lookup, nowOf(server)) : []) {
+  if (server.phase !== 'terminated' && lookup(server.imageId) !== UNKNOWN) {
+    for (const risk of serverRisks(server, lookup, nowOf(server))) {
       flags.push({ text: risk.kind === 'image-gone' ? 'image gone' : risk.kind === 'vendor-template' ? 'on a template' : risk.kind === 'deprecated' ? 'image deprecated' : 'image to be deleted', level: risk.kind === 'image-gone' ? 'danger' : 'warning' });
     }
   }
@@ -54,13 +53,13 @@ function bar(progress: number): string {
   return '#'.repeat(filled) + '-'.repeat(BAR_WIDTH - filled);
 }
 
-function formatRow(server: Server, width: number, theme: Theme, selected: boolean, expectedSeconds: number, images: Record<string, Image | null>): string {
+function formatRow(server: Server, width: number, theme: Theme, selected: boolean, expectedSeconds: number, lookup: ImageLookup): string {
   const r = readinessOf(server, nowOf(server), expectedSeconds);
   const id = fit(sanitize(server.id), 22);
   const fixed = 2 + 22 + 1 + PHASE_WIDTH + 1 + BAR_WIDTH + 2 + 1 + TIME_WIDTH + 1;
   const nameWidth = Math.max(12, Math.min(36, width - fixed - 20));
   const name = fit(sanitize(server.name), nameWidth);
-  const flags = serverFlags(server, expectedSeconds, images);
+  const flags = serverFlags(server, expectedSeconds, lookup);
   const flagText = flags.map((f) => paint(f.text, f.level === 'danger' ? theme.danger : theme.warning)).join(', ');
   const time = server.phase === 'terminated' ? '' : `${formatDuration(r.elapsedMs)} / ${formatDuration(r.expectedMs)}`;
   return (
@@ -80,13 +79,14 @@ function formatRow(server: Server, width: number, theme: Theme, selected: boolea
   );
 }
 
-const Row = memo(function Row(props: { server: Server; width: number; selected: boolean; expected: number; images: Record<string, Image | null> }) {
+const Row = memo(function Row(props: { server: Server; width: number; selected: boolean; expected: number; lookup: ImageLookup }) {
   const theme = useTheme();
-  return <Text>{formatRow(props.server, props.width, theme, props.selected, props.expected, props.images)}</Text>;
+  return <Text>{formatRow(props.server, props.width, theme, props.selected, props.expected, props.lookup)}</Text>;
 });
 
 function Detail({ width, height }: { width: number; height: number }) {
   const m = useAppState((s) => s.monitor);
+  const lookup = useAppState(imageLookup);
   const expected = useAppState((s) => s.session.description?.capabilities.servers.expectedReadySeconds ?? 1200);
   const c = useController();
   const theme = useTheme();
@@ -101,10 +101,12 @@ function Detail({ width, height }: { width: number; height: number }) {
   add(`${sanitize(server.name)} (${sanitize(server.id)})`, theme.accent, true);
   add(`Phase ${server.phase} since ${sanitize(server.phaseSince)}; ${formatDuration(r.elapsedMs)} since launch, expected ~${formatDuration(r.expectedMs)}${r.late ? ` — ${r.late}` : ''}`);
   if (server.failureReason) add(`Failure: ${sanitize(server.failureReason, 500)}`, theme.danger);
-  for (const f of serverFlags(server, expected, m.images)) if (!f.text.startsWith('failed')) add(`! ${f.text}`, f.level === 'danger' ? theme.danger : theme.warning);
+  for (const f of serverFlags(server, expected, lookup)) if (!f.text.startsWith('failed')) add(`! ${f.text}`, f.level === 'danger' ? theme.danger : theme.warning);
   add('Launch spec', theme.accent, true);
-  const image = m.images[server.imageId];
-  add(`  Image ${sanitize(server.imageId)}${image ? ` (${sanitize(image.displayName ?? image.name)}, ${image.kind})` : server.imageId in m.images ? ' (gone: the provider no longer knows it)' : ''}`);
+  const image = lookup(server.imageId);
+  add(
+    `  Image ${sanitize(server.imageId)}${image === UNKNOWN ? '' : image ? ` (${sanitize(image.displayName ?? image.name)}, ${image.kind})` : ' (gone: the provider no longer knows it)'}`,
+  );
   add(`  Size ${sanitize(server.productId)}; firewalls ${server.firewallIds.map((f) => sanitize(f)).join(', ') || 'none'}; keypair ${sanitize(server.keypairName ?? 'none')}`);
   add(`  Group ${sanitize(server.group ?? '—')}; billing code ${sanitize(server.billingCode ?? '—')}`);
   if (server.volumes) {
@@ -169,6 +171,7 @@ function Prompt({ width }: { width: number }) {
 
 export function MonitorPane({ width, height }: { width: number; height: number }) {
   const m = useAppState((s) => s.monitor);
+  const lookup = useAppState(imageLookup);
   const expected = useAppState((s) => s.session.description?.capabilities.servers.expectedReadySeconds ?? 1200);
   const theme = useTheme();
   const prompt = m.terminate || m.capture ? 2 : 0;
@@ -201,7 +204,7 @@ export function MonitorPane({ width, height }: { width: number; height: number }
         height={listHeight}
         selected={m.selected}
         empty={<Text color={theme.muted}>No servers in this region yet: launch one from an image (l).</Text>}
-        renderRow={(i, selected) => <Row server={m.servers[i]} width={width} selected={selected} expected={expected} images={m.images} />}
+        renderRow={(i, selected) => <Row server={m.servers[i]} width={width} selected={selected} expected={expected} lookup={lookup} />}
       />
       {captures.length ? <Text color={theme.accent}>{fit(captures.join(' · '), width).trimEnd()}</Text> : null}
       {jobs.map((j) => (
