@@ -5,11 +5,12 @@
 //
 // External programs (ssh-keygen, ssh-add) run through execa with their arguments as an array, never a
 // shell string, with stdin closed and a timeout. No message or error made here contains key material.
-import { createHash, createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
 import { constants, lstatSync, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { sshFingerprint, sshMpint, sshString } from '../core/ssh.js';
 import { StrataError } from '../core/errors.js';
 
 type Env = Record<string, string | undefined>;
@@ -320,26 +321,7 @@ function stringEnv(env: Env): Record<string, string> {
 // ---------------------------------------------------------------------------------------------------------
 // Fingerprints
 
-/** An SSH wire "string": uint32 length, then the bytes. */
-function sshString(data: Buffer | string): Buffer {
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(bytes.length);
-  return Buffer.concat([length, bytes]);
-}
-
-/** An SSH "mpint" from big-endian unsigned bytes: no leading zeros, 0x00 in front when the top bit is set. */
-function sshMpint(unsigned: Buffer): Buffer {
-  let i = 0;
-  while (i < unsigned.length - 1 && unsigned[i] === 0) i++;
-  let bytes = unsigned.subarray(i);
-  if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
-  return sshString(bytes);
-}
-
-function fingerprintOfBlob(blob: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
-}
+const fingerprintOfBlob = sshFingerprint;
 
 class BlobReader {
   private offset = 0;

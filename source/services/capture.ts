@@ -10,6 +10,7 @@ import { isLabelColour, type Image, type LabelColour, type Server } from '../cor
 import type { ProviderService } from '../providers/provider.js';
 import type { Store } from '../store/db.js';
 import type { LineageRecord } from '../store/jobs.js';
+import { sleep, withRetry } from './retry.js';
 import type { Catalogue, CatalogueImage } from './catalogue.js';
 
 export type { LineageRecord } from '../store/jobs.js';
@@ -286,17 +287,8 @@ export class Capturer {
     }
   }
 
-  private async withRetry<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const attempts = Math.max(1, this.deps.retry?.attempts ?? 8);
-    const base = Math.max(0, this.deps.retry?.baseDelayMs ?? 250);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (attempt >= attempts || !isRetryable(error) || signal?.aborted) throw error;
-        await sleep(Math.min(5000, base * 2 ** (attempt - 1)), signal);
-      }
-    }
+  private withRetry<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(call, this.deps.retry, { signal });
   }
 
   private where(): string {
@@ -328,16 +320,5 @@ function duration(ms: number): string {
   return `${m} minute${m === 1 ? '' : 's'}`;
 }
 
-/** Waits ms (real time); resolves early, without throwing, when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+
+export { sleep } from './retry.js';

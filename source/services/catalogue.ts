@@ -3,11 +3,12 @@
 // (shared with teammates), and in the local store everywhere else. Every string that came from the
 // provider is sanitised here, so the UI can draw a CatalogueImage's fields directly.
 import { checkName, type ProviderDescription } from '../core/capabilities.js';
-import { isRetryable, StrataError } from '../core/errors.js';
+import { StrataError } from '../core/errors.js';
 import { needsSanitising, sanitize, sanitizeRecord } from '../core/sanitize.js';
 import { LABEL_TAG, NAME_TAG } from '../core/tags.js';
 import { isLabelColour, type Image, type LabelColour, type Page, type Scope } from '../core/types.js';
 import type { ProviderService } from '../providers/provider.js';
+import { withRetry } from './retry.js';
 import type { ImageMeta, Store } from '../store/db.js';
 
 export type NameSource = 'provider' | 'tag' | 'local';
@@ -370,16 +371,8 @@ export class Catalogue {
     return this.mergeWith(this.toImage(image), meta);
   }
 
-  private async withRetry<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (attempt >= this.attempts || !isRetryable(error) || signal?.aborted) throw error;
-        await delay(this.baseDelayMs * 2 ** (attempt - 1), signal);
-        if (signal?.aborted) throw error;
-      }
-    }
+  private withRetry<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(call, { attempts: this.attempts, baseDelayMs: this.baseDelayMs }, { signal });
   }
 }
 
@@ -391,15 +384,3 @@ function tagLabel(tags: Record<string, string>): LabelColour | undefined {
   return isLabelColour(colour) ? colour : undefined;
 }
 
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

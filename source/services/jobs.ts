@@ -38,6 +38,7 @@ import {
 import { Capturer, sleep } from './capture.js';
 import type { Catalogue } from './catalogue.js';
 import { LaunchRefused, newClientToken, type LaunchProgress, type Launcher, type LaunchRequest } from './launcher.js';
+import { withRetry } from './retry.js';
 import { launchRequestProblems, parseLaunchRequest } from './recipes.js';
 
 export { JOB_STEPS, isFinalJobState } from '../store/jobs.js';
@@ -875,17 +876,8 @@ export class Jobs {
     return job.provider === this.deps.providerId && job.region === this.deps.region;
   }
 
-  private async withRetry<T>(call: () => Promise<T>): Promise<T> {
-    const attempts = Math.max(1, this.deps.retry?.attempts ?? 8);
-    const base = Math.max(0, this.deps.retry?.baseDelayMs ?? 250);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (attempt >= attempts || !isRetryable(error)) throw error;
-        await sleep(Math.min(5000, base * 2 ** (attempt - 1)));
-      }
-    }
+  private withRetry<T>(call: () => Promise<T>): Promise<T> {
+    return withRetry(call, this.deps.retry);
   }
 
   private audit(action: string, target: string, detail: Record<string, unknown>): void {

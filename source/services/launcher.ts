@@ -42,6 +42,7 @@ import type { JournalEntry } from '../store/journal.js';
 import type { KeypairStep, LaunchRecord } from '../store/launches.js';
 import { Billing, money, monthlyCost, type QuotaFigures } from './billing.js';
 import { EMPTY_CONFIG, type StrataConfig } from './config.js';
+import { withRetry } from './retry.js';
 import { launchRequestProblems, parseLaunchRequest } from './recipes.js';
 
 export type { LaunchProblem } from '../core/launch.js';
@@ -973,18 +974,8 @@ export class Launcher {
 
   // ---- plumbing ------------------------------------------------------------------------------------------
 
-  private async withRetry<T>(call: () => Promise<T>, onRetry?: (attempt: number) => void): Promise<T> {
-    const attempts = Math.max(1, this.deps.retry?.attempts ?? 8);
-    const base = Math.max(0, this.deps.retry?.baseDelayMs ?? 250);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (attempt >= attempts || !isRetryable(error)) throw error;
-        onRetry?.(attempt + 1);
-        await new Promise((r) => setTimeout(r, Math.min(5000, base * 2 ** (attempt - 1))));
-      }
-    }
+  private withRetry<T>(call: () => Promise<T>, onRetry?: (attempt: number) => void): Promise<T> {
+    return withRetry(call, this.deps.retry, { onRetry });
   }
 
   private audit(action: string, target: string, detail: Record<string, unknown>): void {

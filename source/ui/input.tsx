@@ -5,6 +5,8 @@ import { useInput, usePaste } from 'ink';
 import { Command, isMutating, keyPresses, resolve, type KeyContext, type KeyPress } from './keymap.js';
 import { useController } from './state/context.js';
 import type { Controller } from './state/controller.js';
+import type { EditorAction } from './state/editor.js';
+import type { Action } from './state/reducer.js';
 import { HELP_ROWS } from './components/HelpOverlay.js';
 import { INFO_ROWS } from './components/ImageInfo.js';
 import { selectedImage } from './state/selectors.js';
@@ -94,25 +96,23 @@ const commandModal: Handler = (c, key) => {
   return true;
 };
 
-const renameEditor: Handler = (c, key) => {
-  const command = editorCommand('editor', key);
-  switch (command) {
-    case 'insert':
-      c.dispatch({ type: 'rename/edit', action: { insert: key.text } });
-      break;
-    case Command.Submit:
-      void c.submitRename();
-      break;
-    case Command.Cancel:
-      c.dispatch({ type: 'rename/close' });
-      break;
-    case undefined:
-      break;
-    default:
-      c.dispatch({ type: 'rename/edit', action: { command } });
-  }
-  return true;
-};
+/** A one-line editor as a key handler: typing edits, Enter submits, Esc cancels; nothing else gets through. */
+function lineEditor(edit: (action: EditorAction) => Action, submit: (c: Controller) => void, cancel: (c: Controller) => void): Handler {
+  return (c, key) => {
+    const command = editorCommand('editor', key);
+    if (command === 'insert') c.dispatch(edit({ insert: key.text }));
+    else if (command === Command.Submit) submit(c);
+    else if (command === Command.Cancel) cancel(c);
+    else if (command !== undefined) c.dispatch(edit({ command }));
+    return true;
+  };
+}
+
+const renameEditor = lineEditor(
+  (action) => ({ type: 'rename/edit', action }),
+  (c) => void c.submitRename(),
+  (c) => c.dispatch({ type: 'rename/close' }),
+);
 
 /** The filter line edits as you type; the list keeps moving with arrows and PgUp/PgDn meanwhile. */
 const filterEditor: Handler = (c, key) => {
@@ -329,25 +329,11 @@ const launchForm: Handler = (c, key) => {
   }
 };
 
-const recipeName: Handler = (c, key) => {
-  const command = editorCommand('editor', key);
-  switch (command) {
-    case 'insert':
-      c.dispatch({ type: 'launch/recipe/edit', action: { insert: key.text } });
-      break;
-    case Command.Submit:
-      c.launch.saveRecipe();
-      break;
-    case Command.Cancel:
-      c.dispatch({ type: 'launch/recipe/close' });
-      break;
-    case undefined:
-      break;
-    default:
-      c.dispatch({ type: 'launch/recipe/edit', action: { command } });
-  }
-  return true;
-};
+const recipeName = lineEditor(
+  (action) => ({ type: 'launch/recipe/edit', action }),
+  (c) => c.launch.saveRecipe(),
+  (c) => c.dispatch({ type: 'launch/recipe/close' }),
+);
 
 const launchReview: Handler = (c, key) => {
   const command = resolve('review', key.name);
@@ -396,48 +382,23 @@ const launchIdle: Handler = (c, key) => {
   return false;
 };
 
-const deletePrompt: Handler = (c, key) => {
-  const command = editorCommand('editor', key);
-  switch (command) {
-    case 'insert':
-      c.dispatch({ type: 'delete/edit', action: { insert: key.text } });
-      break;
-    case Command.Submit:
-      void c.confirmDelete();
-      break;
-    case Command.Cancel:
-      c.dispatch({ type: 'delete/close' });
-      break;
-    case undefined:
-      break;
-    default:
-      c.dispatch({ type: 'delete/edit', action: { command } });
-  }
-  return true;
-};
+const deletePrompt = lineEditor(
+  (action) => ({ type: 'delete/edit', action }),
+  (c) => void c.confirmDelete(),
+  (c) => c.dispatch({ type: 'delete/close' }),
+);
 
-const monitorPrompt: Handler = (c, key) => {
-  const m = c.state.monitor;
-  const command = editorCommand('editor', key);
-  const which = m.terminate ? 'terminate' : 'capture';
-  switch (command) {
-    case 'insert':
-      c.dispatch({ type: `monitor/${which}/edit`, action: { insert: key.text } });
-      break;
-    case Command.Submit:
-      if (which === 'terminate') void c.monitor.confirmTerminate();
-      else void c.monitor.confirmCapture();
-      break;
-    case Command.Cancel:
-      c.dispatch({ type: `monitor/${which}/close` });
-      break;
-    case undefined:
-      break;
-    default:
-      c.dispatch({ type: `monitor/${which}/edit`, action: { command } });
-  }
-  return true;
-};
+const terminatePrompt = lineEditor(
+  (action) => ({ type: 'monitor/terminate/edit', action }),
+  (c) => void c.monitor.confirmTerminate(),
+  (c) => c.dispatch({ type: 'monitor/terminate/close' }),
+);
+
+const capturePrompt = lineEditor(
+  (action) => ({ type: 'monitor/capture/edit', action }),
+  (c) => void c.monitor.confirmCapture(),
+  (c) => c.dispatch({ type: 'monitor/capture/close' }),
+);
 
 const monitorPane: Handler = (c, key) => {
   const command = resolve('monitor', key.name);
@@ -536,7 +497,8 @@ export function handleKey(c: Controller, key: KeyPress): void {
     else if (form.stage === 'launching') stack.push(() => key.name === 'ctrl+c' && (c.quit(), true));
     else stack.push(launchIdle, global);
   } else if (s.pane === 'monitor') {
-    if (s.monitor.terminate || s.monitor.capture) stack.push(monitorPrompt);
+    if (s.monitor.terminate) stack.push(terminatePrompt);
+    else if (s.monitor.capture) stack.push(capturePrompt);
     else stack.push(s.monitor.detail ? serverDetail : monitorPane, global);
   } else if (s.pane === 'risk') stack.push(riskPane, global);
   else if (s.rename) stack.push(renameEditor);

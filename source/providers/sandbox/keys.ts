@@ -1,32 +1,14 @@
 // SSH keys as a cloud handles them: a created keypair is a real RSA key (PKCS#1 PEM, as EC2 returns it,
 // which `ssh-keygen -y -f` reads); only the public half is kept. Public keys are OpenSSH lines; their
 // fingerprint is OpenSSH's: "SHA256:" + unpadded base64 of the SHA-256 of the key's wire blob.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { invalid } from '../../core/errors.js';
+import { sshFingerprint, sshMpint, sshString } from '../../core/ssh.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-/** An SSH wire "string": uint32 length, then the bytes. */
-function sshString(data: Buffer | string): Buffer {
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(bytes.length);
-  return Buffer.concat([length, bytes]);
-}
-
-/** An SSH "mpint" from big-endian unsigned bytes: no leading zeros, a 0x00 prefix when the top bit is set. */
-function sshMpint(unsigned: Buffer): Buffer {
-  let i = 0;
-  while (i < unsigned.length - 1 && unsigned[i] === 0) i++;
-  let bytes = unsigned.subarray(i);
-  if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
-  return sshString(bytes);
-}
-
-export function fingerprintOf(blob: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
-}
+export const fingerprintOf = sshFingerprint;
 
 /** The OpenSSH public-key blob of a node KeyObject (RSA or Ed25519). */
 export function publicBlobOf(key: KeyObject): { type: string; blob: Buffer } {

@@ -218,7 +218,7 @@ export class Controller {
       if (this.session === session) {
         this.dispatch({ type: 'images/refreshed', scope, items, total, capped });
         // A template that left the list may be gone: the servers and images on it are looked up again.
-        if (scope !== 'public') void this.monitor.lookUpImages();
+        if (scope !== 'public') void this.monitor.lookUpImages(true);
       }
     } catch (error) {
       if (this.session === session) this.toast('error', describeError(error, `Refreshing ${scope} images`));

@@ -81,7 +81,7 @@ export class MonitorController {
    * The images the servers run on, and the sources own images were captured from, as the provider knows
    * them now (null: gone). Those in the own and vendor lists are known already.
    */
-  async lookUpImages(): Promise<void> {
+  async lookUpImages(force = false): Promise<void> {
     const session = this.host.session();
     if (!session) return;
     const state = this.host.state;
@@ -92,7 +92,7 @@ export class MonitorController {
     );
     const now = Date.now();
     const ids = [...new Set(wanted)].filter(
-      (id) => !this.looking.has(id) && (!(id in known) || now - (this.imageCheckedAt.get(id) ?? 0) > IMAGE_RECHECK_MS),
+      (id) => !this.looking.has(id) && (force || !(id in known) || now - (this.imageCheckedAt.get(id) ?? 0) > IMAGE_RECHECK_MS),
     );
     if (ids.length === 0) return;
     const found: Record<string, Image | null> = {};

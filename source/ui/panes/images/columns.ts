@@ -1,6 +1,6 @@
 // The image list's columns, chosen for the terminal's width: at 80 columns the name keeps its room and
 // the architecture and creation date give way.
-import { UNKNOWN, type ImageLookup } from '../../../core/lineage.js';
+import { isGone, UNKNOWN, type ImageLookup } from '../../../core/lineage.js';
 import type { CatalogueImage } from '../../../services/catalogue.js';
 
 export interface Columns {
@@ -54,12 +54,12 @@ export function day(iso: string | undefined): string {
  * The date that matters for a template's life: when it will be deleted, else when it was deprecated. For
  * an image captured from a template, the source's fate ("src gone", "src del …"): the seed's backing image.
  */
-export function lifecycle(image: CatalogueImage, lookup?: ImageLookup): { text: string; level: 'none' | 'warning' | 'danger' } {
+export function lifecycle(image: CatalogueImage, lookup?: ImageLookup, nowMs = Date.now()): { text: string; level: 'none' | 'warning' | 'danger' } {
   if (image.deleteAt) return { text: `del ${day(image.deleteAt)}`, level: 'danger' };
   if (image.deprecatedAt) return { text: `dep ${day(image.deprecatedAt)}`, level: 'warning' };
   if (image.sourceImageId && lookup) {
     const source = lookup(image.sourceImageId);
-    if (source === undefined) return { text: 'src gone', level: 'danger' };
+    if (source === undefined || (source !== UNKNOWN && isGone(source, nowMs))) return { text: 'src gone', level: 'danger' };
     if (source !== UNKNOWN && source.deleteAt) return { text: `src del ${day(source.deleteAt).slice(5)}`, level: 'warning' };
     if (source !== UNKNOWN && source.deprecatedAt) return { text: `src dep ${day(source.deprecatedAt).slice(5)}`, level: 'warning' };
   }
