@@ -394,11 +394,20 @@ const terminatePrompt = lineEditor(
   (c) => c.dispatch({ type: 'monitor/terminate/close' }),
 );
 
-const capturePrompt = lineEditor(
+const captureName = lineEditor(
   (action) => ({ type: 'monitor/capture/edit', action }),
   (c) => void c.monitor.confirmCapture(),
   (c) => c.dispatch({ type: 'monitor/capture/close' }),
 );
+
+/** The capture prompt: the image's name as a line, Tab and Shift+Tab choose its colour label. */
+const capturePrompt: Handler = (c, key) => {
+  if (key.name === 'tab' || key.name === 'shift+tab') {
+    c.dispatch({ type: 'monitor/capture/label', delta: key.name === 'tab' ? 1 : -1 });
+    return true;
+  }
+  return captureName(c, key);
+};
 
 const monitorPane: Handler = (c, key) => {
   const command = resolve('monitor', key.name);

@@ -61,6 +61,8 @@ describe('the readiness monitor and lineage', () => {
     await app.waitForText('Capture an image from this server');
     app.press('ctrl+u');
     app.write('e2e-own-image');
+    app.press('tab'); // the label: red
+    await app.waitForText('label red (Tab changes)');
     app.press('enter');
     await app.waitForText(/is available among own images, captured from srv-/, { timeout: 30_000 });
     app.press('esc');
@@ -75,6 +77,7 @@ describe('the readiness monitor and lineage', () => {
     const info = await app.waitForText('Lineage (where it came from)');
     expect(info).toContain(`captured from ${templateName} (${templateId}, vendor`);
     expect(info).toContain(`from server ${serverId}`);
+    expect(info).toContain('strata:label = red');
     app.press('esc');
     // Esc and q in one read would be Alt+q: wait for the details to close first.
     await app.waitForNoText('Lineage (where it came from)');

@@ -1,6 +1,6 @@
 // The monitor's part of the state: servers as the watcher last saw them, the selection, the server detail,
 // and the typed confirmations for terminate and capture.
-import type { Image, Server } from '../../core/types.js';
+import { LABEL_COLOURS, type Image, type Server } from '../../core/types.js';
 import { editorOf, editorReduce, type EditorAction } from './editor.js';
 import type { AppState, MonitorState } from './state.js';
 
@@ -19,6 +19,7 @@ export type MonitorAction =
   | { type: 'monitor/capture/open'; serverId: string; name: string }
   | { type: 'monitor/capture/edit'; action: EditorAction }
   | { type: 'monitor/capture/saving' }
+  | { type: 'monitor/capture/label'; delta: number }
   | { type: 'monitor/capture/error'; message: string }
   | { type: 'monitor/capture/close' }
   | { type: 'monitor/capture/progress'; imageId: string; line?: string }
@@ -69,6 +70,14 @@ export function monitorReducer(state: AppState, action: MonitorAction): AppState
       return m.capture && !m.capture.saving
         ? withMonitor(state, { capture: { ...m.capture, editor: editorReduce(m.capture.editor, action.action, 256), error: undefined } })
         : state;
+    case 'monitor/capture/label': {
+      if (!m.capture || m.capture.saving) return state;
+      // Cycles none → the colours → none.
+      const all = [undefined, ...LABEL_COLOURS];
+      const at = all.indexOf(m.capture.label);
+      const label = all[(at + action.delta + all.length) % all.length];
+      return withMonitor(state, { capture: { ...m.capture, label } });
+    }
     case 'monitor/capture/saving':
       return m.capture ? withMonitor(state, { capture: { ...m.capture, saving: true, error: undefined } }) : state;
     case 'monitor/capture/error':

@@ -1,6 +1,6 @@
 // The application state: one plain object, changed only by the reducer.
 import type { ProviderDescription } from '../../core/capabilities.js';
-import type { Image, Scope, Server } from '../../core/types.js';
+import type { Image, LabelColour, Scope, Server } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import type { EditorState } from './editor.js';
 import type { DraftProblem, FieldId, FormContext, LaunchDraft } from '../panes/launch/draft.js';
@@ -98,7 +98,7 @@ export interface MonitorState {
   /** Terminating asks for the server's name, typed. */
   terminate?: { serverId: string; editor: EditorState; error?: string };
   /** Capturing an image: its name, typed. */
-  capture?: { serverId: string; editor: EditorState; error?: string; saving: boolean };
+  capture?: { serverId: string; editor: EditorState; error?: string; saving: boolean; label?: LabelColour };
   /** Captures in progress: image id -> a line for the status. */
   captures: Record<string, string>;
   /** Images by id as last seen (own and vendor), for lineage and risk; undefined marks an image gone. */

@@ -158,7 +158,9 @@ function Prompt({ width }: { width: number }) {
   if (m.capture) {
     return (
       <Box flexDirection="column">
-        <Text color={theme.accent}>{fit(m.capture.saving ? 'Capturing…' : 'Capture an image from this server. Its name (Enter captures, Esc cancels):', width).trimEnd()}</Text>
+        <Text color={theme.accent}>
+          {fit(m.capture.saving ? 'Capturing…' : `Capture an image from this server. Its name (Enter captures, Esc cancels); label ${m.capture.label ?? 'none'} (Tab changes):`, width).trimEnd()}
+        </Text>
         <Text>
           <LineEditorView editor={m.capture.editor} width={Math.min(70, width)} prefix="> " />
           {m.capture.error ? <Text color={theme.danger}>{'  ' + fit(m.capture.error, Math.max(0, width - 72)).trimEnd()}</Text> : null}
