@@ -19,6 +19,23 @@ export class StrataError extends Error {
   }
 }
 
+/** Refused before anything was sent or written: every problem with its field (a launch, a job). */
+export class RefusedWithProblems extends StrataError {
+  readonly problems: { field: string; message: string }[];
+
+  /** what: "The launch was not sent", "The job was not started". */
+  constructor(what: string, problems: { field: string; message: string }[]) {
+    super(
+      'Invalid',
+      problems.length === 1
+        ? `${what}: ${problems[0]!.message}`
+        : `${what}; ${problems.length} things need fixing: ${problems.map((p) => p.message).join(' ')}`,
+      { field: problems[0]?.field },
+    );
+    this.problems = problems;
+  }
+}
+
 export const notFound = (message: string, detail?: string) => new StrataError('NotFound', message, { detail });
 export const unsupported = (message: string) => new StrataError('Unsupported', message);
 export const authFailed = (message: string, detail?: string) => new StrataError('AuthFailed', message, { detail });

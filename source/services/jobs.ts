@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ProviderDescription } from '../core/capabilities.js';
-import { describeError, isRetryable, isStrataError, StrataError } from '../core/errors.js';
+import { describeError, isRetryable, isStrataError, RefusedWithProblems, StrataError } from '../core/errors.js';
 import type { LaunchProblem } from '../core/launch.js';
 import { sanitize } from '../core/sanitize.js';
 import { isLabelColour, type Image, type ImageKind, type LabelColour, type Phase, type Server } from '../core/types.js';
@@ -113,17 +113,9 @@ export interface RunOptions {
 }
 
 /** A workflow refused before anything was written or sent: every problem with its field. */
-export class WorkflowRefused extends StrataError {
-  readonly problems: LaunchProblem[];
+export class WorkflowRefused extends RefusedWithProblems {
   constructor(problems: LaunchProblem[]) {
-    super(
-      'Invalid',
-      problems.length === 1
-        ? `The job was not started: ${problems[0]!.message}`
-        : `The job was not started; ${problems.length} things need fixing: ${problems.map((p) => p.message).join(' ')}`,
-      { field: problems[0]?.field },
-    );
-    this.problems = problems;
+    super('The job was not started', problems);
   }
 }
 

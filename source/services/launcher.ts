@@ -19,7 +19,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { ProviderDescription } from '../core/capabilities.js';
-import { describeError, isRetryable, StrataError } from '../core/errors.js';
+import { describeError, isRetryable, RefusedWithProblems, StrataError } from '../core/errors.js';
 import { validateLaunch, type LaunchProblem } from '../core/launch.js';
 import { buildCloudConfig, buildUserData, redactUserData } from '../core/userdata.js';
 import type { Firewall, FirewallRule, Image, Keypair, LaunchSpec, Product, Server, VolumePlan } from '../core/types.js';
@@ -145,17 +145,9 @@ export type ReconcileItem =
   | { state: 'needs-confirmation'; entry: JournalEntry; request?: LaunchRequest };
 
 /** A launch refused before anything was sent: every problem with its field. */
-export class LaunchRefused extends StrataError {
-  readonly problems: LaunchProblem[];
+export class LaunchRefused extends RefusedWithProblems {
   constructor(problems: LaunchProblem[]) {
-    super(
-      'Invalid',
-      problems.length === 1
-        ? `The launch was not sent: ${problems[0]!.message}`
-        : `The launch was not sent; ${problems.length} things need fixing: ${problems.map((p) => p.message).join(' ')}`,
-      { field: problems[0]?.field },
-    );
-    this.problems = problems;
+    super('The launch was not sent', problems);
   }
 }
 

@@ -33,20 +33,29 @@ function refuseReadOnly(c: Controller, command: Command): boolean {
   return true;
 }
 
+/** The lines a scroll command moves: Up/Down one, PgUp/PgDn a page; undefined for any other command. */
+function scrollDelta(command: Command | undefined, c: Controller): number | undefined {
+  if (command === Command.Down) return 1;
+  if (command === Command.Up) return -1;
+  if (command === Command.PageDown) return c.pageRows;
+  if (command === Command.PageUp) return -c.pageRows;
+  return undefined;
+}
+
 const helpModal: Handler = (c, key) => {
   const command = resolve('help', key.name);
+  const delta = scrollDelta(command, c);
   if (command === Command.Close) c.dispatch({ type: 'modal/close' });
-  else if (command === Command.Down) c.dispatch({ type: 'help/scroll', delta: 1, max: HELP_ROWS() });
-  else if (command === Command.Up) c.dispatch({ type: 'help/scroll', delta: -1, max: HELP_ROWS() });
+  else if (delta !== undefined) c.dispatch({ type: 'help/scroll', delta, max: HELP_ROWS() });
   else if (key.name === 'ctrl+c') c.quit();
   return true; // a modal swallows every other key
 };
 
 const infoModal: Handler = (c, key) => {
   const command = resolve('help', key.name);
+  const delta = scrollDelta(command, c);
   if (command === Command.Close || key.name === 'i') c.dispatch({ type: 'modal/close' });
-  else if (command === Command.Down) c.dispatch({ type: 'help/scroll', delta: 1, max: INFO_ROWS() });
-  else if (command === Command.Up) c.dispatch({ type: 'help/scroll', delta: -1, max: INFO_ROWS() });
+  else if (delta !== undefined) c.dispatch({ type: 'help/scroll', delta, max: INFO_ROWS() });
   else if (key.name === 'ctrl+c') c.quit();
   return true;
 };
@@ -338,19 +347,12 @@ const recipeName = lineEditor(
 const launchReview: Handler = (c, key) => {
   const command = resolve('review', key.name);
   if (command !== undefined && refuseReadOnly(c, command)) return true;
+  const delta = scrollDelta(command, c);
+  if (delta !== undefined) {
+    c.dispatch({ type: 'launch/scroll', delta, max: REVIEW_ROWS() });
+    return true;
+  }
   switch (command) {
-    case Command.Down:
-      c.dispatch({ type: 'launch/scroll', delta: 1, max: REVIEW_ROWS() });
-      return true;
-    case Command.Up:
-      c.dispatch({ type: 'launch/scroll', delta: -1, max: REVIEW_ROWS() });
-      return true;
-    case Command.PageDown:
-      c.dispatch({ type: 'launch/scroll', delta: c.pageRows, max: REVIEW_ROWS() });
-      return true;
-    case Command.PageUp:
-      c.dispatch({ type: 'launch/scroll', delta: -c.pageRows, max: REVIEW_ROWS() });
-      return true;
     case Command.Launch:
       void c.launch.launch();
       return true;
@@ -453,19 +455,12 @@ const serverDetail: Handler = (c, key) => {
   const command = resolve('detail', key.name);
   if (command === undefined) return false;
   if (refuseReadOnly(c, command)) return true;
+  const delta = scrollDelta(command, c);
+  if (delta !== undefined) {
+    c.dispatch({ type: 'monitor/scroll', delta, max: DETAIL_ROWS() });
+    return true;
+  }
   switch (command) {
-    case Command.Down:
-      c.dispatch({ type: 'monitor/scroll', delta: 1, max: DETAIL_ROWS() });
-      return true;
-    case Command.Up:
-      c.dispatch({ type: 'monitor/scroll', delta: -1, max: DETAIL_ROWS() });
-      return true;
-    case Command.PageDown:
-      c.dispatch({ type: 'monitor/scroll', delta: c.pageRows, max: DETAIL_ROWS() });
-      return true;
-    case Command.PageUp:
-      c.dispatch({ type: 'monitor/scroll', delta: -c.pageRows, max: DETAIL_ROWS() });
-      return true;
     case Command.Capture:
       c.monitor.startCapture();
       return true;
@@ -481,10 +476,9 @@ const serverDetail: Handler = (c, key) => {
 };
 
 const riskPane: Handler = (c, key) => {
-  const command = resolve('risk', key.name);
-  if (command === Command.Down) c.dispatch({ type: 'risk/scroll', delta: 1, max: RISK_ROWS() });
-  else if (command === Command.Up) c.dispatch({ type: 'risk/scroll', delta: -1, max: RISK_ROWS() });
-  else return false;
+  const delta = scrollDelta(resolve('risk', key.name), c);
+  if (delta === undefined) return false;
+  c.dispatch({ type: 'risk/scroll', delta, max: RISK_ROWS() });
   return true;
 };
 

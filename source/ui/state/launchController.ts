@@ -1,6 +1,6 @@
 // The launch form's effects: loading what the form offers, the launcher's review, the launch itself,
 // recipes, the ssh-agent offer, and the reconciliation of interrupted launches at start.
-import { describeError, isStrataError } from '../../core/errors.js';
+import { describeError, isStrataError, RefusedWithProblems } from '../../core/errors.js';
 import { sanitize } from '../../core/sanitize.js';
 import type { LaunchOutcome, LaunchProblem, LaunchRequest, Review } from '../../services/launcher.js';
 import type { LaunchServices } from '../../services/launching.js';
@@ -40,12 +40,9 @@ export interface PickerEntry {
   label: string;
 }
 
-/** The launcher's refusal carries every problem (LaunchRefused; checked by shape, not by class, so the
- * launcher's module stays out of the first frame's bundle). */
+/** A refused launch or job carries every problem (RefusedWithProblems, from core: no launcher import). */
 function refusedProblems(error: unknown): LaunchProblem[] | undefined {
-  return isStrataError(error) && error.kind === 'Invalid' && Array.isArray((error as { problems?: unknown }).problems)
-    ? (error as unknown as { problems: LaunchProblem[] }).problems
-    : undefined;
+  return error instanceof RefusedWithProblems ? error.problems : undefined;
 }
 
 export class LaunchController {
