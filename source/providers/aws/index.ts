@@ -1,0 +1,707 @@
+// The aws provider: Amazon EC2 through @aws-sdk/client-ec2, imported lazily (STACK.md "AWS SDK": 28 MB,
+// 300–650 ms to import) the first time a call needs it, never when this module loads.
+//
+// Credentials and region come from the SDK's default chain (environment, ~/.aws profiles, SSO), with
+// --profile and --region on top; options.endpoint (or STRATA_AWS_ENDPOINT) points it at an EC2-compatible
+// endpoint (an emulator in tests). Names, labels, group, billing code and lineage live in tags.
+// Every EC2 call goes through one seam (Ec2Api.call) so a test can answer it from recorded responses.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type {
+  DescribeImagesCommandInput,
+  DescribeImagesCommandOutput,
+  DescribeInstancesCommandInput,
+  DescribeInstancesCommandOutput,
+  DescribeInstanceStatusCommandOutput,
+  DescribeInstanceTypesCommandOutput,
+  DescribeKeyPairsCommandOutput,
+  DescribeRegionsCommandOutput,
+  DescribeSecurityGroupsCommandOutput,
+  CreateImageCommandOutput,
+  CreateKeyPairCommandOutput,
+  CreateSecurityGroupCommandOutput,
+  Filter,
+  GetConsoleOutputCommandOutput,
+  Image as Ec2Image,
+  ImportKeyPairCommandOutput,
+  Instance,
+  InstanceStatus,
+  RunInstancesCommandOutput,
+} from '@aws-sdk/client-ec2';
+import type { ProviderDescription } from '../../core/capabilities.js';
+import { StrataError, invalid, notFound, unsupported } from '../../core/errors.js';
+import { validateLaunch } from '../../core/launch.js';
+import { LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
+import {
+  SCOPES,
+  type CreatedKeypair,
+  type Firewall,
+  type FirewallRule,
+  type Image,
+  type Keypair,
+  type LaunchSpec,
+  type Page,
+  type Product,
+  type Scope,
+  type Server,
+} from '../../core/types.js';
+import type { CaptureOptions, LaunchPreview, ListImagesOptions, ProviderOptions, ProviderService } from '../provider.js';
+import { mapAwsError, type AwsErrorContext } from './errors.js';
+import {
+  AWS_PROFILE_LINE,
+  IMAGE_NAME_RULES,
+  RESOURCE_NAME_RULES,
+  awsCapabilities,
+  firewallFromEc2,
+  imageFromEc2,
+  keypairFromEc2,
+  nameFilterValues,
+  previewRequest,
+  productsFromEc2,
+  recordToTags,
+  rulesToIpPermissions,
+  runInstancesCli,
+  runInstancesInput,
+  serverFromEc2,
+} from './mapping.js';
+import { checkClientToken, checkDescription, checkFirewallRules, checkPublicKey, checkResourceName, checkTagChanges } from './validate.js';
+
+export { mapAwsError } from './errors.js';
+export { AWS_CAPABILITIES } from './mapping.js';
+
+/** The environment variable that points the provider at an EC2-compatible endpoint (tests, emulators). */
+export const ENDPOINT_ENV = 'STRATA_AWS_ENDPOINT';
+
+export interface AwsProviderOptions extends ProviderOptions {
+  profile?: string;
+  endpoint?: string;
+  /** Owner account ids whose images count as vendor templates besides Amazon's (e.g. Canonical's). */
+  trustedOwnerIds?: string[];
+}
+
+/** The one way the provider reaches EC2: an action name ("DescribeImages") and its input. */
+export interface Ec2Api {
+  call<T>(action: string, input: object): Promise<T>;
+  /** The region the calls go to (the SDK's default chain decides when none was given). */
+  region(): Promise<string>;
+  /** EC2's clock minus this machine's, in ms, from the Date header of the latest answer (0 until one came). */
+  clockOffsetMs(): number;
+  close(): void;
+}
+
+/** Filter values per filter in one call (EC2 documents up to 200 values per filter for some actions). */
+export const IDS_PER_FILTER = 200;
+/** DescribeInstanceStatus takes at most 100 explicit instance ids. */
+export const IDS_PER_STATUS_CALL = 100;
+/** Above this many running servers, one paged DescribeInstanceStatus for the region beats calls per 100 ids. */
+export const STATUS_BY_ID_LIMIT = 500;
+const DEFAULT_PAGE = 100;
+
+/** The real EC2, through the SDK, loaded on the first call. */
+export function sdkApi(options: AwsProviderOptions): Ec2Api {
+  let loaded: Promise<{ client: EC2Client; commands: Record<string, new (input: object) => unknown> }> | undefined;
+  let offset = 0;
+  const endpoint = options.endpoint ?? process.env[ENDPOINT_ENV] ?? undefined;
+  const load = () =>
+    (loaded ??= (async () => {
+      const sdk = await import('@aws-sdk/client-ec2');
+      const client = new sdk.EC2Client({
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.profile ? { profile: options.profile } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        // One retry policy: strata's (services/retry.ts), which sees Throttled/Transient and backs off.
+        maxAttempts: 1,
+      });
+      // EC2's clock, for observedAt: elapsed times are measured against the provider's clock.
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          const headers = (result.response as { headers?: Record<string, string> } | undefined)?.headers;
+          const date = headers?.date ?? headers?.Date;
+          const ms = date ? Date.parse(date) : NaN;
+          if (Number.isFinite(ms)) offset = ms - Date.now();
+          return result;
+        },
+        { step: 'deserialize', name: 'strataServerClock' },
+      );
+      return { client, commands: sdk as unknown as Record<string, new (input: object) => unknown> };
+    })());
+  return {
+    async call<T>(action: string, input: object): Promise<T> {
+      const { client, commands } = await load();
+      const Command = commands[`${action}Command`];
+      if (!Command) throw new Error(`The EC2 SDK has no ${action}Command.`);
+      return (await client.send(new Command(input) as never)) as T;
+    },
+    async region() {
+      const { client } = await load();
+      return client.config.region();
+    },
+    clockOffsetMs: () => offset,
+    close() {
+      void loaded?.then(({ client }) => client.destroy()).catch(() => undefined);
+    },
+  };
+}
+
+interface PageToken {
+  s: Scope;
+  q: string;
+  /** EC2's NextToken. */
+  t?: string;
+  /** An offset into a list filtered here (own images with a query). */
+  o?: number;
+}
+
+function encodeToken(token: PageToken): string {
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
+}
+
+function decodeToken(page: string | undefined, scope: Scope, query: string): PageToken | undefined {
+  if (page === undefined || page === '') return undefined;
+  let token: PageToken | undefined;
+  try {
+    token = JSON.parse(Buffer.from(page, 'base64url').toString('utf8')) as PageToken;
+  } catch {
+    token = undefined;
+  }
+  if (!token || token.s !== scope || token.q !== query) {
+    throw invalid('This page token belongs to another list or search; start again from the first page.', 'page');
+  }
+  return token;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function matchesQuery(image: Image, query: string): boolean {
+  const text = `${image.name}\n${image.displayName ?? ''}\n${image.id}`.toLowerCase();
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((term) => text.includes(term));
+}
+
+export class AwsProvider implements ProviderService {
+  private readonly caps = awsCapabilities();
+  private products?: Promise<Product[]>;
+  private regions?: Promise<ProviderDescription['regions']>;
+  private account?: Promise<string | undefined>;
+  private regionName?: string;
+
+  constructor(
+    private readonly api: Ec2Api,
+    private readonly options: AwsProviderOptions,
+  ) {}
+
+  // ---- plumbing ---------------------------------------------------------------------------------------
+
+  private async call<T>(action: string, input: object, context: Omit<AwsErrorContext, 'action'> = {}): Promise<T> {
+    try {
+      return await this.api.call<T>(action, input);
+    } catch (error) {
+      throw mapAwsError(error, { action, profile: this.options.profile, region: this.regionName, ...context });
+    }
+  }
+
+  private nowMs(): number {
+    return Date.now() + this.api.clockOffsetMs();
+  }
+
+  private async region(): Promise<string> {
+    if (this.regionName) return this.regionName;
+    try {
+      this.regionName = this.options.region ?? (await this.api.region());
+    } catch (error) {
+      if (error instanceof StrataError) throw error;
+      throw invalid('No AWS region is set: pass --region, or set one in the profile (aws configure) or in AWS_REGION.', 'region');
+    }
+    return this.regionName;
+  }
+
+  /** The account's id, from the owner of its security groups (every VPC has a default one); cached. */
+  private accountId(): Promise<string | undefined> {
+    this.account ??= this.call<DescribeSecurityGroupsCommandOutput>('DescribeSecurityGroups', { MaxResults: 5 })
+      .then((out) => out.SecurityGroups?.find((g) => g.OwnerId)?.OwnerId)
+      .catch(() => undefined);
+    return this.account;
+  }
+
+  private imageContext(scope?: Scope, accountId?: string) {
+    return { nowMs: this.nowMs(), accountId, trustedOwnerIds: this.options.trustedOwnerIds ?? [], ...(scope ? { scope } : {}) };
+  }
+
+  // ---- description ------------------------------------------------------------------------------------
+
+  async describe(): Promise<ProviderDescription> {
+    const region = await this.region();
+    this.regions ??= this.call<DescribeRegionsCommandOutput>('DescribeRegions', {}, { doing: 'listing regions' }).then((out) =>
+      (out.Regions ?? [])
+        .map((r) => r.RegionName)
+        .filter((r): r is string => typeof r === 'string')
+        .sort()
+        .map((id) => ({ id, name: id })),
+    );
+    let regions: ProviderDescription['regions'];
+    try {
+      regions = await this.regions;
+    } catch (error) {
+      this.regions = undefined;
+      throw error;
+    }
+    if (!regions.some((r) => r.id === region)) regions = [...regions, { id: region, name: region }];
+    return { id: 'aws', displayName: 'Amazon EC2', region, regions, profile: AWS_PROFILE_LINE, capabilities: awsCapabilities() };
+  }
+
+  // ---- images -----------------------------------------------------------------------------------------
+
+  async listImages(options: ListImagesOptions): Promise<Page<Image>> {
+    const scope = options?.scope;
+    if (!SCOPES.includes(scope)) throw invalid(`Unknown image scope "${String(scope)}"; use own, vendor or public.`, 'scope');
+    await this.region();
+    const query = (options.query ?? '').trim();
+    const pageSize = Math.min(1000, Math.max(5, Math.floor(options.pageSize ?? DEFAULT_PAGE)));
+    const token = decodeToken(options.page, scope, query);
+    const doing = 'listing images';
+
+    if (scope === 'own' && query !== '') {
+      // Own images are few: search them here, case-insensitively, on the name and the Name tag.
+      const all: Image[] = [];
+      let next: string | undefined;
+      do {
+        const out = await this.call<DescribeImagesCommandOutput>(
+          'DescribeImages',
+          { Owners: ['self'], IncludeDeprecated: true, MaxResults: 1000, ...(next ? { NextToken: next } : {}) },
+          { doing },
+        );
+        for (const image of out.Images ?? []) all.push(imageFromEc2(image, this.imageContext('own')));
+        next = out.NextToken;
+      } while (next);
+      const matching = all.filter((image) => matchesQuery(image, query)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      const start = token?.o ?? 0;
+      const items = matching.slice(start, start + pageSize);
+      const end = start + items.length;
+      return { items, total: matching.length, ...(end < matching.length ? { next: encodeToken({ s: scope, q: query, o: end }) } : {}) };
+    }
+
+    const filters: Filter[] = [];
+    const input: DescribeImagesCommandInput = { MaxResults: pageSize };
+    if (scope === 'own') {
+      input.Owners = ['self'];
+      input.IncludeDeprecated = true;
+    } else if (scope === 'vendor') {
+      input.Owners = ['amazon', ...(this.options.trustedOwnerIds ?? [])];
+      filters.push({ Name: 'state', Values: ['available'] });
+    } else {
+      input.ExecutableUsers = ['all'];
+      filters.push({ Name: 'is-public', Values: ['true'] }, { Name: 'state', Values: ['available'] });
+    }
+    if (query !== '') filters.push({ Name: 'name', Values: nameFilterValues(query) });
+    if (filters.length > 0) input.Filters = filters;
+    if (token?.t) input.NextToken = token.t;
+    const out = await this.call<DescribeImagesCommandOutput>('DescribeImages', input, { doing });
+    const items = (out.Images ?? []).map((image) => imageFromEc2(image, this.imageContext(scope)));
+    return { items, ...(out.NextToken ? { next: encodeToken({ s: scope, q: query, t: out.NextToken }) } : {}) };
+  }
+
+  private async describeImage(id: string): Promise<Ec2Image> {
+    if (typeof id !== 'string' || id === '') throw invalid('An image id is needed.', 'imageId');
+    const out = await this.call<DescribeImagesCommandOutput>(
+      'DescribeImages',
+      { ImageIds: [id], IncludeDeprecated: true, IncludeDisabled: true },
+      { doing: `reading image ${id}` },
+    );
+    const image = out.Images?.find((i) => i.ImageId === id);
+    if (!image || image.State === 'deregistered') throw notFound(`Image ${id} does not exist in ${this.regionName ?? 'this region'}.`);
+    return image;
+  }
+
+  async getImage(id: string): Promise<Image> {
+    await this.region();
+    const [image, accountId] = await Promise.all([this.describeImage(id), this.accountId()]);
+    return imageFromEc2(image, this.imageContext(undefined, accountId));
+  }
+
+  private async ownImage(id: string, doing: string): Promise<Image> {
+    const image = await this.getImage(id);
+    if (!image.owned) {
+      throw unsupported(`Image ${image.id} belongs to ${image.owner}; ${doing} is possible only for your own images.`);
+    }
+    return image;
+  }
+
+  async setImageTags(id: string, tags: Record<string, string | null>): Promise<Image> {
+    const changes = checkTagChanges(tags);
+    const image = await this.ownImage(id, 'tagging');
+    const set = Object.entries(changes).filter((e): e is [string, string] => e[1] !== null);
+    const removed = Object.entries(changes)
+      .filter(([, v]) => v === null)
+      .map(([Key]) => ({ Key }));
+    const doing = `tagging image ${id}`;
+    if (set.length > 0) await this.call('CreateTags', { Resources: [id], Tags: recordToTags(Object.fromEntries(set)) }, { doing });
+    if (removed.length > 0) await this.call('DeleteTags', { Resources: [id], Tags: removed }, { doing });
+    const merged = { ...image.tags };
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    const result: Image = { ...image, tags: merged };
+    delete result.displayName;
+    if (merged[NAME_TAG] !== undefined) result.displayName = merged[NAME_TAG];
+    return result;
+  }
+
+  async captureImage(serverId: string, options: CaptureOptions): Promise<Image> {
+    const name = checkResourceName('image', options?.name, IMAGE_NAME_RULES);
+    const description = checkDescription(options.description);
+    await this.region();
+    const instance = await this.describeInstance(serverId);
+    const tags = recordToTags({ [SOURCE_IMAGE_TAG]: instance.ImageId ?? '', [SOURCE_SERVER_TAG]: serverId });
+    const out = await this.call<CreateImageCommandOutput>(
+      'CreateImage',
+      {
+        InstanceId: serverId,
+        Name: name,
+        Description: description ?? `Captured by strata from ${serverId}`,
+        NoReboot: options.noReboot ?? false,
+        TagSpecifications: [
+          { ResourceType: 'image', Tags: tags },
+          { ResourceType: 'snapshot', Tags: tags },
+        ],
+      },
+      { doing: `capturing an image of ${serverId}`, fields: { 'InvalidAMIName.': 'name', IncorrectInstanceState: 'serverId' } },
+    );
+    const imageId = out.ImageId!;
+    try {
+      return await this.getImage(imageId);
+    } catch (error) {
+      if (!(error instanceof StrataError && error.kind === 'NotFound')) throw error;
+      // EC2 is eventually consistent: a new AMI can take a moment to be describable.
+      const record = { [SOURCE_IMAGE_TAG]: instance.ImageId ?? '', [SOURCE_SERVER_TAG]: serverId };
+      return {
+        id: imageId,
+        name,
+        kind: 'own',
+        owner: 'self',
+        architecture: instance.Architecture === 'arm64' ? 'arm64' : 'x86_64',
+        state: 'pending',
+        createdAt: new Date(this.nowMs()).toISOString(),
+        owned: true,
+        tags: record,
+        ...(instance.ImageId ? { sourceImageId: instance.ImageId } : {}),
+        sourceServerId: serverId,
+        ...(description ? { description } : {}),
+      };
+    }
+  }
+
+  async deleteImage(id: string): Promise<void> {
+    await this.region();
+    await this.ownImage(id, 'deleting');
+    // The AMI's snapshots go with it: left behind they cost money and nothing in strata shows them.
+    await this.call('DeregisterImage', { ImageId: id, DeleteAssociatedSnapshots: true }, { doing: `deleting image ${id}` });
+  }
+
+  // ---- launch catalogue -------------------------------------------------------------------------------
+
+  async listProducts(): Promise<Product[]> {
+    await this.region();
+    this.products ??= (async () => {
+      const infos = [];
+      let next: string | undefined;
+      do {
+        const out = await this.call<DescribeInstanceTypesCommandOutput>(
+          'DescribeInstanceTypes',
+          { MaxResults: 100, Filters: [{ Name: 'current-generation', Values: ['true'] }], ...(next ? { NextToken: next } : {}) },
+          { doing: 'listing sizes' },
+        );
+        infos.push(...(out.InstanceTypes ?? []));
+        next = out.NextToken;
+      } while (next);
+      return productsFromEc2(infos);
+    })();
+    try {
+      return structuredClone(await this.products);
+    } catch (error) {
+      this.products = undefined;
+      throw error;
+    }
+  }
+
+  async listFirewalls(): Promise<Firewall[]> {
+    await this.region();
+    const firewalls: Firewall[] = [];
+    let next: string | undefined;
+    do {
+      const out = await this.call<DescribeSecurityGroupsCommandOutput>(
+        'DescribeSecurityGroups',
+        { MaxResults: 1000, ...(next ? { NextToken: next } : {}) },
+        { doing: 'listing security groups' },
+      );
+      for (const group of out.SecurityGroups ?? []) firewalls.push(firewallFromEc2(group));
+      next = out.NextToken;
+    } while (next);
+    return firewalls.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  async createFirewall(name: string, rules: FirewallRule[], description?: string, extraTags: Record<string, string> = {}): Promise<Firewall> {
+    checkResourceName('firewall', name, RESOURCE_NAME_RULES);
+    const checked = checkFirewallRules(rules);
+    const text = checkDescription(description) ?? 'Created by strata';
+    await this.region();
+    const created = await this.call<CreateSecurityGroupCommandOutput>(
+      'CreateSecurityGroup',
+      {
+        GroupName: name,
+        Description: text,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: recordToTags({ [NAME_TAG]: name, ...extraTags }) }],
+      },
+      { doing: `creating security group ${name}`, conflicts: ['InvalidGroup.Duplicate'] },
+    );
+    const id = created.GroupId!;
+    if (checked.length > 0) {
+      try {
+        await this.call('AuthorizeSecurityGroupIngress', { GroupId: id, IpPermissions: rulesToIpPermissions(checked) }, { doing: `adding rules to ${name}` });
+      } catch (error) {
+        // Half a firewall is worse than none: remove the group, then report why the rules failed.
+        await this.call('DeleteSecurityGroup', { GroupId: id }).catch(() => undefined);
+        throw error;
+      }
+    }
+    return { id, name, rules: checked, ...(description !== undefined ? { description } : {}) };
+  }
+
+  async listKeypairs(): Promise<Keypair[]> {
+    await this.region();
+    const out = await this.call<DescribeKeyPairsCommandOutput>('DescribeKeyPairs', {}, { doing: 'listing keypairs' });
+    return (out.KeyPairs ?? []).map(keypairFromEc2).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async createKeypair(name: string): Promise<CreatedKeypair> {
+    checkResourceName('keypair', name, RESOURCE_NAME_RULES);
+    await this.region();
+    const out = await this.call<CreateKeyPairCommandOutput>(
+      'CreateKeyPair',
+      { KeyName: name, KeyType: 'ed25519', KeyFormat: 'pem' },
+      { doing: `creating keypair ${name}`, conflicts: ['InvalidKeyPair.Duplicate'] },
+    );
+    return {
+      id: out.KeyPairId ?? name,
+      name: out.KeyName ?? name,
+      fingerprint: out.KeyFingerprint ?? '',
+      createdAt: new Date(this.nowMs()).toISOString(),
+      privateKeyPem: out.KeyMaterial ?? '',
+    };
+  }
+
+  async importKeypair(name: string, publicKey: string): Promise<Keypair> {
+    checkResourceName('keypair', name, RESOURCE_NAME_RULES);
+    const line = checkPublicKey(publicKey);
+    await this.region();
+    const out = await this.call<ImportKeyPairCommandOutput>(
+      'ImportKeyPair',
+      { KeyName: name, PublicKeyMaterial: Buffer.from(line, 'utf8') },
+      { doing: `importing keypair ${name}`, conflicts: ['InvalidKeyPair.Duplicate'], fields: { 'InvalidKey.Format': 'publicKey' } },
+    );
+    return { id: out.KeyPairId ?? name, name: out.KeyName ?? name, fingerprint: out.KeyFingerprint ?? '' };
+  }
+
+  // ---- servers ----------------------------------------------------------------------------------------
+
+  private observedAt(): string {
+    return new Date(this.nowMs()).toISOString();
+  }
+
+  private async describeInstance(id: string): Promise<Instance> {
+    if (typeof id !== 'string' || id === '') throw invalid('A server id is needed.', 'serverId');
+    const [instance] = await this.instancesWhere([{ Name: 'instance-id', Values: [id] }], `reading server ${id}`);
+    if (!instance) throw notFound(`Server ${id} does not exist in ${this.regionName ?? 'this region'}.`);
+    return instance;
+  }
+
+  /** Every instance matching the filters, across pages. Filters never fail on unknown ids (InstanceIds would). */
+  private async instancesWhere(filters: Filter[] | undefined, doing: string): Promise<Instance[]> {
+    const instances: Instance[] = [];
+    let next: string | undefined;
+    do {
+      const input: DescribeInstancesCommandInput = { MaxResults: 1000, ...(filters ? { Filters: filters } : {}), ...(next ? { NextToken: next } : {}) };
+      const out = await this.call<DescribeInstancesCommandOutput>('DescribeInstances', input, { doing });
+      for (const reservation of out.Reservations ?? []) instances.push(...(reservation.Instances ?? []));
+      next = out.NextToken;
+    } while (next);
+    return instances;
+  }
+
+  /** Status checks of the running instances among these: by id in calls of 100, or the whole region paged. */
+  private async statusesOf(instances: Instance[]): Promise<Map<string, InstanceStatus>> {
+    const running = instances.filter((i) => i.State?.Name === 'running' && i.InstanceId).map((i) => i.InstanceId!);
+    const statuses = new Map<string, InstanceStatus>();
+    if (running.length === 0) return statuses;
+    const doing = 'reading status checks';
+    const add = (out: DescribeInstanceStatusCommandOutput) => {
+      for (const status of out.InstanceStatuses ?? []) if (status.InstanceId) statuses.set(status.InstanceId, status);
+    };
+    if (running.length <= STATUS_BY_ID_LIMIT) {
+      const outs = await Promise.all(
+        chunks(running, IDS_PER_STATUS_CALL).map((ids) => this.call<DescribeInstanceStatusCommandOutput>('DescribeInstanceStatus', { InstanceIds: ids }, { doing })),
+      );
+      outs.forEach(add);
+    } else {
+      let next: string | undefined;
+      do {
+        const out = await this.call<DescribeInstanceStatusCommandOutput>('DescribeInstanceStatus', { MaxResults: 1000, ...(next ? { NextToken: next } : {}) }, { doing });
+        add(out);
+        next = out.NextToken;
+      } while (next);
+    }
+    return statuses;
+  }
+
+  private async toServers(instances: Instance[]): Promise<Server[]> {
+    const statuses = await this.statusesOf(instances);
+    const observedAt = this.observedAt();
+    return instances.map((i) => serverFromEc2(i, statuses.get(i.InstanceId ?? ''), observedAt));
+  }
+
+  async listServers(ids?: string[]): Promise<Server[]> {
+    await this.region();
+    if (ids === undefined) {
+      const all = await this.instancesWhere(undefined, 'listing servers');
+      all.sort((a, b) => (b.LaunchTime?.getTime?.() ?? 0) - (a.LaunchTime?.getTime?.() ?? 0));
+      return this.toServers(all);
+    }
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) throw invalid('Server ids must be a list of ids.', 'ids');
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    const batches = await Promise.all(chunks(unique, IDS_PER_FILTER).map((batch) => this.instancesWhere([{ Name: 'instance-id', Values: batch }], 'listing servers')));
+    const byId = new Map(batches.flat().map((i) => [i.InstanceId, i] as const));
+    const found = unique.map((id) => byId.get(id)).filter((i): i is Instance => i !== undefined);
+    return this.toServers(found);
+  }
+
+  private async instancesOfToken(clientToken: string): Promise<Instance[]> {
+    const instances = await this.instancesWhere([{ Name: 'client-token', Values: [clientToken] }], 'looking up a launch');
+    return instances.sort((a, b) => (a.AmiLaunchIndex ?? 0) - (b.AmiLaunchIndex ?? 0));
+  }
+
+  async serversByToken(clientToken: string): Promise<Server[]> {
+    checkClientToken(clientToken);
+    await this.region();
+    return this.toServers(await this.instancesOfToken(clientToken));
+  }
+
+  async previewLaunch(spec: LaunchSpec, clientToken: string): Promise<LaunchPreview> {
+    const region = await this.region().catch(() => undefined);
+    const extra = spec.newFirewall ? [`<security group ${spec.newFirewall.name}, created at launch>`] : [];
+    const input = runInstancesInput(spec, clientToken, { extraFirewallIds: extra });
+    return {
+      request: previewRequest(input),
+      cli: runInstancesCli(input, { ...(region ? { region } : {}), ...(this.options.profile ? { profile: this.options.profile } : {}) }),
+    };
+  }
+
+  async launch(spec: LaunchSpec, clientToken: string): Promise<Server[]> {
+    checkClientToken(clientToken);
+    if (spec === null || typeof spec !== 'object') throw invalid('A launch needs a specification.', 'spec');
+    await this.region();
+    // A launch that already happened (a retry after a lost answer) is answered, not repeated.
+    const previous = await this.instancesOfToken(clientToken);
+    if (previous.length > 0) return this.toServers(previous);
+
+    // A firewall created by an earlier attempt of this same launch is reused, not created twice.
+    let reusedFirewall: string | undefined;
+    if (spec.newFirewall) {
+      const out = await this.call<DescribeSecurityGroupsCommandOutput>(
+        'DescribeSecurityGroups',
+        { Filters: [{ Name: `tag:${LAUNCH_TAG}`, Values: [clientToken] }] },
+        { doing: 'looking up the launch firewall' },
+      );
+      reusedFirewall = out.SecurityGroups?.find((g) => g.GroupName === spec.newFirewall!.name)?.GroupId;
+    }
+    const checkedSpec: LaunchSpec = reusedFirewall ? { ...spec, newFirewall: undefined } : spec;
+
+    const [products, firewalls, keypairs, image] = await Promise.all([
+      this.listProducts(),
+      this.listFirewalls(),
+      this.listKeypairs(),
+      typeof spec.imageId === 'string' && spec.imageId !== ''
+        ? this.getImage(spec.imageId).catch((error: unknown) => {
+            if (error instanceof StrataError && error.kind === 'NotFound') return null;
+            throw error;
+          })
+        : Promise.resolve(undefined),
+    ]);
+    if (image === null) throw invalid(`Image ${spec.imageId} does not exist in ${this.regionName}; choose another.`, 'imageId');
+    const problems = validateLaunch(checkedSpec, this.caps, { products, firewalls, keypairs, ...(image ? { image } : {}) });
+    if (problems.length > 0) throw invalid(problems[0].message, problems[0].field);
+
+    const extraFirewallIds: string[] = [];
+    if (reusedFirewall) extraFirewallIds.push(reusedFirewall);
+    else if (spec.newFirewall) {
+      const fw = await this.createFirewall(spec.newFirewall.name, spec.newFirewall.rules, `Created by strata for ${spec.name}`, { [LAUNCH_TAG]: clientToken });
+      extraFirewallIds.push(fw.id);
+    }
+    const input = runInstancesInput(spec, clientToken, { extraFirewallIds });
+    const out = await this.call<RunInstancesCommandOutput>('RunInstances', input, {
+      doing: `launching ${spec.name}`,
+      fields: {
+        'InvalidAMIID.': 'imageId',
+        InvalidInstanceType: 'productId',
+        'InvalidKeyPair.NotFound': 'keypairName',
+        'InvalidGroup.NotFound': 'firewallIds',
+        'InvalidGroupId.': 'firewallIds',
+        'InvalidUserData.Malformed': 'userData',
+        InvalidBlockDeviceMapping: 'volumes',
+      },
+    });
+    const instances = (out.Instances ?? []).sort((a, b) => (a.AmiLaunchIndex ?? 0) - (b.AmiLaunchIndex ?? 0));
+    if (spec.count > 1) await this.nameEach(instances, spec.name);
+    const observedAt = this.observedAt();
+    return instances.map((i) => serverFromEc2(i, undefined, observedAt));
+  }
+
+  /**
+   * Several servers of one launch are named name-1 … name-N, as on every provider. RunInstances tags them
+   * all alike, so each gets its own Name tag right after; a failure here leaves the shared name, which is
+   * cosmetic, and is not reported as a failed launch (the servers exist).
+   */
+  private async nameEach(instances: Instance[], name: string): Promise<void> {
+    await Promise.all(
+      instances.map(async (instance, i) => {
+        const own = `${name}-${(instance.AmiLaunchIndex ?? i) + 1}`;
+        try {
+          await this.call('CreateTags', { Resources: [instance.InstanceId], Tags: [{ Key: NAME_TAG, Value: own }] });
+          instance.Tags = [...(instance.Tags ?? []).filter((t) => t.Key !== NAME_TAG), { Key: NAME_TAG, Value: own }];
+        } catch {
+          // cosmetic; see above
+        }
+      }),
+    );
+  }
+
+  async terminate(id: string): Promise<void> {
+    if (typeof id !== 'string' || id === '') throw invalid('A server id is needed.', 'serverId');
+    await this.region();
+    await this.call('TerminateInstances', { InstanceIds: [id] }, { doing: `terminating ${id}` });
+  }
+
+  async consoleOutput(id: string): Promise<string> {
+    if (typeof id !== 'string' || id === '') throw invalid('A server id is needed.', 'serverId');
+    await this.region();
+    const out = await this.call<GetConsoleOutputCommandOutput>('GetConsoleOutput', { InstanceId: id }, { doing: `reading the console of ${id}` });
+    // EC2 publishes the console a few minutes after boot and keeps the latest 64 KiB; empty until then.
+    return out.Output ? Buffer.from(out.Output, 'base64').toString('utf8') : '';
+  }
+
+  async close(): Promise<void> {
+    this.api.close();
+  }
+}
+
+/** The aws provider. Nothing of the SDK loads until the first call that needs EC2. */
+export async function createAwsProvider(options: AwsProviderOptions, api?: Ec2Api): Promise<ProviderService> {
+  return new AwsProvider(api ?? sdkApi(options), options);
+}
