@@ -53,11 +53,17 @@ function bar(progress: number): string {
   return '#'.repeat(filled) + '-'.repeat(BAR_WIDTH - filled);
 }
 
+/** The columns for a width: below 100 columns the progress bar gives way, the flags keep some room. */
+function layout(width: number): { nameWidth: number; bar: boolean } {
+  const bar = width >= 100;
+  const fixed = 2 + 22 + 1 + PHASE_WIDTH + 1 + (bar ? BAR_WIDTH + 3 : 0) + TIME_WIDTH + 1;
+  return { nameWidth: Math.max(10, Math.min(36, width - fixed - 14)), bar };
+}
+
 function formatRow(server: Server, width: number, theme: Theme, selected: boolean, expectedSeconds: number, lookup: ImageLookup): string {
   const r = readinessOf(server, nowOf(server), expectedSeconds);
   const id = fit(sanitize(server.id), 22);
-  const fixed = 2 + 22 + 1 + PHASE_WIDTH + 1 + BAR_WIDTH + 2 + 1 + TIME_WIDTH + 1;
-  const nameWidth = Math.max(12, Math.min(36, width - fixed - 20));
+  const { nameWidth, bar: withBar } = layout(width);
   const name = fit(sanitize(server.name), nameWidth);
   const flags = serverFlags(server, expectedSeconds, lookup);
   const flagText = flags.map((f) => paint(f.text, f.level === 'danger' ? theme.danger : theme.warning)).join(', ');
@@ -70,9 +76,8 @@ function formatRow(server: Server, width: number, theme: Theme, selected: boolea
     id +
     ' ' +
     paint(fit(server.phase, PHASE_WIDTH), phaseColour(server.phase, theme)) +
-    ' [' +
-    bar(r.progress) +
-    '] ' +
+    (withBar ? ' [' + bar(r.progress) + ']' : '') +
+    ' ' +
     fit(time, TIME_WIDTH) +
     ' ' +
     flagText
@@ -81,7 +86,7 @@ function formatRow(server: Server, width: number, theme: Theme, selected: boolea
 
 const Row = memo(function Row(props: { server: Server; width: number; selected: boolean; expected: number; lookup: ImageLookup }) {
   const theme = useTheme();
-  return <Text>{formatRow(props.server, props.width, theme, props.selected, props.expected, props.lookup)}</Text>;
+  return <Text wrap="truncate-end">{formatRow(props.server, props.width, theme, props.selected, props.expected, props.lookup)}</Text>;
 });
 
 function Detail({ width, height }: { width: number; height: number }) {
@@ -199,7 +204,10 @@ export function MonitorPane({ width, height }: { width: number; height: number }
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.muted}>
-        {fit(`  ${fit('NAME', Math.max(12, Math.min(36, width - (2 + 22 + 1 + PHASE_WIDTH + 1 + BAR_WIDTH + 2 + 1 + TIME_WIDTH + 1) - 20)))} ${fit('ID', 22)} ${fit('PHASE', PHASE_WIDTH)} ${fit('PROGRESS', BAR_WIDTH + 2)} ${fit('ELAPSED / EXPECTED', TIME_WIDTH)} FLAGS`, width).trimEnd()}
+        {fit(
+          `  ${fit('NAME', layout(width).nameWidth)} ${fit('ID', 22)} ${fit('PHASE', PHASE_WIDTH)}${layout(width).bar ? ` ${fit('PROGRESS', BAR_WIDTH + 2)}` : ''} ${fit('ELAPSED / EXPECTED', TIME_WIDTH)} FLAGS`,
+          width,
+        ).trimEnd()}
       </Text>
       <VirtualList
         count={m.servers.length}
