@@ -6,7 +6,8 @@ import { LineEditorView } from '../../components/LineEditorView.js';
 import { fit, widthOf } from '../../components/text.js';
 import { VirtualList } from '../../components/VirtualList.js';
 import { useAppState, useTheme } from '../../state/context.js';
-import { inverse, italic, LABEL_LETTERS, paint, type Theme } from '../../theme.js';
+import { inverse, italic, paint, type Theme } from '../../theme.js';
+import { labelChip } from '../../components/LabelChip.js';
 import { filterText, imageLookup, selectedIndex, selectView } from '../../state/selectors.js';
 import type { ImageLookup } from '../../../core/lineage.js';
 import type { RenameState } from '../../state/state.js';
@@ -40,15 +41,6 @@ interface RowProps {
   lookup: ImageLookup;
 }
 
-/** The label chip as a string (three cells): see LabelChip for the rules. */
-function chip(image: CatalogueImage, theme: Theme): string {
-  const label = image.label;
-  if (!label) return '   ';
-  const local = image.labelSource === 'local';
-  if (theme.depth === 'none') return (local ? LABEL_LETTERS[label].toLowerCase() : LABEL_LETTERS[label]) + ' ';
-  return paint(local ? '○' : '●', theme.label[label]) + '  ';
-}
-
 /**
  * One row as one pre-styled string. The selected row has a marker and its name in inverse video; the name's
  * padding is not inverted: on a slow link a bar across the whole row costs twice the bytes per move
@@ -72,7 +64,7 @@ export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme,
   const tail = stateColour === lifeColour ? paint(`${state} ${life.text}`.trimEnd(), stateColour) : `${paint(state, stateColour)} ${paint(life.text, lifeColour)}`;
   const row =
     (selected ? '>' : ' ') +
-    chip(image, theme) +
+    labelChip(image.label, image.labelSource === 'local', theme) +
     nameCell +
     ' ' +
     fit(image.id, columns.id) +
