@@ -9,8 +9,16 @@ import { fit } from './text.js';
 const SECTIONS: { context: KeyContext; title: string }[] = [
   { context: 'global', title: 'Everywhere' },
   { context: 'list', title: 'Image list' },
-  { context: 'editor', title: 'Filter, rename (line editing)' },
+  { context: 'editor', title: 'Filter, rename, prompts (line editing)' },
   { context: 'palette', title: 'Colour palette' },
+  { context: 'form', title: 'Launch form' },
+  { context: 'picker', title: 'Launch form: picking from a list' },
+  { context: 'review', title: 'Launch review' },
+  { context: 'result', title: 'After a launch' },
+  { context: 'reconcile', title: 'An interrupted launch (asked at start)' },
+  { context: 'monitor', title: 'Monitor' },
+  { context: 'detail', title: 'Server detail' },
+  { context: 'risk', title: 'Risk' },
 ];
 
 interface HelpLine {
