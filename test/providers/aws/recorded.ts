@@ -46,7 +46,8 @@ export class RecordedEc2 implements Ec2Api {
     this.calls.push({ action, input: copy });
     const handler = this.handlers[action];
     if (handler === undefined) throw new Error(`RecordedEc2: no recorded answer for ${action}`);
-    const answer = typeof handler === 'function' ? (handler as Handler)(copy, this.calls) : structuredClone(handler);
+    // An Error is thrown as recorded (structuredClone would drop the SDK's $metadata and name).
+    const answer = typeof handler === 'function' ? (handler as Handler)(copy, this.calls) : handler instanceof Error ? handler : structuredClone(handler);
     if (answer instanceof Error) throw answer;
     return answer as T;
   }

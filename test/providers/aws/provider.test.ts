@@ -1,0 +1,399 @@
+// The aws provider's requests and how it reads the answers, with EC2 answered from recorded responses at
+// the provider's one seam (Ec2Api). What is asserted is what EC2 is asked (paging, batching, tokens,
+// filters) and what strata makes of the answer; the real EC2 runs in aws.contract.test.ts.
+import { describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { StrataError } from '../../../source/core/errors.js';
+import type { LaunchSpec } from '../../../source/core/types.js';
+import { AwsProvider, IDS_PER_FILTER, type AwsProviderOptions } from '../../../source/providers/aws/index.js';
+import { runInstancesInput } from '../../../source/providers/aws/mapping.js';
+import { expectStrataError } from '../../contract/contract.js';
+import { RecordedEc2, ec2Error, fixture, type Handler } from './recorded.js';
+
+const OPTIONS: AwsProviderOptions = { home: '/nonexistent', region: 'eu-west-1', profile: 'prod' };
+
+function provider(handlers: Record<string, Handler | unknown>, options: Partial<AwsProviderOptions> = {}) {
+  const api = new RecordedEc2({ DescribeSecurityGroups: fixture('describe-security-groups'), ...handlers });
+  return { api, aws: new AwsProvider(api, { ...OPTIONS, ...options }) };
+}
+
+const ownImages = fixture('describe-images-own');
+const vendorImages = fixture('describe-images-vendor');
+const reservations = fixture('describe-instances');
+const statuses = fixture('describe-instance-status');
+
+function sshEd25519Line(): string {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from('ssh-ed25519')), str(raw)]).toString('base64')} me@host`;
+}
+
+describe('describe()', () => {
+  it('names the region among the regions EC2 lists, with the aws capabilities', async () => {
+    const { aws } = provider({ DescribeRegions: fixture('describe-regions') });
+    const description = await aws.describe();
+    expect(description.id).toBe('aws');
+    expect(description.region).toBe('eu-west-1');
+    expect(description.regions.map((r) => r.id)).toEqual(['eu-central-1', 'eu-west-1', 'us-east-1']);
+    expect(description.capabilities.launch.volumeDevices).toHaveLength(16);
+    expect(description.capabilities.images.tags).toBe(true);
+  });
+});
+
+describe('images', () => {
+  it('pages own images with EC2 tokens wrapped in strata tokens', async () => {
+    const { api, aws } = provider({
+      DescribeImages: (input: any) => (input.NextToken ? { Images: [ownImages.Images[1]] } : { Images: [ownImages.Images[0]], NextToken: ownImages.NextToken }),
+    });
+    const first = await aws.listImages({ scope: 'own', pageSize: 50 });
+    expect(first.items.map((i) => [i.id, i.kind, i.owned])).toEqual([['ami-0a1b2c3d4e5f60001', 'own', true]]);
+    expect(first.next).toBeDefined();
+    expect(first.next).not.toBe(ownImages.NextToken);
+    const second = await aws.listImages({ scope: 'own', pageSize: 50, page: first.next });
+    expect(second.items.map((i) => i.id)).toEqual(['ami-0a1b2c3d4e5f60002']);
+    expect(second.next).toBeUndefined();
+    expect(api.of('DescribeImages').map((c) => c.input)).toEqual([
+      { MaxResults: 50, Owners: ['self'], IncludeDeprecated: true },
+      { MaxResults: 50, Owners: ['self'], IncludeDeprecated: true, NextToken: ownImages.NextToken },
+    ]);
+    // A token is only good for the list and the search it came from.
+    await expectStrataError(aws.listImages({ scope: 'vendor', page: first.next }), 'Invalid', 'page');
+    await expectStrataError(aws.listImages({ scope: 'own', query: 'web', page: first.next }), 'Invalid', 'page');
+    await expectStrataError(aws.listImages({ scope: 'own', page: 'not-a-token' }), 'Invalid', 'page');
+  });
+
+  it('searches own images here, case-insensitively, on the name and the Name tag, across all pages', async () => {
+    const { api, aws } = provider({
+      DescribeImages: (input: any) => (input.NextToken ? { Images: [ownImages.Images[1]] } : { Images: [ownImages.Images[0]], NextToken: 't2' }),
+    });
+    expect((await aws.listImages({ scope: 'own', query: 'WEB' })).items.map((i) => i.id)).toEqual(['ami-0a1b2c3d4e5f60001']);
+    expect((await aws.listImages({ scope: 'own', query: 'nov' })).items.map((i) => i.id)).toEqual(['ami-0a1b2c3d4e5f60001']);
+    expect((await aws.listImages({ scope: 'own', query: 'db-arm' })).items.map((i) => i.id)).toEqual(['ami-0a1b2c3d4e5f60002']);
+    for (const call of api.of('DescribeImages')) expect(call.input.Filters).toBeUndefined();
+  });
+
+  it('asks for vendor templates from Amazon and the trusted owners, searching by name on the EC2 side', async () => {
+    const { api, aws } = provider({ DescribeImages: { Images: vendorImages.Images.slice(0, 2) } }, { trustedOwnerIds: ['099720109477'] });
+    const page = await aws.listImages({ scope: 'vendor', query: 'jammy', pageSize: 1 });
+    expect(page.items.map((i) => [i.kind, i.owned])).toEqual([
+      ['vendor', false],
+      ['vendor', false],
+    ]);
+    expect(api.of('DescribeImages')[0].input).toEqual({
+      MaxResults: 5,
+      Owners: ['amazon', '099720109477'],
+      Filters: [
+        { Name: 'state', Values: ['available'] },
+        { Name: 'name', Values: ['*jammy*', '*JAMMY*', '*Jammy*'] },
+      ],
+    });
+  });
+
+  it('asks the public catalogue for public images, all of kind public', async () => {
+    const { api, aws } = provider({ DescribeImages: { Images: vendorImages.Images.slice(0, 3), NextToken: 'p2' } });
+    const page = await aws.listImages({ scope: 'public', pageSize: 2000 });
+    expect(page.items.every((i) => i.kind === 'public' && !i.owned)).toBe(true);
+    expect(page.next).toBeDefined();
+    expect(api.of('DescribeImages')[0].input).toEqual({
+      MaxResults: 1000,
+      ExecutableUsers: ['all'],
+      Filters: [
+        { Name: 'is-public', Values: ['true'] },
+        { Name: 'state', Values: ['available'] },
+      ],
+    });
+  });
+
+  it('gets an image as own when the account owns it (account id from its security groups)', async () => {
+    const { api, aws } = provider({ DescribeImages: (input: any) => ({ Images: ownImages.Images.filter((i: any) => input.ImageIds.includes(i.ImageId)) }) });
+    const image = await aws.getImage('ami-0a1b2c3d4e5f60001');
+    expect([image.kind, image.owned, image.displayName]).toEqual(['own', true, 'Web base (Nov)']);
+    expect(api.of('DescribeImages')[0].input).toEqual({ ImageIds: ['ami-0a1b2c3d4e5f60001'], IncludeDeprecated: true, IncludeDisabled: true });
+    await expectStrataError(aws.getImage('ami-0000000000000none'), 'NotFound');
+  });
+
+  it('says NotFound for a deregistered image and for a malformed id', async () => {
+    const { aws } = provider({
+      DescribeImages: (input: any) =>
+        input.ImageIds[0] === 'ami-00000000000000bad' ? { Images: [vendorImages.Images[3]] } : ec2Error('InvalidAMIID.Malformed', 'Invalid id: "img-x"'),
+    });
+    await expectStrataError(aws.getImage('ami-00000000000000bad'), 'NotFound');
+    await expectStrataError(aws.getImage('img-x'), 'NotFound');
+  });
+
+  it('sets and removes tags on an own image in one call each, and refuses a vendor image before any change', async () => {
+    const { api, aws } = provider({
+      DescribeImages: (input: any) => ({ Images: [...ownImages.Images, ...vendorImages.Images].filter((i: any) => input.ImageIds.includes(i.ImageId)) }),
+      CreateTags: {},
+      DeleteTags: {},
+    });
+    const image = await aws.setImageTags('ami-0a1b2c3d4e5f60001', { Name: 'Web base (Dec)', 'strata:label': null });
+    expect(image.displayName).toBe('Web base (Dec)');
+    expect(image.tags['strata:label']).toBeUndefined();
+    expect(image.tags['strata:source-image']).toBe('ami-0c7217cdde317cfec');
+    expect(api.of('CreateTags').map((c) => c.input)).toEqual([{ Resources: ['ami-0a1b2c3d4e5f60001'], Tags: [{ Key: 'Name', Value: 'Web base (Dec)' }] }]);
+    expect(api.of('DeleteTags').map((c) => c.input)).toEqual([{ Resources: ['ami-0a1b2c3d4e5f60001'], Tags: [{ Key: 'strata:label' }] }]);
+    await expectStrataError(aws.setImageTags('ami-05576a079321f21f8', { Name: 'mine now' }), 'Unsupported');
+    await expectStrataError(aws.setImageTags('ami-0a1b2c3d4e5f60001', { 'aws:x': 'y' }), 'Invalid', 'tags');
+    expect(api.of('CreateTags')).toHaveLength(1);
+  });
+
+  it('captures with lineage tags on the image and its snapshots; a taken name is Invalid on name', async () => {
+    const instance = reservations.Reservations[1].Instances[0];
+    let taken = false;
+    const { api, aws } = provider({
+      DescribeInstances: { Reservations: [{ Instances: [instance] }] },
+      CreateImage: () => (taken ? ec2Error('InvalidAMIName.Duplicate', 'AMI name ready-image is already in use by AMI ami-1') : ((taken = true), { ImageId: 'ami-0new000000000000a' })),
+      DescribeImages: { Images: [] },
+    });
+    const image = await aws.captureImage('i-0000000000000c001', { name: 'ready-image', noReboot: true });
+    expect([image.id, image.kind, image.state, image.sourceImageId, image.sourceServerId]).toEqual(['ami-0new000000000000a', 'own', 'pending', 'ami-0c7217cdde317cfec', 'i-0000000000000c001']);
+    const tags = [
+      { Key: 'strata:source-image', Value: 'ami-0c7217cdde317cfec' },
+      { Key: 'strata:source-server', Value: 'i-0000000000000c001' },
+    ];
+    expect(api.of('CreateImage')[0].input).toEqual({
+      InstanceId: 'i-0000000000000c001',
+      Name: 'ready-image',
+      Description: 'Captured by strata from i-0000000000000c001',
+      NoReboot: true,
+      TagSpecifications: [
+        { ResourceType: 'image', Tags: tags },
+        { ResourceType: 'snapshot', Tags: tags },
+      ],
+    });
+    await expectStrataError(aws.captureImage('i-0000000000000c001', { name: 'ready-image' }), 'Invalid', 'name');
+    await expectStrataError(aws.captureImage('i-0000000000000c001', { name: 'x'.repeat(129) }), 'Invalid', 'name');
+    expect(api.of('CreateImage')).toHaveLength(2);
+  });
+
+  it('deletes an own image with its snapshots; a vendor image is refused', async () => {
+    const { api, aws } = provider({
+      DescribeImages: (input: any) => ({ Images: [...ownImages.Images, ...vendorImages.Images].filter((i: any) => input.ImageIds.includes(i.ImageId)) }),
+      DeregisterImage: {},
+    });
+    await aws.deleteImage('ami-0a1b2c3d4e5f60001');
+    expect(api.of('DeregisterImage').map((c) => c.input)).toEqual([{ ImageId: 'ami-0a1b2c3d4e5f60001', DeleteAssociatedSnapshots: true }]);
+    await expectStrataError(aws.deleteImage('ami-05576a079321f21f8'), 'Unsupported');
+    await expectStrataError(aws.deleteImage('ami-0000000000000none'), 'NotFound');
+    expect(api.of('DeregisterImage')).toHaveLength(1);
+  });
+});
+
+describe('servers', () => {
+  const allInstances = reservations.Reservations.flatMap((r: any) => r.Instances);
+
+  it('lists many servers with a few filtered calls; status checks only for the running ones; unknown ids absent', async () => {
+    const ids = Array.from({ length: 450 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
+    ids.splice(10, 0, ...allInstances.map((i: any) => i.InstanceId));
+    const { api, aws } = provider({
+      DescribeInstances: (input: any) => ({
+        Reservations: [{ Instances: allInstances.filter((i: any) => input.Filters[0].Values.includes(i.InstanceId)) }],
+      }),
+      DescribeInstanceStatus: (input: any) => ({ InstanceStatuses: statuses.InstanceStatuses.filter((s: any) => input.InstanceIds.includes(s.InstanceId)) }),
+    });
+    const servers = await aws.listServers([...ids, ids[0]]);
+    expect(servers.map((s) => s.id).sort()).toEqual(allInstances.map((i: any) => i.InstanceId).sort());
+    const describeCalls = api.of('DescribeInstances');
+    expect(describeCalls.map((c) => c.input.Filters[0].Values.length)).toEqual([IDS_PER_FILTER, IDS_PER_FILTER, 457 - 2 * IDS_PER_FILTER]);
+    expect(describeCalls.every((c) => c.input.Filters[0].Name === 'instance-id' && c.input.InstanceIds === undefined)).toBe(true);
+    expect(api.of('DescribeInstanceStatus').map((c) => c.input.InstanceIds.sort())).toEqual([['i-0000000000000b001', 'i-0000000000000c001', 'i-0000000000000c002']]);
+    expect(Object.fromEntries(servers.map((s) => [s.id, s.phase]))['i-0000000000000c001']).toBe('ready');
+    expect(await aws.listServers([])).toEqual([]);
+    expect(api.of('DescribeInstances')).toHaveLength(3);
+  });
+
+  it('measures observedAt on EC2\'s clock', async () => {
+    const api = new RecordedEc2({ DescribeInstances: reservations, DescribeInstanceStatus: statuses }, 'eu-west-1', -3_600_000);
+    const aws = new AwsProvider(api, OPTIONS);
+    const [server] = await aws.listServers();
+    expect(Math.abs(Date.parse(server.observedAt!) - (Date.now() - 3_600_000))).toBeLessThan(5_000);
+    expect(api.of('DescribeInstances')[0].input).toEqual({ MaxResults: 1000 });
+  });
+
+  it('finds a launch by its client token, in launch order', async () => {
+    const { api, aws } = provider({ DescribeInstances: { Reservations: [reservations.Reservations[0]] }, DescribeInstanceStatus: statuses });
+    const servers = await aws.serversByToken('strata-launch-42');
+    expect(servers.map((s) => s.name)).toEqual(['web-1', 'web-2']);
+    expect(api.of('DescribeInstances')[0].input.Filters).toEqual([{ Name: 'client-token', Values: ['strata-launch-42'] }]);
+  });
+
+  it('terminates by id; an unknown server is NotFound; the console is decoded from base64', async () => {
+    const { aws } = provider({
+      TerminateInstances: (input: any) => (input.InstanceIds[0] === 'i-0123456789abcdef0' ? ec2Error('InvalidInstanceID.NotFound') : { TerminatingInstances: [] }),
+      GetConsoleOutput: fixture('get-console-output'),
+    });
+    await aws.terminate('i-0000000000000c001');
+    await expectStrataError(aws.terminate('i-0123456789abcdef0'), 'NotFound');
+    expect(await aws.consoleOutput('i-0000000000000c001')).toContain('Cloud-init v24.1 finished');
+  });
+
+  it('passes throttling on as Throttled, naming the action', async () => {
+    const { aws } = provider({ DescribeInstances: ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503) });
+    const error = await expectStrataError(aws.listServers(), 'Throttled');
+    expect(error.message).toContain('ec2:DescribeInstances');
+  });
+});
+
+describe('launch', () => {
+  const spec: LaunchSpec = {
+    name: 'api',
+    imageId: 'ami-0a1b2c3d4e5f60001',
+    productId: 't3.micro',
+    firewallIds: ['sg-0123456789abcdef0'],
+    keypairName: 'ops-2026',
+    group: 'web',
+    billingCode: 'cc-1234',
+    count: 2,
+  };
+
+  function launchable(extra: Record<string, Handler | unknown> = {}) {
+    return provider({
+      DescribeInstances: { Reservations: [] },
+      DescribeImages: (input: any) => ({ Images: ownImages.Images.filter((i: any) => input.ImageIds.includes(i.ImageId)) }),
+      DescribeInstanceTypes: fixture('describe-instance-types'),
+      DescribeKeyPairs: fixture('describe-key-pairs'),
+      RunInstances: fixture('run-instances'),
+      CreateTags: {},
+      ...extra,
+    });
+  }
+
+  it('sends one RunInstances with the token, then names each server name-1, name-2', async () => {
+    const { api, aws } = launchable();
+    const servers = await aws.launch(spec, 'strata-launch-43');
+    expect(api.of('RunInstances').map((c) => c.input)).toEqual([JSON.parse(JSON.stringify(runInstancesInput(spec, 'strata-launch-43')))]);
+    expect(servers.map((s) => [s.id, s.name, s.phase, s.group, s.billingCode])).toEqual([
+      ['i-0000000000000d001', 'api-1', 'pending', 'web', 'cc-1234'],
+      ['i-0000000000000d002', 'api-2', 'pending', 'web', 'cc-1234'],
+    ]);
+    expect(api.of('CreateTags').map((c) => c.input)).toEqual([
+      { Resources: ['i-0000000000000d001'], Tags: [{ Key: 'Name', Value: 'api-1' }] },
+      { Resources: ['i-0000000000000d002'], Tags: [{ Key: 'Name', Value: 'api-2' }] },
+    ]);
+  });
+
+  it('answers a repeated launch from the servers its token started, without a second RunInstances', async () => {
+    const { api, aws } = launchable({ DescribeInstances: { Reservations: [reservations.Reservations[0]] }, DescribeInstanceStatus: statuses });
+    const servers = await aws.launch(spec, 'strata-launch-42');
+    expect(servers.map((s) => s.id)).toEqual(['i-0000000000000b001', 'i-0000000000000b002']);
+    expect(api.of('RunInstances')).toEqual([]);
+  });
+
+  it('refuses bad input with the field before anything is started', async () => {
+    const { api, aws } = launchable();
+    await expectStrataError(aws.launch({ ...spec, count: 0 }, 't-1'), 'Invalid', 'count');
+    await expectStrataError(aws.launch({ ...spec, productId: 'no-such-size' }, 't-2'), 'Invalid', 'productId');
+    await expectStrataError(aws.launch({ ...spec, imageId: 'ami-0000000000000none' }, 't-3'), 'Invalid', 'imageId');
+    await expectStrataError(aws.launch({ ...spec, productId: 'm7g.large' }, 't-4'), 'Invalid', 'productId');
+    await expectStrataError(aws.launch({ ...spec, keypairName: 'nobody' }, 't-5'), 'Invalid', 'keypairName');
+    await expectStrataError(aws.launch({ ...spec, name: 'n'.repeat(65) }, 't-6'), 'Invalid', 'name');
+    const tooMany = { count: 17, sizeGiB: 10, raid: 'none' as const, filesystem: 'ext4' as const, mountPoint: '/data', encrypt: false };
+    await expectStrataError(aws.launch({ ...spec, volumes: tooMany }, 't-7'), 'Invalid', /^volumes/);
+    await expectStrataError(aws.launch(spec, 'has space'), 'Invalid', 'clientToken');
+    expect(api.of('RunInstances')).toEqual([]);
+  });
+
+  it('maps what RunInstances refuses onto the launch form\'s fields', async () => {
+    const { aws } = launchable({ RunInstances: ec2Error('InvalidGroup.NotFound', "The security group 'sg-0123456789abcdef0' does not exist") });
+    await expectStrataError(aws.launch(spec, 'strata-launch-44'), 'Invalid', 'firewallIds');
+  });
+
+  it('creates a firewall at launch tagged with the token, and reuses it when the launch is retried', async () => {
+    let created = 0;
+    const groups = fixture('describe-security-groups');
+    const { api, aws } = launchable({
+      DescribeSecurityGroups: (input: any) =>
+        input.Filters?.[0]?.Name === 'tag:strata:launch-id' ? { SecurityGroups: created > 0 ? [{ GroupId: 'sg-0new', GroupName: 'api-fw' }] : [] } : groups,
+      CreateSecurityGroup: () => ((created += 1), { GroupId: 'sg-0new' }),
+      AuthorizeSecurityGroupIngress: {},
+      RunInstances: (() => {
+        let calls = 0;
+        return () => (++calls === 1 ? ec2Error('InternalError', 'We encountered an internal error', 500) : fixture('run-instances'));
+      })(),
+    });
+    const withFirewall: LaunchSpec = { ...spec, newFirewall: { name: 'api-fw', rules: [{ protocol: 'tcp', fromPort: 443, toPort: 443, source: '0.0.0.0/0' }] } };
+    await expectStrataError(aws.launch(withFirewall, 'strata-launch-45'), 'Transient');
+    await aws.launch(withFirewall, 'strata-launch-45');
+    expect(created).toBe(1);
+    expect(api.of('CreateSecurityGroup')[0].input.TagSpecifications[0].Tags).toContainEqual({ Key: 'strata:launch-id', Value: 'strata-launch-45' });
+    expect(api.of('RunInstances').map((c) => c.input.SecurityGroupIds)).toEqual([
+      ['sg-0123456789abcdef0', 'sg-0new'],
+      ['sg-0123456789abcdef0', 'sg-0new'],
+    ]);
+  });
+
+  it('previews without calling EC2 for anything but the region', async () => {
+    const { api, aws } = launchable();
+    const preview = await aws.previewLaunch({ ...spec, userData: '#!/bin/sh\necho secret-ish\n' }, 'strata-launch-46');
+    expect(JSON.stringify(preview.request)).toContain('"api"');
+    expect(JSON.stringify(preview.request)).not.toContain('secret-ish');
+    expect(preview.cli).toMatch(/^aws ec2 run-instances --profile 'prod' --region 'eu-west-1' /);
+    expect(preview.cli).not.toContain('\n');
+    expect(api.calls).toEqual([]);
+  });
+});
+
+describe('firewalls and keypairs', () => {
+  it('creates a security group with its rules; bad rules are refused with the field before any call', async () => {
+    const { api, aws } = provider({ CreateSecurityGroup: { GroupId: 'sg-0new' }, AuthorizeSecurityGroupIngress: {} });
+    await expectStrataError(aws.createFirewall('web2', [{ protocol: 'tcp', fromPort: 80, toPort: 70000, source: '0.0.0.0/0' }]), 'Invalid', /toPort/);
+    await expectStrataError(aws.createFirewall('web2', [{ protocol: 'tcp', fromPort: 80, toPort: 80, source: '300.1.2.3/8' }]), 'Invalid', /source/);
+    expect(api.calls).toEqual([]);
+    const rules = [
+      { protocol: 'tcp' as const, fromPort: 22, toPort: 22, source: '203.0.113.0/24' },
+      { protocol: 'icmp' as const, fromPort: -1, toPort: -1, source: '2001:db8::/32' },
+    ];
+    const fw = await aws.createFirewall('web2', rules, 'made by a test');
+    expect(fw).toEqual({ id: 'sg-0new', name: 'web2', rules, description: 'made by a test' });
+    expect(api.of('CreateSecurityGroup')[0].input).toEqual({
+      GroupName: 'web2',
+      Description: 'made by a test',
+      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'Name', Value: 'web2' }] }],
+    });
+    expect(api.of('AuthorizeSecurityGroupIngress')[0].input.IpPermissions).toHaveLength(2);
+  });
+
+  it('removes the new group when its rules are refused, and says a taken name is a Conflict', async () => {
+    const { api, aws } = provider({
+      CreateSecurityGroup: (input: any) => (input.GroupName === 'web' ? ec2Error('InvalidGroup.Duplicate', "The security group 'web' already exists") : { GroupId: 'sg-0new' }),
+      AuthorizeSecurityGroupIngress: ec2Error('InvalidPermission.Malformed'),
+      DeleteSecurityGroup: {},
+    });
+    const rules = [{ protocol: 'tcp' as const, fromPort: 22, toPort: 22, source: '203.0.113.0/24' }];
+    await expectStrataError(aws.createFirewall('web3', rules), 'Invalid');
+    expect(api.of('DeleteSecurityGroup').map((c) => c.input)).toEqual([{ GroupId: 'sg-0new' }]);
+    await expectStrataError(aws.createFirewall('web', rules), 'Conflict');
+  });
+
+  it('lists security groups as firewalls, sorted by name', async () => {
+    const { aws } = provider({});
+    expect((await aws.listFirewalls()).map((f) => f.name)).toEqual(['default', 'web']);
+  });
+
+  it('creates an ed25519 keypair and returns its private key once; imports a checked public key', async () => {
+    const { api, aws } = provider({
+      CreateKeyPair: { KeyName: 'k1', KeyPairId: 'key-01', KeyFingerprint: 'SHA256:abcdefghijklmnop', KeyMaterial: '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n' },
+      ImportKeyPair: (input: any) => ({ KeyName: input.KeyName, KeyPairId: 'key-02', KeyFingerprint: 'SHA256:zyxwvutsrqponmlk' }),
+      DescribeKeyPairs: fixture('describe-key-pairs'),
+    });
+    const created = await aws.createKeypair('k1');
+    expect(created.privateKeyPem).toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+    expect(api.of('CreateKeyPair')[0].input).toEqual({ KeyName: 'k1', KeyType: 'ed25519', KeyFormat: 'pem' });
+    const line = sshEd25519Line();
+    const imported = await aws.importKeypair('k2', `${line}\n`);
+    expect(imported).toEqual({ id: 'key-02', name: 'k2', fingerprint: 'SHA256:zyxwvutsrqponmlk' });
+    expect(Buffer.from(api.of('ImportKeyPair')[0].input.PublicKeyMaterial).toString()).toBe(line);
+    await expectStrataError(aws.importKeypair('k3', 'ssh-ed25519 not*base64'), 'Invalid', 'publicKey');
+    await expectStrataError(aws.importKeypair('k3', '-----BEGIN OPENSSH PRIVATE KEY-----'), 'Invalid', 'publicKey');
+    expect(api.of('ImportKeyPair')).toHaveLength(1);
+    expect(JSON.stringify(await aws.listKeypairs())).not.toContain('PRIVATE KEY');
+  });
+
+  it('says a taken keypair name is a Conflict', async () => {
+    const { aws } = provider({ CreateKeyPair: ec2Error('InvalidKeyPair.Duplicate', "The keypair 'k1' already exists.") });
+    const error = await expectStrataError(aws.createKeypair('k1'), 'Conflict');
+    expect(error).toBeInstanceOf(StrataError);
+  });
+});
