@@ -25,6 +25,7 @@ const READ_ONLY_WORDS: Partial<Record<Command, string>> = {
   [Command.Capture]: 'capturing images',
   [Command.Terminate]: 'terminating servers',
   [Command.DeleteImage]: 'deleting images',
+  [Command.CancelJob]: 'cancelling jobs',
 };
 
 function refuseReadOnly(c: Controller, command: Command): boolean {
@@ -445,6 +446,9 @@ const monitorPane: Handler = (c, key) => {
       return true;
     case Command.PollNow:
       c.monitor.pollNow();
+      return true;
+    case Command.CancelJob:
+      void c.launch.cancelNewestJob();
       return true;
     default:
       return false;

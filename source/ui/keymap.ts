@@ -63,6 +63,7 @@ export const enum Command {
   PollNow = 'poll-now',
   DeleteImage = 'delete-image',
   Info = 'info',
+  CancelJob = 'cancel-job',
 }
 
 export interface Binding {
@@ -112,6 +113,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.Capture, context: 'monitor', keys: ['i'], description: 'Capture an image from the server', mutating: true },
   { command: Command.Terminate, context: 'monitor', keys: ['T'], description: 'Terminate the server (typed confirmation)', mutating: true },
   { command: Command.PollNow, context: 'monitor', keys: ['ctrl+r'], description: 'Ask the provider now' },
+  { command: Command.CancelJob, context: 'monitor', keys: ['X'], description: 'Cancel the newest running safe-workflow job (it stops after its current step)', mutating: true },
 
   { command: Command.Down, context: 'detail', keys: ['j', 'down'], description: 'Scroll down' },
   { command: Command.Up, context: 'detail', keys: ['k', 'up'], description: 'Scroll up' },

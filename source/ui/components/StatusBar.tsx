@@ -86,7 +86,7 @@ export function StatusBar({ width }: { width: number }) {
   const keys = launching
     ? LAUNCH_HINTS[stage] ?? ''
     : pane === 'monitor'
-      ? `Enter detail  i capture  T terminate  Tab pane  ? help  q quit`
+      ? `Enter detail  i capture  T terminate  X cancel job  Tab pane  ? help  q quit`
       : pane === 'risk'
         ? 'j/k scroll  Tab pane  ? help  q quit'
         : hints(readOnly).join('  ');

@@ -416,6 +416,24 @@ export class LaunchController {
       .catch((error) => this.host.toast('error', describeError(error, 'The safe workflow')));
   }
 
+  /** X in the monitor: the newest unfinished job stops after its current step (nothing is terminated). */
+  async cancelNewestJob(): Promise<void> {
+    const session = this.host.session();
+    const job = this.host.state.monitor.jobs.find((j) => !['done', 'failed', 'cancelled'].includes(j.state));
+    if (!session || !job) {
+      this.host.toast('info', 'No safe-workflow job is running.');
+      return;
+    }
+    try {
+      const services = await this.services(session);
+      this.host.toast('info', `Cancelling job ${job.id}: it stops after its current step.`);
+      const done = await services.jobs.cancel(job.id);
+      this.host.dispatch({ type: 'monitor/job', job: { id: done.id, state: done.state, line: jobLine(done) } });
+    } catch (error) {
+      this.host.toast('error', describeError(error, `Cancelling job ${job.id}`));
+    }
+  }
+
   /** At the start of a session: unfinished jobs go on from where they were. */
   async resumeJobs(): Promise<void> {
     const session = this.host.session();
