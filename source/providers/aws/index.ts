@@ -191,6 +191,8 @@ export class AwsProvider implements ProviderService {
   private regions?: Promise<ProviderDescription['regions']>;
   private account?: Promise<string | undefined>;
   private regionName?: string;
+  /** The endpoint cannot filter instances by client token: launches are found by strata's launch tag. */
+  private tokenByTag = false;
 
   constructor(
     private readonly api: Ec2Api,
@@ -263,7 +265,8 @@ export class AwsProvider implements ProviderService {
     if (!SCOPES.includes(scope)) throw invalid(`Unknown image scope "${String(scope)}"; use own, vendor or public.`, 'scope');
     await this.region();
     const query = (options.query ?? '').trim();
-    const pageSize = Math.min(1000, Math.max(5, Math.floor(options.pageSize ?? DEFAULT_PAGE)));
+    // EC2 takes MaxResults of 5 to 1000; a smaller page is cut here (see the offset below).
+    const pageSize = Math.min(1000, Math.max(1, Math.floor(Number(options.pageSize ?? DEFAULT_PAGE)) || DEFAULT_PAGE));
     const token = decodeToken(options.page, scope, query);
     const doing = 'listing images';
 
@@ -288,7 +291,7 @@ export class AwsProvider implements ProviderService {
     }
 
     const filters: Filter[] = [];
-    const input: DescribeImagesCommandInput = { MaxResults: pageSize };
+    const input: DescribeImagesCommandInput = { MaxResults: Math.max(5, pageSize) };
     if (scope === 'own') {
       input.Owners = ['self'];
       input.IncludeDeprecated = true;
@@ -303,8 +306,15 @@ export class AwsProvider implements ProviderService {
     if (filters.length > 0) input.Filters = filters;
     if (token?.t) input.NextToken = token.t;
     const out = await this.call<DescribeImagesCommandOutput>('DescribeImages', input, { doing });
-    const items = (out.Images ?? []).map((image) => imageFromEc2(image, this.imageContext(scope)));
-    return { items, ...(out.NextToken ? { next: encodeToken({ s: scope, q: query, t: out.NextToken }) } : {}) };
+    const all = out.Images ?? [];
+    // EC2 honours MaxResults; an EC2-compatible endpoint may not. A longer answer is paged here, by an
+    // offset into the same EC2 page (asked for again with the same token), so a page never exceeds pageSize.
+    const start = token?.o ?? 0;
+    const items = all.slice(start, start + pageSize).map((image) => imageFromEc2(image, this.imageContext(scope)));
+    const end = start + items.length;
+    const next: PageToken | undefined =
+      end < all.length ? { s: scope, q: query, ...(token?.t ? { t: token.t } : {}), o: end } : out.NextToken ? { s: scope, q: query, t: out.NextToken } : undefined;
+    return { items, ...(next ? { next: encodeToken(next) } : {}) };
   }
 
   private async describeImage(id: string): Promise<Ec2Image> {
@@ -359,6 +369,16 @@ export class AwsProvider implements ProviderService {
     const description = checkDescription(options.description);
     await this.region();
     const instance = await this.describeInstance(serverId);
+    // EC2 refuses a taken name too (InvalidAMIName.Duplicate); asking first gives the same answer before
+    // anything is started, also where an endpoint does not check.
+    const taken = await this.call<DescribeImagesCommandOutput>(
+      'DescribeImages',
+      { Owners: ['self'], Filters: [{ Name: 'name', Values: [name.replace(/[\\*?]/g, (ch) => `\\${ch}`)] }] },
+      { doing: 'checking the image name' },
+    );
+    if ((taken.Images ?? []).some((i) => i.Name === name && i.State !== 'deregistered')) {
+      throw invalid(`An image named "${name}" already exists in ${this.regionName}; image names are unique per account and region.`, 'name');
+    }
     const tags = recordToTags({ [SOURCE_IMAGE_TAG]: instance.ImageId ?? '', [SOURCE_SERVER_TAG]: serverId });
     const out = await this.call<CreateImageCommandOutput>(
       'CreateImage',
@@ -367,10 +387,9 @@ export class AwsProvider implements ProviderService {
         Name: name,
         Description: description ?? `Captured by strata from ${serverId}`,
         NoReboot: options.noReboot ?? false,
-        TagSpecifications: [
-          { ResourceType: 'image', Tags: tags },
-          { ResourceType: 'snapshot', Tags: tags },
-        ],
+        // The lineage lives on the image. (Its snapshots are not tagged: they go with the image when it is
+        // deleted, and EC2 emulators refuse snapshot tag specifications here.)
+        TagSpecifications: [{ ResourceType: 'image', Tags: tags }],
       },
       { doing: `capturing an image of ${serverId}`, fields: { 'InvalidAMIName.': 'name', IncorrectInstanceState: 'serverId' } },
     );
@@ -582,8 +601,24 @@ export class AwsProvider implements ProviderService {
     return this.toServers(found);
   }
 
+  /**
+   * The instances a launch with this token started: EC2's client-token filter. An endpoint that cannot
+   * filter on it (EC2 emulators answer with a server error) is asked by strata's launch tag instead, which
+   * RunInstances writes in the same request (TagSpecifications), and is asked that way from then on.
+   */
   private async instancesOfToken(clientToken: string): Promise<Instance[]> {
-    const instances = await this.instancesWhere([{ Name: 'client-token', Values: [clientToken] }], 'looking up a launch');
+    const doing = 'looking up a launch';
+    let instances: Instance[];
+    if (!this.tokenByTag) {
+      try {
+        instances = await this.instancesWhere([{ Name: 'client-token', Values: [clientToken] }], doing);
+        return instances.sort((a, b) => (a.AmiLaunchIndex ?? 0) - (b.AmiLaunchIndex ?? 0));
+      } catch (error) {
+        if (!(error instanceof StrataError && error.kind === 'Transient' && /HTTP 50[01]\b/.test(error.detail ?? ''))) throw error;
+        this.tokenByTag = true;
+      }
+    }
+    instances = await this.instancesWhere([{ Name: `tag:${LAUNCH_TAG}`, Values: [clientToken] }], doing);
     return instances.sort((a, b) => (a.AmiLaunchIndex ?? 0) - (b.AmiLaunchIndex ?? 0));
   }
 

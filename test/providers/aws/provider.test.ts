@@ -76,10 +76,12 @@ describe('images', () => {
   it('asks for vendor templates from Amazon and the trusted owners, searching by name on the EC2 side', async () => {
     const { api, aws } = provider({ DescribeImages: { Images: vendorImages.Images.slice(0, 2) } }, { trustedOwnerIds: ['099720109477'] });
     const page = await aws.listImages({ scope: 'vendor', query: 'jammy', pageSize: 1 });
-    expect(page.items.map((i) => [i.kind, i.owned])).toEqual([
-      ['vendor', false],
-      ['vendor', false],
-    ]);
+    expect(page.items.map((i) => [i.id, i.kind, i.owned])).toEqual([['ami-0c7217cdde317cfec', 'vendor', false]]);
+    // EC2 takes at least 5 per call: the rest of its answer is the next page, asked for again with the same token.
+    const rest = await aws.listImages({ scope: 'vendor', query: 'jammy', pageSize: 1, page: page.next });
+    expect(rest.items.map((i) => i.id)).toEqual(['ami-05576a079321f21f8']);
+    expect(rest.next).toBeUndefined();
+    expect(api.of('DescribeImages')[1].input.NextToken).toBeUndefined();
     expect(api.of('DescribeImages')[0].input).toEqual({
       MaxResults: 5,
       Owners: ['amazon', '099720109477'],
@@ -139,13 +141,13 @@ describe('images', () => {
     expect(api.of('CreateTags')).toHaveLength(1);
   });
 
-  it('captures with lineage tags on the image and its snapshots; a taken name is Invalid on name', async () => {
+  it('captures with lineage tags on the image; a taken name is Invalid on name', async () => {
     const instance = reservations.Reservations[1].Instances[0];
     let taken = false;
     const { api, aws } = provider({
       DescribeInstances: { Reservations: [{ Instances: [instance] }] },
       CreateImage: () => (taken ? ec2Error('InvalidAMIName.Duplicate', 'AMI name ready-image is already in use by AMI ami-1') : ((taken = true), { ImageId: 'ami-0new000000000000a' })),
-      DescribeImages: { Images: [] },
+      DescribeImages: (input: any) => ({ Images: input.Filters?.[0]?.Values?.[0] === 'taken-name' ? [{ ImageId: 'ami-1', Name: 'taken-name', State: 'available' }] : [] }),
     });
     const image = await aws.captureImage('i-0000000000000c001', { name: 'ready-image', noReboot: true });
     expect([image.id, image.kind, image.state, image.sourceImageId, image.sourceServerId]).toEqual(['ami-0new000000000000a', 'own', 'pending', 'ami-0c7217cdde317cfec', 'i-0000000000000c001']);
@@ -158,13 +160,11 @@ describe('images', () => {
       Name: 'ready-image',
       Description: 'Captured by strata from i-0000000000000c001',
       NoReboot: true,
-      TagSpecifications: [
-        { ResourceType: 'image', Tags: tags },
-        { ResourceType: 'snapshot', Tags: tags },
-      ],
+      TagSpecifications: [{ ResourceType: 'image', Tags: tags }],
     });
     await expectStrataError(aws.captureImage('i-0000000000000c001', { name: 'ready-image' }), 'Invalid', 'name');
     await expectStrataError(aws.captureImage('i-0000000000000c001', { name: 'x'.repeat(129) }), 'Invalid', 'name');
+    await expectStrataError(aws.captureImage('i-0000000000000c001', { name: 'taken-name' }), 'Invalid', 'name');
     expect(api.of('CreateImage')).toHaveLength(2);
   });
 
