@@ -332,6 +332,11 @@ export class AwsProvider implements ProviderService {
   async getImage(id: string): Promise<Image> {
     await this.region();
     const [image, accountId] = await Promise.all([this.describeImage(id), this.accountId()]);
+    if (accountId === undefined && image.OwnerId !== undefined && image.ImageOwnerAlias === undefined) {
+      // The account id is unknown (no ec2:DescribeSecurityGroups): ask whether the account owns this one.
+      const mine = await this.call<DescribeImagesCommandOutput>('DescribeImages', { ImageIds: [id], Owners: ['self'] }, { doing: `reading image ${id}` });
+      if (mine.Images?.some((i) => i.ImageId === id)) return imageFromEc2(image, this.imageContext('own'));
+    }
     return imageFromEc2(image, this.imageContext(undefined, accountId));
   }
 

@@ -115,6 +115,16 @@ describe('images', () => {
     await expectStrataError(aws.getImage('ami-0000000000000none'), 'NotFound');
   });
 
+  it('asks EC2 whether the account owns an image when the account id cannot be read', async () => {
+    const { api, aws } = provider({
+      DescribeSecurityGroups: ec2Error('UnauthorizedOperation'),
+      DescribeImages: (input: any) => ({ Images: ownImages.Images.filter((i: any) => input.ImageIds.includes(i.ImageId)) }),
+    });
+    const image = await aws.getImage('ami-0a1b2c3d4e5f60001');
+    expect([image.kind, image.owned]).toEqual(['own', true]);
+    expect(api.of('DescribeImages')[1].input).toEqual({ ImageIds: ['ami-0a1b2c3d4e5f60001'], Owners: ['self'] });
+  });
+
   it('says NotFound for a deregistered image and for a malformed id', async () => {
     const { aws } = provider({
       DescribeImages: (input: any) =>
