@@ -58,6 +58,7 @@ import {
   previewRequest,
   productsFromEc2,
   recordToTags,
+  regionName,
   rulesToIpPermissions,
   runInstancesCli,
   runInstancesInput,
@@ -245,7 +246,7 @@ export class AwsProvider implements ProviderService {
         .map((r) => r.RegionName)
         .filter((r): r is string => typeof r === 'string')
         .sort()
-        .map((id) => ({ id, name: id })),
+        .map((id) => ({ id, name: regionName(id) })),
     );
     let regions: ProviderDescription['regions'];
     try {
@@ -254,7 +255,7 @@ export class AwsProvider implements ProviderService {
       this.regions = undefined;
       throw error;
     }
-    if (!regions.some((r) => r.id === region)) regions = [...regions, { id: region, name: region }];
+    if (!regions.some((r) => r.id === region)) regions = [...regions, { id: region, name: regionName(region) }];
     return { id: 'aws', displayName: 'Amazon EC2', region, regions, profile: AWS_PROFILE_LINE, capabilities: awsCapabilities() };
   }
 

@@ -35,7 +35,11 @@ describe('describe()', () => {
     const description = await aws.describe();
     expect(description.id).toBe('aws');
     expect(description.region).toBe('eu-west-1');
-    expect(description.regions.map((r) => r.id)).toEqual(['eu-central-1', 'eu-west-1', 'us-east-1']);
+    expect(description.regions).toEqual([
+      { id: 'eu-central-1', name: 'Europe (Frankfurt)' },
+      { id: 'eu-west-1', name: 'Europe (Ireland)' },
+      { id: 'us-east-1', name: 'US East (N. Virginia)' },
+    ]);
     expect(description.capabilities.launch.volumeDevices).toHaveLength(16);
     expect(description.capabilities.images.tags).toBe(true);
   });
