@@ -5,7 +5,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsProvider, sdkApi } from '../../../source/providers/aws/index.js';
 import { expectStrataError } from '../../contract/contract.js';
@@ -142,5 +146,70 @@ describe('the SDK path', () => {
     // Asynchronously: the child's describe() is answered by the server in this process.
     const { stdout: out } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', env: process.env, timeout: 20_000 });
     expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ before: 0, after: true });
+  });
+
+  /** Runs a script in a fresh process with its own HOME and AWS settings; returns its last line as JSON. */
+  async function inChild(script: string, env: Record<string, string | undefined>): Promise<any> {
+    const childEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined && !/^AWS_(ACCESS|SECRET|SESSION|PROFILE|REGION|DEFAULT_REGION)/.test(k)) childEnv[k] = v;
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', env: childEnv, timeout: 20_000 });
+    return JSON.parse(stdout.trim().split('\n').at(-1)!);
+  }
+
+  const failure = (options: string, call: string) => `
+    const { createAwsProvider } = await import('./source/providers/aws/index.ts');
+    const provider = await createAwsProvider(${options});
+    try { await provider.${call}; console.log('{}'); } catch (e) { console.log(JSON.stringify({ kind: e.kind, field: e.field, message: e.message })); }
+  `;
+
+  it('asks for a region when neither strata nor the profile names one, and says when no credentials exist', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'strata-aws-home-'));
+    try {
+      const env = { HOME: home, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true' };
+      const noRegion = await inChild(failure(`{ home: '/nonexistent', endpoint: ${JSON.stringify(endpoint)} }`, 'describe()'), env);
+      expect(noRegion).toMatchObject({ kind: 'Invalid', field: 'region' });
+      expect(noRegion.message).toMatch(/--region/);
+      const noCredentials = await inChild(failure(`{ home: '/nonexistent', region: 'eu-west-1', profile: 'nosuch', endpoint: ${JSON.stringify(endpoint)} }`, 'listServers()'), env);
+      expect(noCredentials.kind).toBe('AuthFailed');
+      expect(noCredentials.message).toContain('ec2:DescribeInstances');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('tells which aws sso login to run when the SSO session of the profile has expired (the SDK\'s own error)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'strata-aws-home-'));
+    try {
+      mkdirSync(join(home, '.aws', 'sso', 'cache'), { recursive: true });
+      writeFileSync(
+        join(home, '.aws', 'config'),
+        [
+          '[profile dev-sso]',
+          'sso_session = corp',
+          'sso_account_id = 123456789012',
+          'sso_role_name = Admin',
+          'region = eu-west-1',
+          '',
+          '[sso-session corp]',
+          'sso_start_url = https://example.awsapps.com/start',
+          'sso_region = eu-west-1',
+          'sso_registration_scopes = sso:account:access',
+          '',
+        ].join('\n'),
+      );
+      // The token cache as `aws sso login` leaves it, expired a day ago.
+      const cacheFile = `${createHash('sha1').update('corp').digest('hex')}.json`;
+      writeFileSync(
+        join(home, '.aws', 'sso', 'cache', cacheFile),
+        JSON.stringify({ accessToken: 'expired', expiresAt: new Date(Date.now() - 86_400_000).toISOString(), region: 'eu-west-1', startUrl: 'https://example.awsapps.com/start' }),
+      );
+      const env = { HOME: home, AWS_CONFIG_FILE: join(home, '.aws', 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials'), AWS_EC2_METADATA_DISABLED: 'true' };
+      const expired = await inChild(failure(`{ home: '/nonexistent', profile: 'dev-sso', endpoint: ${JSON.stringify(endpoint)} }`, 'listServers()'), env);
+      expect(expired.kind).toBe('AuthFailed');
+      expect(expired.message).toContain('`aws sso login --profile dev-sso`');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
