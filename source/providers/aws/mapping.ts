@@ -288,10 +288,11 @@ export interface PhaseResult {
 }
 
 /**
- * Readiness from EC2's signals: the instance state, and for a running instance its two status checks
- * (system: the host; instance: the guest's network reachability).
+ * Readiness from EC2's signals: the instance state, and for a running instance its status checks
+ * (system: the host; instance: the guest's network reachability; attached EBS, where reported).
  * pending → pending; running without status yet → running; running with checks initializing or
- * insufficient data → initializing; both checks ok → ready; either impaired → failed (with the check);
+ * insufficient data → initializing; system and instance ok (or not applicable) → ready; any check
+ * impaired → failed (naming the check);
  * stopping/stopped → failed with "stopped" and the reason (a stopped server will not become ready, and it
  * still costs its volumes); shutting-down/terminated → terminated, with a failure reason when EC2 ended it
  * (Server.* codes, e.g. an unusable image or a volume limit).
@@ -307,11 +308,15 @@ export function phaseOf(instance: Instance, status: InstanceStatus | undefined):
     case 'pending':
       return { phase: 'pending', since: launched };
     case 'running': {
-      const broken = impairment(status?.SystemStatus, 'system') ?? impairment(status?.InstanceStatus, 'instance');
+      const broken =
+        impairment(status?.SystemStatus, 'system') ??
+        impairment(status?.InstanceStatus, 'instance') ??
+        impairment(status?.AttachedEbsStatus, 'attached EBS volume');
       if (broken) return { phase: 'failed', since: laterOf(broken.since, launched), failureReason: broken.reason };
       const system = status?.SystemStatus?.Status;
       const guest = status?.InstanceStatus?.Status;
-      if (system === 'ok' && guest === 'ok') return { phase: 'ready', since: launched };
+      const passed = (check: string | undefined) => check === 'ok' || check === 'not-applicable';
+      if (passed(system) && passed(guest)) return { phase: 'ready', since: launched };
       if (system === undefined && guest === undefined) return { phase: 'running', since: launched };
       return { phase: 'initializing', since: launched };
     }

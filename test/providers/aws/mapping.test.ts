@@ -147,6 +147,17 @@ describe('servers and readiness', () => {
     });
   });
 
+  it('an impaired attached EBS volume fails the server too', () => {
+    const status = {
+      InstanceId: 'i-0000000000000c001',
+      SystemStatus: { Status: 'ok' },
+      InstanceStatus: { Status: 'ok' },
+      AttachedEbsStatus: { Status: 'impaired', Details: [{ Name: 'reachability', Status: 'failed', ImpairedSince: new Date('2026-12-01T14:30:00Z') }] },
+    } as const;
+    const result = phaseOf(byId('i-0000000000000c001'), status as any);
+    expect(result).toEqual({ phase: 'failed', since: '2026-12-01T14:30:00.000Z', failureReason: 'The attached EBS volume status check failed (reachability) since 2026-12-01T14:30:00.000Z.' });
+  });
+
   it('a running server without status checks yet is running', () => {
     expect(phaseOf(byId('i-0000000000000c001'), undefined).phase).toBe('running');
   });
