@@ -48,6 +48,7 @@ import type { CaptureOptions, LaunchPreview, ListImagesOptions, ProviderOptions,
 import { mapAwsError, type AwsErrorContext } from './errors.js';
 import {
   AWS_PROFILE_LINE,
+  DEFAULT_TRUSTED_OWNER_IDS,
   IMAGE_NAME_RULES,
   RESOURCE_NAME_RULES,
   awsCapabilities,
@@ -75,7 +76,7 @@ export const ENDPOINT_ENV = 'STRATA_AWS_ENDPOINT';
 export interface AwsProviderOptions extends ProviderOptions {
   profile?: string;
   endpoint?: string;
-  /** Owner account ids whose images count as vendor templates besides Amazon's (e.g. Canonical's). */
+  /** Owner account ids whose images count as vendor templates besides Amazon's (default: DEFAULT_TRUSTED_OWNER_IDS). */
   trustedOwnerIds?: string[];
 }
 
@@ -233,8 +234,12 @@ export class AwsProvider implements ProviderService {
     return this.account;
   }
 
+  private trustedOwners(): readonly string[] {
+    return this.options.trustedOwnerIds ?? DEFAULT_TRUSTED_OWNER_IDS;
+  }
+
   private imageContext(scope?: Scope, accountId?: string) {
-    return { nowMs: this.nowMs(), accountId, trustedOwnerIds: this.options.trustedOwnerIds ?? [], ...(scope ? { scope } : {}) };
+    return { nowMs: this.nowMs(), accountId, trustedOwnerIds: this.trustedOwners(), ...(scope ? { scope } : {}) };
   }
 
   // ---- description ------------------------------------------------------------------------------------
@@ -297,7 +302,7 @@ export class AwsProvider implements ProviderService {
       input.Owners = ['self'];
       input.IncludeDeprecated = true;
     } else if (scope === 'vendor') {
-      input.Owners = ['amazon', ...(this.options.trustedOwnerIds ?? [])];
+      input.Owners = ['amazon', ...this.trustedOwners()];
       filters.push({ Name: 'state', Values: ['available'] });
     } else {
       input.ExecutableUsers = ['all'];

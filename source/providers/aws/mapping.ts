@@ -183,6 +183,14 @@ export function architectureOf(value: string | undefined): Architecture {
 /** Owner aliases whose images are vendor templates. */
 export const VENDOR_ALIASES = ['amazon', 'aws-marketplace'];
 
+/**
+ * Publishers whose AMIs count as vendor templates unless the user names others: the distributions' own
+ * accounts in the commercial AWS partition (Canonical for Ubuntu, Debian, Red Hat). Their images carry no
+ * owner alias, so without these the templates most servers start from would show as merely public.
+ * (GovCloud and China use other accounts; pass trustedOwnerIds there.)
+ */
+export const DEFAULT_TRUSTED_OWNER_IDS: readonly string[] = ['099720109477', '136693071363', '309956199498'];
+
 export interface ImageContext {
   /** The account's own id, where known (an image it owns is "own"). */
   accountId?: string;

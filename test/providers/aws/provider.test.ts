@@ -96,6 +96,12 @@ describe('images', () => {
     });
   });
 
+  it('counts the distributions\' own accounts (Canonical, Debian, Red Hat) as vendors unless told otherwise', async () => {
+    const { api, aws } = provider({ DescribeImages: { Images: vendorImages.Images.slice(0, 1) } });
+    await aws.listImages({ scope: 'vendor' });
+    expect(api.of('DescribeImages')[0].input.Owners).toEqual(['amazon', '099720109477', '136693071363', '309956199498']);
+  });
+
   it('asks the public catalogue for public images, all of kind public', async () => {
     const { api, aws } = provider({ DescribeImages: { Images: vendorImages.Images.slice(0, 3), NextToken: 'p2' } });
     const page = await aws.listImages({ scope: 'public', pageSize: 2000 });
