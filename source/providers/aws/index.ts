@@ -70,6 +70,13 @@ import { checkClientToken, checkDescription, checkFirewallRules, checkPublicKey,
 export { mapAwsError } from './errors.js';
 export { AWS_CAPABILITIES } from './mapping.js';
 
+/** For the registry (next step of the issue): loading this module does not load the SDK. */
+export const AWS_PROVIDER_INFO = {
+  id: 'aws',
+  displayName: 'Amazon EC2',
+  summary: 'Amazon EC2 with the AWS SDK\'s credentials (environment, ~/.aws profiles, SSO); --profile and --region',
+} as const;
+
 /** The environment variable that points the provider at an EC2-compatible endpoint (tests, emulators). */
 export const ENDPOINT_ENV = 'STRATA_AWS_ENDPOINT';
 
@@ -261,7 +268,7 @@ export class AwsProvider implements ProviderService {
       throw error;
     }
     if (!regions.some((r) => r.id === region)) regions = [...regions, { id: region, name: regionName(region) }];
-    return { id: 'aws', displayName: 'Amazon EC2', region, regions, profile: AWS_PROFILE_LINE, capabilities: awsCapabilities() };
+    return { id: AWS_PROVIDER_INFO.id, displayName: AWS_PROVIDER_INFO.displayName, region, regions, profile: AWS_PROFILE_LINE, capabilities: awsCapabilities() };
   }
 
   // ---- images -----------------------------------------------------------------------------------------
@@ -737,8 +744,16 @@ export class AwsProvider implements ProviderService {
   async consoleOutput(id: string): Promise<string> {
     if (typeof id !== 'string' || id === '') throw invalid('A server id is needed.', 'serverId');
     await this.region();
-    const out = await this.call<GetConsoleOutputCommandOutput>('GetConsoleOutput', { InstanceId: id }, { doing: `reading the console of ${id}` });
-    // EC2 publishes the console a few minutes after boot and keeps the latest 64 KiB; empty until then.
+    const doing = `reading the console of ${id}`;
+    let out: GetConsoleOutputCommandOutput;
+    try {
+      // Latest: the live buffer (Nitro instances), there from the first second of the boot.
+      out = await this.call<GetConsoleOutputCommandOutput>('GetConsoleOutput', { InstanceId: id, Latest: true }, { doing });
+    } catch (error) {
+      if (!(error instanceof StrataError && (error.kind === 'Unsupported' || error.kind === 'Invalid'))) throw error;
+      // Xen instances have only the snapshot EC2 publishes a few minutes after boot (empty until then).
+      out = await this.call<GetConsoleOutputCommandOutput>('GetConsoleOutput', { InstanceId: id }, { doing });
+    }
     return out.Output ? Buffer.from(out.Output, 'base64').toString('utf8') : '';
   }
 

@@ -240,13 +240,20 @@ describe('servers', () => {
   });
 
   it('terminates by id; an unknown server is NotFound; the console is decoded from base64', async () => {
-    const { aws } = provider({
+    const { api, aws } = provider({
       TerminateInstances: (input: any) => (input.InstanceIds[0] === 'i-0123456789abcdef0' ? ec2Error('InvalidInstanceID.NotFound') : { TerminatingInstances: [] }),
-      GetConsoleOutput: fixture('get-console-output'),
+      GetConsoleOutput: (input: any) => (input.InstanceId === 'i-0000000000000c009' && input.Latest ? ec2Error('UnsupportedOperation', 'Latest is only supported on Nitro') : fixture('get-console-output')),
     });
     await aws.terminate('i-0000000000000c001');
     await expectStrataError(aws.terminate('i-0123456789abcdef0'), 'NotFound');
     expect(await aws.consoleOutput('i-0000000000000c001')).toContain('Cloud-init v24.1 finished');
+    // The live buffer first; on a Xen instance, the published snapshot.
+    expect(await aws.consoleOutput('i-0000000000000c009')).toContain('Cloud-init v24.1 finished');
+    expect(api.of('GetConsoleOutput').map((c) => c.input)).toEqual([
+      { InstanceId: 'i-0000000000000c001', Latest: true },
+      { InstanceId: 'i-0000000000000c009', Latest: true },
+      { InstanceId: 'i-0000000000000c009' },
+    ]);
   });
 
   it('passes throttling on as Throttled, naming the action', async () => {
