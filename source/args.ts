@@ -13,6 +13,8 @@ export interface CliOptions {
   sandboxSeed?: number;
   sandboxFaults?: string;
   sandboxLatencyMs?: number;
+  profile?: string;
+  endpoint?: string;
 }
 
 export class UsageError extends Error {}
@@ -23,7 +25,9 @@ A keyboard-driven console for machine images and the servers launched from them.
 
 Options:
   --provider NAME        the cloud to work on (default: sandbox, the embedded cloud; env STRATA_PROVIDER)
-  --region NAME          the region to open (default: the provider's first)
+  --region NAME          the region to open (default: the provider's first; aws: the SDK's default)
+  --profile NAME         aws: a profile of ~/.aws/config (default: the SDK's credential chain)
+  --endpoint URL         aws: an EC2-compatible endpoint (env STRATA_AWS_ENDPOINT)
   --scope SCOPE          the list to open: own, vendor or public (default: own)
   --read-only            disable every command that changes anything
   --sandbox-speed N      sandbox: simulated seconds per real second (kept in the world; a new world runs at 1)
@@ -65,6 +69,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         'sandbox-seed': { type: 'string' },
         'sandbox-faults': { type: 'string' },
         'sandbox-latency': { type: 'string' },
+        profile: { type: 'string' },
+        endpoint: { type: 'string' },
       },
     });
   } catch (error) {
@@ -80,6 +86,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (!(SCOPES as readonly string[]).includes(scope)) {
     throw new UsageError(`--scope must be one of ${SCOPES.join(', ')}; got "${scope}".`);
   }
+  const endpoint = values.endpoint;
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    throw new UsageError(`--endpoint must be an http:// or https:// URL; got "${endpoint}".`);
+  }
   const faults = values['sandbox-faults'];
   if (faults !== undefined && !/^(?:[a-z]+=(?:0|1|0?\.\d+)(?:,|$))+$/.test(faults)) {
     throw new UsageError(`--sandbox-faults must look like throttle=0.2,fail=0.5 (probabilities from 0 to 1); got "${faults}".`);
@@ -94,6 +104,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     sandboxSpeed: number('sandbox-speed', values['sandbox-speed'], (n) => n > 0 && n <= 1_000_000, 'a number above 0 (at most 1000000)'),
     sandboxSeed: number('sandbox-seed', values['sandbox-seed'], (n) => Number.isInteger(n) && n >= 0, 'a whole number, 0 or more'),
     sandboxFaults: faults,
+    profile: values.profile,
+    endpoint,
     sandboxLatencyMs: number('sandbox-latency', values['sandbox-latency'], (n) => Number.isInteger(n) && n >= 0 && n <= 600_000, 'a whole number of milliseconds from 0 to 600000'),
   };
 }

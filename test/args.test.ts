@@ -11,6 +11,13 @@ describe('command line', () => {
       region: 'ap-south', scope: 'public', readOnly: true, sandboxSpeed: 60, sandboxFaults: 'throttle=0.2,fail=1',
     });
   });
+  it('takes the aws options', () => {
+    expect(parseCli(['--provider', 'aws', '--profile', 'prod', '--region', 'eu-west-1', '--endpoint', 'http://127.0.0.1:5000'], {})).toMatchObject({
+      provider: 'aws', profile: 'prod', region: 'eu-west-1', endpoint: 'http://127.0.0.1:5000',
+    });
+    expect(() => parseCli(['--endpoint', 'ec2.example'], {})).toThrow('--endpoint must be an http:// or https:// URL; got "ec2.example".');
+  });
+
   it('refuses bad input with a sentence that says where', () => {
     expect(() => parseCli(['--scope', 'mine'], {})).toThrow('--scope must be one of own, vendor, public; got "mine".');
     expect(() => parseCli(['--sandbox-speed', '0'], {})).toThrow(/--sandbox-speed must be a number above 0/);

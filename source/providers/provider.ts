@@ -37,6 +37,8 @@ export interface LaunchPreview {
   request: unknown;
   /** An equivalent one-line command for the provider's own CLI, where there is one. */
   cli?: string;
+  /** The provider's own answer to "would this be allowed?" (EC2's DryRun), a sentence, where it has one. */
+  check?: { allowed: boolean; sentence: string };
 }
 
 export interface ProviderService {
@@ -86,8 +88,12 @@ export interface ProviderOptions {
   sandboxFaults?: string;
   /** Sandbox: how long a launch's answer takes to come back after the servers exist (a slow network), ms. */
   sandboxLatencyMs?: number;
+  /** AWS: a profile of ~/.aws (else the SDK's default credential chain). */
   profile?: string;
+  /** AWS: an EC2-compatible endpoint (else STRATA_AWS_ENDPOINT, else the real EC2). */
   endpoint?: string;
+  /** Owner account ids whose images count as vendor templates (config.yaml's trustedVendorOwners). */
+  trustedOwnerIds?: string[];
 }
 
 export interface ProviderFactory {

@@ -16,6 +16,13 @@ export const PROVIDERS: readonly ProviderEntry[] = [
     summary: 'the embedded emulated cloud (no account needed); regions eu-west, us-east (rich) and ap-south (plain)',
     load: async () => (await import('./sandbox/index.js')).createSandboxProvider,
   },
+  {
+    // The module loads only when chosen, and the SDK inside it only on the first call to EC2.
+    id: 'aws',
+    displayName: 'Amazon EC2',
+    summary: "Amazon EC2 with the AWS SDK's credentials (environment, ~/.aws profiles, SSO); --profile, --region, --endpoint",
+    load: async () => (await import('./aws/index.js')).createAwsProvider,
+  },
 ];
 
 export function providerIds(): string[] {

@@ -24,6 +24,7 @@ export interface SessionOptions {
   sandboxLatencyMs?: number;
   profile?: string;
   endpoint?: string;
+  trustedOwnerIds?: string[];
 }
 
 export interface ProviderInfo {
@@ -99,6 +100,7 @@ export class Session {
       sandboxLatencyMs: options.sandboxLatencyMs,
       profile: options.profile,
       endpoint: options.endpoint,
+      trustedOwnerIds: options.trustedOwnerIds,
     };
     const provider = await createProvider(options.providerId, providerOptions);
     try {

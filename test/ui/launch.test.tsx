@@ -89,7 +89,8 @@ describe('the launch form', () => {
     await h.waitFor('img-v-');
     await h.press('l');
     const f = await h.waitFor('is a vendor template');
-    expect(f).toMatch(/start a server from the template,\s*\n.*capture your own image from it, and launch production from your image/);
+    // The advice wraps: read it as one text.
+    expect(f.replace(/\n\s+/g, ' ')).toMatch(/start a server from the template, capture your own image from it, and launch production from your image/);
     expect(f).toMatch(/Use template \*\s+\[ \]/);
     await h.press('ctrl+r');
     await h.waitFor(/This is a vendor template: the vendor will delete it/);

@@ -61,6 +61,11 @@ function codeOf(error: ErrorShape): string | undefined {
   return str(error.Code) ?? str(error.name) ?? str(error.code);
 }
 
+/** The EC2 error code of an SDK error ("DryRunOperation", "UnauthorizedOperation", …), where it has one. */
+export function awsErrorCode(error: unknown): string | undefined {
+  return error !== null && typeof error === 'object' ? codeOf(error as ErrorShape) : undefined;
+}
+
 /** The SSO advice: SSO sessions expire (typically after 8 to 12 hours) and are renewed in a browser. */
 function isSsoExpiry(message: string): boolean {
   return /\bSSO\b/i.test(message) && /(expired|invalid|not found|refresh|sso login)/i.test(message);

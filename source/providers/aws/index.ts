@@ -45,7 +45,7 @@ import {
   type Server,
 } from '../../core/types.js';
 import type { CaptureOptions, LaunchPreview, ListImagesOptions, ProviderOptions, ProviderService } from '../provider.js';
-import { mapAwsError, type AwsErrorContext } from './errors.js';
+import { awsErrorCode, mapAwsError, type AwsErrorContext } from './errors.js';
 import {
   AWS_PROFILE_LINE,
   DEFAULT_TRUSTED_OWNER_IDS,
@@ -653,7 +653,28 @@ export class AwsProvider implements ProviderService {
     return {
       request: previewRequest(input),
       cli: runInstancesCli(input, { ...(region ? { region } : {}), ...(this.options.profile ? { profile: this.options.profile } : {}) }),
+      ...(spec.newFirewall ? {} : { check: await this.dryRun(input) }),
     };
+  }
+
+  /**
+   * EC2's own "would this be allowed?": RunInstances with DryRun answers DryRunOperation when it would be,
+   * UnauthorizedOperation when the credentials may not. Nothing is started either way. (Not tried where the
+   * launch creates a firewall: the group does not exist yet.)
+   */
+  private async dryRun(input: object): Promise<{ allowed: boolean; sentence: string }> {
+    try {
+      await this.api.call('RunInstances', { ...input, DryRun: true });
+      return { allowed: true, sentence: 'EC2 did not answer the dry run as expected; the launch itself will say.' };
+    } catch (error) {
+      const code = awsErrorCode(error);
+      if (code === 'DryRunOperation') return { allowed: true, sentence: 'EC2 says the launch would be allowed (a dry run of RunInstances).' };
+      if (code === 'UnauthorizedOperation') {
+        return { allowed: false, sentence: 'EC2 refuses the launch: these credentials may not call RunInstances with these parameters (dry run).' };
+      }
+      const mapped = mapAwsError(error, { action: 'RunInstances', profile: this.options.profile, region: this.regionName });
+      return { allowed: false, sentence: `The dry run of RunInstances failed: ${mapped.message}` };
+    }
   }
 
   async launch(spec: LaunchSpec, clientToken: string): Promise<Server[]> {

@@ -62,6 +62,9 @@ export class Controller {
       session: () => this.session,
       log: (level, message, detail) => deps.logger.log(level, message, detail),
       launched: () => this.monitor.pollNow(),
+      imagesChanged: () => {
+        if (this.state.scopes.own.complete) void this.refreshScope('own');
+      },
     });
     this.monitor = new MonitorController({
       get state() {

@@ -32,6 +32,8 @@ export interface LaunchHost {
   log(level: 'info' | 'warn' | 'error', message: string, detail?: unknown): void;
   /** Servers were started: the monitor should look now rather than at its next slow poll. */
   launched(): void;
+  /** An image was made (a job's capture): own images are reloaded in place. */
+  imagesChanged(): void;
 }
 
 /** One entry of a picker list. */
@@ -324,8 +326,12 @@ export class LaunchController {
   }
 
   private reviewView(review: Review, services: LaunchServices): ReviewView {
+    const check = review.preview?.check;
     return {
-      summary: review.summary.map((line) => sanitize(line, 300)).concat(review.warnings.map((w) => `! ${sanitize(w, 300)}`)),
+      summary: review.summary
+        .map((line) => sanitize(line, 300))
+        .concat(review.warnings.map((w) => `! ${sanitize(w, 300)}`))
+        .concat(check ? [`${check.allowed ? '' : '! '}${sanitize(check.sentence, 300)}`] : []),
       request: JSON.stringify(review.preview?.request ?? review.spec, null, 2),
       cloudInit: review.userData ?? review.cloudInit,
       cli: review.preview?.cli,
@@ -409,7 +415,10 @@ export class LaunchController {
       .run(id, { onUpdate: update })
       .then((job) => {
         update(job);
-        if (job.state === 'done') this.host.toast('info', `The safe workflow is done: image ${sanitize(job.imageId ?? '')} ("${sanitize(job.params.imageName)}") is yours.`);
+        if (job.state === 'done') {
+          this.host.toast('info', `The safe workflow is done: image ${sanitize(job.imageId ?? '')} ("${sanitize(job.params.imageName)}") is yours.`);
+          this.host.imagesChanged();
+        }
         else if (job.state === 'failed') this.host.toast('error', `The safe workflow failed: ${sanitize(job.error ?? 'no reason given', 300)}`);
         this.host.launched();
       })

@@ -351,14 +351,22 @@ describe('launch', () => {
     ]);
   });
 
-  it('previews without calling EC2 for anything but the region', async () => {
-    const { api, aws } = launchable();
+  it('previews with nothing started: the request, the CLI line, and EC2\'s own dry run', async () => {
+    const { api, aws } = launchable({ RunInstances: ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412) });
     const preview = await aws.previewLaunch({ ...spec, userData: '#!/bin/sh\necho secret-ish\n' }, 'strata-launch-46');
     expect(JSON.stringify(preview.request)).toContain('"api"');
     expect(JSON.stringify(preview.request)).not.toContain('secret-ish');
     expect(preview.cli).toMatch(/^aws ec2 run-instances --profile 'prod' --region 'eu-west-1' /);
     expect(preview.cli).not.toContain('\n');
-    expect(api.calls).toEqual([]);
+    // The one call is the dry run: RunInstances with DryRun, which EC2 answers without starting anything.
+    expect(api.calls.map((c: any) => [c.action, c.input.DryRun, c.input.ClientToken])).toEqual([['RunInstances', true, 'strata-launch-46']]);
+    expect(preview.check).toEqual({ allowed: true, sentence: 'EC2 says the launch would be allowed (a dry run of RunInstances).' });
+  });
+
+  it('says in the review when EC2 would refuse the launch (dry run)', async () => {
+    const { aws } = launchable({ RunInstances: ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403) });
+    const preview = await aws.previewLaunch(spec, 'strata-launch-47');
+    expect(preview.check).toEqual({ allowed: false, sentence: expect.stringMatching(/^EC2 refuses the launch: these credentials may not call RunInstances/) });
   });
 });
 

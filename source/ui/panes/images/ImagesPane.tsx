@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
 import type { CatalogueImage } from '../../../services/catalogue.js';
 import { LineEditorView } from '../../components/LineEditorView.js';
-import { fit, widthOf } from '../../components/text.js';
+import { fit, widthOf, wrap } from '../../components/text.js';
 import { VirtualList } from '../../components/VirtualList.js';
 import { useAppState, useTheme } from '../../state/context.js';
 import { inverse, italic, paint, type Theme } from '../../theme.js';
@@ -102,6 +102,7 @@ export function ImagesPane({ width, height }: { width: number; height: number })
   const data = useAppState((s) => s.scopes[s.scope]);
   const query = useAppState(filterText);
   const status = useAppState((s) => s.session.status);
+  const sessionError = useAppState((s) => s.session.error);
   const lookup = useAppState(imageLookup);
   const theme = useTheme();
   const idWidth = idWidthOf(data.items);
@@ -110,6 +111,7 @@ export function ImagesPane({ width, height }: { width: number; height: number })
 
   let empty: string;
   if (status === 'connecting') empty = 'Connecting…';
+  else if (status === 'error') empty = `${sessionError ?? 'The provider could not be opened.'} (:provider or :region switch; q quits)`;
   else if (data.error) empty = `Could not load: ${data.error}`;
   else if (data.loading && data.items.length === 0) empty = 'Loading…';
   else if (query) empty = `No ${scope} image matches "${query}".`;
@@ -123,7 +125,7 @@ export function ImagesPane({ width, height }: { width: number; height: number })
         height={listHeight}
         selected={selected}
         resetKey={`${scope}\u0000${query}`}
-        empty={<Text color={data.error ? theme.danger : theme.muted}>{empty}</Text>}
+        empty={<Text color={data.error || status === 'error' ? theme.danger : theme.muted}>{wrap(empty, width - 1).join('\n')}</Text>}
         renderRow={(i, isSelected) => {
           const image = view.items[view.indices[i]];
           return <ImageRow image={image} selected={isSelected} columns={columns} rename={rename && rename.imageId === image.id ? rename : undefined} lookup={lookup} />;

@@ -65,12 +65,13 @@ function formLines(form: LaunchFormState, fields: FieldDef[], problems: DraftPro
   const image = ctx.image;
   lines.push({ key: 'title', node: <Text bold>{fit(`Launch from ${sanitize(image.shownName ?? image.name)}`, width).trimEnd()}</Text> });
   if (image.kind === 'vendor') {
-    const advice = [
-      `! ${sanitize(image.shownName ?? image.name)} is a vendor template. The vendor publishes new ones and deletes the old;`,
-      '  a server whose backing image is gone cannot be re-imaged. The safe way: start a server from the template,',
-      '  capture your own image from it, and launch production from your image.',
-    ];
-    advice.forEach((text, i) => lines.push({ key: `advice-${i}`, node: <Text color={theme.warning}>{fit(text, width).trimEnd()}</Text> }));
+    const advice =
+      `${sanitize(image.shownName ?? image.name)} is a vendor template. The vendor publishes new ones and deletes the old; ` +
+      'a server whose backing image is gone cannot be re-imaged. The safe way: start a server from the template, ' +
+      'capture your own image from it, and launch production from your image.';
+    wrap(advice, width - 2).forEach((text, i) =>
+      lines.push({ key: `advice-${i}`, node: <Text color={theme.warning}>{(i === 0 ? '! ' : '  ') + text}</Text> }),
+    );
   }
   let section = '';
   const valueWidth = Math.max(10, width - LABEL_WIDTH - 4);
@@ -191,7 +192,8 @@ function reviewLines(form: LaunchFormState, width: number, theme: Theme): Line[]
     review.cloudInit.split('\n').forEach((l, i) => add(`ci-${i}`, `  ${sanitize(l, 1000)}`));
   }
   add('cli-title', "The provider's own CLI", theme.accent, true);
-  add('cli', review.cli ? `  ${sanitize(review.cli, 4000)}` : '  (this provider has no CLI of its own)', review.cli ? undefined : theme.muted);
+  if (review.cli) para('cli', sanitize(review.cli, 4000));
+  else add('cli', '  (this provider has no CLI of its own)', theme.muted);
   return lines;
 }
 
