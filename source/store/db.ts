@@ -279,15 +279,8 @@ function migrate(db: DatabaseSync, path: string, migrations: readonly Migration[
  * with mode 0600 (SQLite gives its -wal and -shm files the same mode). A database from a newer strata is
  * refused with a sentence that says so, and left untouched.
  */
-export function openStore(dataDir: string, options: OpenStoreOptions = {}): Store {
-  ensurePrivateDir(dataDir);
-  const path = join(dataDir, options.fileName ?? STORE_FILE);
-  if (!existsSync(path)) {
-    closeSync(openSync(path, 'a', 0o600));
-    chmodSync(path, 0o600);
-  }
-  const migrations = options.migrations ?? MIGRATIONS;
-  const known = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+/** Opens the file, checks its version, switches it to WAL and migrates it; closes it again on failure. */
+function prepareStore(path: string, migrations: readonly Migration[], known: number): DatabaseSync {
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
@@ -305,6 +298,7 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA foreign_keys = ON');
     migrate(db, path, migrations);
+    return db;
   } catch (error) {
     db.close();
     if (error instanceof StrataError) throw error;
@@ -321,6 +315,31 @@ export function openStore(dataDir: string, options: OpenStoreOptions = {}): Stor
       detail: message,
       cause: error,
     });
+  }
+}
+
+export function openStore(dataDir: string, options: OpenStoreOptions = {}): Store {
+  ensurePrivateDir(dataDir);
+  const path = join(dataDir, options.fileName ?? STORE_FILE);
+  if (!existsSync(path)) {
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
+  }
+  const migrations = options.migrations ?? MIGRATIONS;
+  const known = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  // Two strata starting at once on a fresh home both prepare the file; switching it to WAL can answer
+  // "database is locked" at once, without the busy timeout. Such a race is waited out (bounded).
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  let db: DatabaseSync;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db = prepareStore(path, migrations, known);
+      break;
+    } catch (error) {
+      const locked = error instanceof StrataError && error.kind === 'Transient' && /locked|busy/i.test(error.detail ?? '');
+      if (!locked || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(200, 20 * attempt));
+    }
   }
   return new Store(db, path, { actor: options.actor ?? currentActor(), now: options.now ?? (() => new Date()) });
 }

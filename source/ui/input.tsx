@@ -403,10 +403,14 @@ const captureName = lineEditor(
   (c) => c.dispatch({ type: 'monitor/capture/close' }),
 );
 
-/** The capture prompt: the image's name as a line, Tab and Shift+Tab choose its colour label. */
+/** The capture prompt: the image's name as a line; Tab and Shift+Tab choose its label, Ctrl+N no-reboot. */
 const capturePrompt: Handler = (c, key) => {
   if (key.name === 'tab' || key.name === 'shift+tab') {
     c.dispatch({ type: 'monitor/capture/label', delta: key.name === 'tab' ? 1 : -1 });
+    return true;
+  }
+  if (key.name === 'ctrl+n') {
+    c.dispatch({ type: 'monitor/capture/no-reboot' });
     return true;
   }
   return captureName(c, key);

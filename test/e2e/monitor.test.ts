@@ -58,11 +58,11 @@ describe('the readiness monitor and lineage', () => {
 
     // Capture an image from it.
     app.press('i');
-    await app.waitForText('Capture an image from this server');
+    await app.waitForText('Capture an image: its name');
     app.press('ctrl+u');
     app.write('e2e-own-image');
     app.press('tab'); // the label: red
-    await app.waitForText('label red (Tab changes)');
+    await app.waitForText('label red (Tab)');
     app.press('enter');
     await app.waitForText(/is available among own images, captured from srv-/, { timeout: 30_000 });
     app.press('esc');

@@ -56,6 +56,7 @@ import {
   imageFromEc2,
   keypairFromEc2,
   nameFilterValues,
+  parseImageQuery,
   previewRequest,
   productsFromEc2,
   recordToTags,
@@ -305,17 +306,22 @@ export class AwsProvider implements ProviderService {
 
     const filters: Filter[] = [];
     const input: DescribeImagesCommandInput = { MaxResults: Math.max(5, pageSize) };
+    const asked = parseImageQuery(query);
     if (scope === 'own') {
       input.Owners = ['self'];
       input.IncludeDeprecated = true;
     } else if (scope === 'vendor') {
-      input.Owners = ['amazon', ...this.trustedOwners()];
+      input.Owners = asked.owner ? [asked.owner] : ['amazon', ...this.trustedOwners()];
       filters.push({ Name: 'state', Values: ['available'] });
     } else {
       input.ExecutableUsers = ['all'];
+      if (asked.owner) input.Owners = [asked.owner];
       filters.push({ Name: 'is-public', Values: ['true'] }, { Name: 'state', Values: ['available'] });
     }
-    if (query !== '') filters.push({ Name: 'name', Values: nameFilterValues(query) });
+    // Deprecated templates and public images are shown when asked for ("deprecated" in the query).
+    if (asked.includeDeprecated) input.IncludeDeprecated = true;
+    if (asked.architecture) filters.push({ Name: 'architecture', Values: [asked.architecture] });
+    if (asked.name !== '') filters.push({ Name: 'name', Values: nameFilterValues(asked.name) });
     if (filters.length > 0) input.Filters = filters;
     if (token?.t) input.NextToken = token.t;
     const out = await this.call<DescribeImagesCommandOutput>('DescribeImages', input, { doing });

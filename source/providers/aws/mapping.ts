@@ -261,6 +261,33 @@ export function imageFromEc2(image: Ec2Image, ctx: ImageContext): Image {
 }
 
 /** A DescribeImages name filter for a user's query: *query*, in the spellings a name is likely to use. */
+/**
+ * A catalogue query: words match the name; `arch:arm64`, `owner:amazon` (an alias or an account id) and
+ * `deprecated` (include deprecated images, which EC2 hides unless asked) become EC2's own filters.
+ */
+export interface ImageQuery {
+  name: string;
+  architecture?: string;
+  owner?: string;
+  includeDeprecated: boolean;
+}
+
+export function parseImageQuery(query: string): ImageQuery {
+  const words: string[] = [];
+  const parsed: ImageQuery = { name: '', includeDeprecated: false };
+  for (const word of query.trim().split(/\s+/).filter(Boolean)) {
+    const match = /^(arch|owner|deprecated):?(.*)$/i.exec(word);
+    const key = match?.[1].toLowerCase();
+    const value = match?.[2] ?? '';
+    if (key === 'arch' && /^(x86_64|arm64|i386)$/i.test(value)) parsed.architecture = value.toLowerCase();
+    else if (key === 'owner' && /^[a-z0-9-]{1,64}$/i.test(value)) parsed.owner = value.toLowerCase();
+    else if (key === 'deprecated' && /^(|yes|true)$/i.test(value)) parsed.includeDeprecated = true;
+    else words.push(word);
+  }
+  parsed.name = words.join(' ');
+  return parsed;
+}
+
 export function nameFilterValues(query: string): string[] {
   const escaped = query.trim().replace(/[\\*?]/g, (ch) => `\\${ch}`);
   if (escaped === '') return [];

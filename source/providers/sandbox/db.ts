@@ -116,16 +116,22 @@ export function transaction<T>(db: Db, fn: () => T): T {
 
 export function openSandboxDb(home: string): Db {
   mkdirSync(home, { recursive: true });
-  const db = new DatabaseSync(join(home, SANDBOX_DB_FILE), { timeout: 5000 });
-  try {
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = NORMAL');
-    migrate(db);
-  } catch (error) {
-    db.close();
-    throw error;
+  // Two strata starting at once on a fresh home both prepare the file; switching it to WAL can answer
+  // "database is locked" at once, without the busy timeout. Such a race is waited out (bounded).
+  const deadline = Date.now() + 5000;
+  for (let attempt = 1; ; attempt++) {
+    const db = new DatabaseSync(join(home, SANDBOX_DB_FILE), { timeout: 5000 });
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
+      migrate(db);
+      return db;
+    } catch (error) {
+      db.close();
+      if (!/locked|busy/i.test(error instanceof Error ? error.message : String(error)) || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(200, 20 * attempt));
+    }
   }
-  return db;
 }
 
 function userVersion(db: Db): number {

@@ -28,7 +28,7 @@ interface HelpLine {
   disabled?: boolean;
 }
 
-function helpLines(readOnly: boolean): HelpLine[] {
+function helpLines(readOnly: boolean, providerName?: string, renameNative = true, tags = false): HelpLine[] {
   const lines: HelpLine[] = [];
   for (const section of SECTIONS) {
     lines.push({ kind: 'title', text: section.title });
@@ -47,6 +47,14 @@ function helpLines(readOnly: boolean): HelpLine[] {
     lines.push({ kind: 'binding', keys: `:${c.name}${c.args ? ' ' + c.args : ''}`, text: c.description + (c.aliases.length ? ` (also :${c.aliases.join(', :')})` : '') });
   }
   lines.push({ kind: 'title', text: 'Legend' });
+  if (providerName && !renameNative) {
+    lines.push({
+      kind: 'text',
+      text: tags
+        ? `Rename: ${providerName}'s own image names cannot change; strata writes the Name tag (shared), or a local name for images that are not yours.`
+        : `Rename: ${providerName}'s own image names cannot change; strata keeps the name in its local store.`,
+    });
+  }
   lines.push({ kind: 'text', text: '● label held as a tag at the provider (shared with teammates); ○ label kept in the local store only' });
   lines.push({ kind: 'text', text: 'An italic name is a local name (the provider cannot hold it, or the image is not yours).' });
   lines.push({ kind: 'text', text: 'KIND vendor: a vendor template — start a server from it, capture your own image, launch from yours.' });
@@ -60,9 +68,10 @@ export const HELP_ROWS = () => lastCount;
 
 export function HelpOverlay({ width, height }: { width: number; height: number }) {
   const readOnly = useAppState((s) => s.readOnly);
+  const description = useAppState((s) => s.session.description);
   const scroll = useAppState((s) => (s.modal?.kind === 'help' ? s.modal.scroll : 0));
   const theme = useTheme();
-  const lines = helpLines(readOnly);
+  const lines = helpLines(readOnly, description?.displayName, description?.capabilities.images.renameNative ?? true, description?.capabilities.images.tags ?? false);
   const room = Math.max(1, height - 2);
   lastCount = Math.max(0, lines.length - room);
   const shown = lines.slice(scroll, scroll + room);

@@ -191,7 +191,7 @@ export class MonitorController {
     this.host.dispatch({ type: 'monitor/capture/saving' });
     let image: Image;
     try {
-      image = await session.capturer.capture(cap.serverId, { name, ...(cap.label ? { label: cap.label } : {}) });
+      image = await session.capturer.capture(cap.serverId, { name, ...(cap.label ? { label: cap.label } : {}), ...(cap.noReboot ? { noReboot: true } : {}) });
     } catch (error) {
       this.host.dispatch({ type: 'monitor/capture/error', message: isStrataError(error) && error.kind === 'Invalid' ? `Name refused: ${error.message}` : describeError(error, 'Capturing') });
       return;

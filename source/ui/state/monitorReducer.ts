@@ -20,6 +20,7 @@ export type MonitorAction =
   | { type: 'monitor/capture/edit'; action: EditorAction }
   | { type: 'monitor/capture/saving' }
   | { type: 'monitor/capture/label'; delta: number }
+  | { type: 'monitor/capture/no-reboot' }
   | { type: 'monitor/capture/error'; message: string }
   | { type: 'monitor/capture/close' }
   | { type: 'monitor/capture/progress'; imageId: string; line?: string }
@@ -78,6 +79,8 @@ export function monitorReducer(state: AppState, action: MonitorAction): AppState
       const label = all[(at + action.delta + all.length) % all.length];
       return withMonitor(state, { capture: { ...m.capture, label } });
     }
+    case 'monitor/capture/no-reboot':
+      return m.capture && !m.capture.saving ? withMonitor(state, { capture: { ...m.capture, noReboot: !m.capture.noReboot } }) : state;
     case 'monitor/capture/saving':
       return m.capture ? withMonitor(state, { capture: { ...m.capture, saving: true, error: undefined } }) : state;
     case 'monitor/capture/error':

@@ -98,7 +98,7 @@ export interface MonitorState {
   /** Terminating asks for the server's name, typed. */
   terminate?: { serverId: string; editor: EditorState; error?: string };
   /** Capturing an image: its name, typed. */
-  capture?: { serverId: string; editor: EditorState; error?: string; saving: boolean; label?: LabelColour };
+  capture?: { serverId: string; editor: EditorState; error?: string; saving: boolean; label?: LabelColour; noReboot?: boolean };
   /** Captures in progress: image id -> a line for the status. */
   captures: Record<string, string>;
   /** Images by id as last seen (own and vendor), for lineage and risk; undefined marks an image gone. */

@@ -164,7 +164,12 @@ function Prompt({ width }: { width: number }) {
     return (
       <Box flexDirection="column">
         <Text color={theme.accent}>
-          {fit(m.capture.saving ? 'Capturing…' : `Capture an image from this server. Its name (Enter captures, Esc cancels); label ${m.capture.label ?? 'none'} (Tab changes):`, width).trimEnd()}
+          {fit(
+            m.capture.saving
+              ? 'Capturing…'
+              : `Capture an image: its name (Enter captures, Esc cancels); label ${m.capture.label ?? 'none'} (Tab); ${m.capture.noReboot ? 'no reboot' : 'the server may reboot'} (Ctrl+N):`,
+            width,
+          ).trimEnd()}
         </Text>
         <Text>
           <LineEditorView editor={m.capture.editor} width={Math.min(70, width)} prefix="> " />
