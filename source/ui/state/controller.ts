@@ -400,7 +400,8 @@ export class Controller {
     try {
       await session.provider.deleteImage(d.imageId);
       session.audit('image.deleted', d.imageId, { dependants: d.dependants.length });
-      this.toast('info', `Deleted ${d.imageId}${d.dependants.length ? `; ${d.dependants.length} dependant${d.dependants.length === 1 ? '' : 's'} now stand on a deleted image (see :risk)` : ''}.`);
+      const n = d.dependants.length;
+      this.toast('info', `Deleted ${d.imageId}${n ? `; ${n} ${n === 1 ? 'dependant now stands' : 'dependants now stand'} on a deleted image (see :risk)` : ''}.`);
       if (this.state.scopes.own.complete) void this.refreshScope('own');
     } catch (error) {
       this.toast('error', describeError(error, `Deleting ${d.imageId}`));
