@@ -227,3 +227,14 @@ export function validateLaunch(spec: LaunchSpec, caps: Capabilities, ctx: Launch
   }
   return problems;
 }
+
+/** The same problem reported twice (by two checks of one field) is shown once; the order is kept. */
+export function dedupeProblems<P extends LaunchProblem>(problems: readonly P[]): P[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.field}\n${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

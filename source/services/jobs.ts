@@ -37,8 +37,9 @@ import {
 } from '../store/jobs.js';
 import { Capturer, sleep } from './capture.js';
 import type { Catalogue } from './catalogue.js';
-import { LaunchRefused, newClientToken, type LaunchProgress, type Launcher, type LaunchRequest } from './launcher.js';
+import { LaunchRefused, newClientToken, stripUndefined, type LaunchProgress, type Launcher, type LaunchRequest } from './launcher.js';
 import { withRetry } from './retry.js';
+import { dedupeProblems } from '../core/launch.js';
 import { launchRequestProblems, parseLaunchRequest } from './recipes.js';
 
 export { JOB_STEPS, isFinalJobState } from '../store/jobs.js';
@@ -357,7 +358,7 @@ export class Jobs {
       }
     }
 
-    if (problems.length > 0 || !builder || !template) return { problems: dedupe(problems) };
+    if (problems.length > 0 || !builder || !template) return { problems: dedupeProblems(problems) };
     const params: SafeWorkflowParams = {
       templateImageId: template.id,
       builder: stripUndefined(builder),
@@ -943,16 +944,4 @@ function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
-function stripUndefined<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
 
-function dedupe(problems: LaunchProblem[]): LaunchProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const key = `${p.field}\n${p.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}

@@ -20,7 +20,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { ProviderDescription } from '../core/capabilities.js';
 import { describeError, isRetryable, RefusedWithProblems, StrataError } from '../core/errors.js';
-import { validateLaunch, type LaunchProblem } from '../core/launch.js';
+import { validateLaunch, type LaunchProblem, dedupeProblems } from '../core/launch.js';
 import { buildCloudConfig, buildUserData, redactUserData } from '../core/userdata.js';
 import type { Firewall, FirewallRule, Image, Keypair, LaunchSpec, Product, Server, VolumePlan } from '../core/types.js';
 import type { LaunchPreview, ProviderService } from '../providers/provider.js';
@@ -321,7 +321,7 @@ export class Launcher {
       problems.push(...check.problems);
     }
     return {
-      problems: dedupe(problems),
+      problems: dedupeProblems(problems),
       spec,
       ...(built.cloudInitRedacted !== undefined ? { cloudInit: built.cloudInitRedacted } : {}),
       ...(built.redacted !== undefined ? { userData: built.redacted } : {}),
@@ -1035,19 +1035,11 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function stripUndefined<T>(value: T): T {
+/** A copy without undefined fields (what JSON would keep): journal entries and recipes compare equal. */
+export function stripUndefined<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-function dedupe(problems: LaunchProblem[]): LaunchProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const key = `${p.field}\n${p.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

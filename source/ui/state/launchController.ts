@@ -1,6 +1,7 @@
 // The launch form's effects: loading what the form offers, the launcher's review, the launch itself,
 // recipes, the ssh-agent offer, and the reconciliation of interrupted launches at start.
 import { describeError, isStrataError, RefusedWithProblems } from '../../core/errors.js';
+import { dedupeProblems } from '../../core/launch.js';
 import { sanitize } from '../../core/sanitize.js';
 import type { LaunchOutcome, LaunchProblem, LaunchRequest, Review } from '../../services/launcher.js';
 import type { LaunchServices } from '../../services/launching.js';
@@ -304,9 +305,9 @@ export class LaunchController {
       const workflow = this.workflowInput(request);
       const review = await services.launcher.review(workflow ? workflow.builder : request);
       const found = workflow ? [...(await services.jobs.problems(workflow)), ...review.problems] : review.problems;
-      const unique = found.filter((p, i) => found.findIndex((q) => q.message === p.message) === i);
-      if (unique.length > 0) {
-        const problems = unique.map((p) => ({ field: fieldOfPath(p.field), message: p.message }));
+      // The job and the launcher may report one problem each under their own path: once per form field.
+      const problems = dedupeProblems(found.map((p) => ({ field: fieldOfPath(p.field), message: p.message })));
+      if (problems.length > 0) {
         this.host.dispatch({ type: 'launch/reviewed', problems });
         this.host.toast('error', `${problems.length === 1 ? 'One thing needs' : `${problems.length} things need`} fixing: ${problems[0].message}`);
         return;
