@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { constants, lstatSync, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { syncDirectory } from './keys.js';
 import { StrataError } from '../core/errors.js';
 
 export type SecretStoreKind = 'keychain' | 'file';
@@ -455,17 +456,6 @@ async function writeAtomically(path: string, content: string): Promise<void> {
   await syncDirectory(dirOf(path));
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await fsp.open(dir, constants.O_RDONLY);
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse to fsync a directory; the rename is done either way.
-  } finally {
-    await handle?.close();
-  }
-}
 
 /** Creates the directory with mode 0700 if missing; refuses one that other users can write to. */
 async function ensurePrivateDirectory(dir: string): Promise<void> {

@@ -190,13 +190,14 @@ async function verifyMode(path: string, expected: number): Promise<void> {
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** Makes a directory's entries durable (after a rename or a new file); a filesystem that refuses is let be. */
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await fsp.open(dir, constants.O_RDONLY);
     await handle.sync();
   } catch {
-    // Some filesystems refuse to fsync a directory.
+    // Some filesystems refuse to fsync a directory; the rename or the file is there either way.
   } finally {
     await handle?.close();
   }
