@@ -15,6 +15,8 @@ export interface CliOptions {
   sandboxLatencyMs?: number;
   profile?: string;
   endpoint?: string;
+  /** libvirt: the connection URI (--libvirt-uri, else STRATA_LIBVIRT_URI). */
+  libvirtUri?: string;
 }
 
 export class UsageError extends Error {}
@@ -28,6 +30,7 @@ Options:
   --region NAME          the region to open (default: the provider's first; aws: the SDK's default)
   --profile NAME         aws: a profile of ~/.aws/config (default: the SDK's credential chain)
   --endpoint URL         aws: an EC2-compatible endpoint (env STRATA_AWS_ENDPOINT)
+  --libvirt-uri URI      libvirt: the connection URI (default: LIBVIRT_DEFAULT_URI, else qemu:///system; env STRATA_LIBVIRT_URI)
   --scope SCOPE          the list to open: own, vendor or public (default: own)
   --read-only            disable every command that changes anything
   --sandbox-speed N      sandbox: simulated seconds per real second (kept in the world; a new world runs at 1)
@@ -51,6 +54,23 @@ function number(name: string, value: string | undefined, check: (n: number) => b
   return n;
 }
 
+/**
+ * A libvirt connection URI, checked loosely (libvirt itself says what it cannot use): a scheme, optionally
+ * with a transport (qemu+ssh), then "://" and the rest without spaces, e.g. qemu:///system,
+ * qemu+ssh://root@host/system, test:///default.
+ */
+const LIBVIRT_URI = /^[a-z][a-z0-9.-]*(?:\+[a-z][a-z0-9-]*)?:\/\/\S*$/i;
+
+function checkLibvirtUri(value: string | undefined, where: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!LIBVIRT_URI.test(value)) {
+    throw new UsageError(
+      `${where} must be a libvirt connection URI such as qemu:///system or qemu+ssh://user@host/system; got "${value}".`,
+    );
+  }
+  return value;
+}
+
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   let parsed;
   try {
@@ -71,6 +91,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         'sandbox-latency': { type: 'string' },
         profile: { type: 'string' },
         endpoint: { type: 'string' },
+        'libvirt-uri': { type: 'string' },
       },
     });
   } catch (error) {
@@ -90,6 +111,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw new UsageError(`--endpoint must be an http:// or https:// URL; got "${endpoint}".`);
   }
+  const libvirtUri = checkLibvirtUri(values['libvirt-uri'], '--libvirt-uri') ?? checkLibvirtUri(env.STRATA_LIBVIRT_URI || undefined, 'STRATA_LIBVIRT_URI');
   const faults = values['sandbox-faults'];
   if (faults !== undefined && !/^(?:[a-z]+=(?:0|1|0?\.\d+)(?:,|$))+$/.test(faults)) {
     throw new UsageError(`--sandbox-faults must look like throttle=0.2,fail=0.5 (probabilities from 0 to 1); got "${faults}".`);
@@ -106,6 +128,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     sandboxFaults: faults,
     profile: values.profile,
     endpoint,
+    ...(libvirtUri !== undefined ? { libvirtUri } : {}),
     sandboxLatencyMs: number('sandbox-latency', values['sandbox-latency'], (n) => Number.isInteger(n) && n >= 0 && n <= 600_000, 'a whole number of milliseconds from 0 to 600000'),
   };
 }

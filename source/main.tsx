@@ -86,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       sandboxLatencyMs: options.sandboxLatencyMs,
       profile: options.profile,
       endpoint: options.endpoint,
+      libvirtUri: options.libvirtUri,
       trustedOwnerIds: config?.trustedVendorOwners.length ? config.trustedVendorOwners : undefined,
       configDir: home.config,
       config,

@@ -25,6 +25,8 @@ export interface Capabilities {
     publicCatalogue: boolean;
     /** Does the public catalogue search run on the provider side? */
     serverSideSearch: boolean;
+    /** Can an image file on this machine (qcow2, raw) be imported as an own image? */
+    import: Requirement;
     nameRules: NameRules;
   };
   launch: {
@@ -92,4 +94,26 @@ export function checkName(name: string, rules: NameRules): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * An image name made from a file's name (its last extension dropped) that the rules accept, or undefined
+ * where that is not easy (the caller then asks for a name). Letters are lower-cased where the rules allow
+ * only lower case; a character the rules refuse becomes a hyphen (or another separator they allow).
+ */
+export function nameFromFile(fileName: string, rules: NameRules): string | undefined {
+  const base = fileName.slice(fileName.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  const stem = dot > 0 ? base.slice(0, dot) : base;
+  if (checkName(stem, rules) === undefined) return stem;
+  const allowed = new RegExp(`^[${rules.allowed}]$`, 'u');
+  const lowerOnly = allowed.test('a') && !allowed.test('A');
+  const separator = ['-', '_', '.', ' '].find((c) => allowed.test(c));
+  let name = [...(lowerOnly ? stem.toLowerCase() : stem)].map((ch) => (allowed.test(ch) ? ch : (separator ?? ''))).join('');
+  if (separator) {
+    const sep = separator.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+    name = name.replace(new RegExp(`${sep}{2,}`, 'g'), separator).replace(new RegExp(`^[${sep}\\s]+|[${sep}\\s]+$`, 'g'), '');
+  }
+  if (name.length > rules.maxLength) name = name.slice(0, rules.maxLength).replace(/[\s._-]+$/, '');
+  return checkName(name, rules) === undefined ? name : undefined;
 }

@@ -31,6 +31,14 @@ export interface CaptureOptions {
   noReboot?: boolean;
 }
 
+/** An image file on this machine, to become an own image (where capabilities.images.import is not none). */
+export interface ImportImageOptions {
+  /** An absolute path to a disk image file (qcow2 or raw). */
+  path: string;
+  name: string;
+  description?: string;
+}
+
 /** What the review step shows: exactly what the provider will receive, and the provider's own CLI for it. */
 export interface LaunchPreview {
   /** The request as the provider's API will receive it (secrets already replaced by the caller). */
@@ -49,6 +57,8 @@ export interface ProviderService {
   getImage(id: string): Promise<Image>;
   captureImage(serverId: string, options: CaptureOptions): Promise<Image>;
   deleteImage(id: string): Promise<void>;
+  /** Imports an image file as an own image; Unsupported where capabilities.images.import is none. */
+  importImage(options: ImportImageOptions): Promise<Image>;
   /** Sets (merges) tags on an image; a value of null removes the tag. Unsupported where tags are not. */
   setImageTags(id: string, tags: Record<string, string | null>): Promise<Image>;
 
@@ -94,6 +104,32 @@ export interface ProviderOptions {
   endpoint?: string;
   /** Owner account ids whose images count as vendor templates (config.yaml's trustedVendorOwners). */
   trustedOwnerIds?: string[];
+  /** libvirt: the connection URI (else STRATA_LIBVIRT_URI, else LIBVIRT_DEFAULT_URI, else qemu:///system). */
+  libvirtUri?: string;
+  /** libvirt: config.yaml's libvirt section. */
+  libvirt?: LibvirtSettings;
+}
+
+/** A size preset of the libvirt provider (config.yaml libvirt.sizes). */
+export interface LibvirtSize {
+  vcpus: number;
+  memoryMiB: number;
+  /** The root disk's size; an image larger than this keeps its own size. */
+  diskGiB: number;
+}
+
+/** config.yaml's libvirt section; every key has a default. */
+export interface LibvirtSettings {
+  /** The storage pool of own images, created on first use (default "strata"). */
+  pool?: string;
+  /** The pool whose volumes are vendor templates (default "strata-vendor", created empty on first use). */
+  vendorPool?: string;
+  /** The directory under which strata creates the pools it makes (default /var/lib/libvirt/images/strata). */
+  poolDirectory?: string;
+  /** The libvirt network servers join (default "default"); "none" for servers without a network. */
+  network?: string;
+  /** Size presets by name; replaces the defaults when given. */
+  sizes?: Record<string, LibvirtSize>;
 }
 
 export interface ProviderFactory {

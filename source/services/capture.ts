@@ -3,13 +3,19 @@
 // catalogue writes labels (a tag where the provider holds them on the image, else the local store); where
 // the provider's images hold no tags, where the image came from (lineage) is kept in the local store so
 // the UI can still show it. Every capture is in the audit log.
-import { checkName, type ProviderDescription } from '../core/capabilities.js';
+//
+// Import (:import): an image file on this machine becomes an own image, where the provider can import
+// (capabilities.images.import). The path may start with ~/ or be relative to the directory strata was
+// started in; a missing name is made from the file's name. Every import is in the audit log too.
+import { isAbsolute, resolve } from 'node:path';
+import { checkName, nameFromFile, type ProviderDescription } from '../core/capabilities.js';
 import { describeError, isRetryable, isStrataError, StrataError } from '../core/errors.js';
 import { needsSanitising, sanitize } from '../core/sanitize.js';
 import { isLabelColour, type Image, type LabelColour, type Server } from '../core/types.js';
 import type { ProviderService } from '../providers/provider.js';
 import type { Store } from '../store/db.js';
 import type { LineageRecord } from '../store/jobs.js';
+import { expandHome } from '../store/paths.js';
 import { sleep, withRetry } from './retry.js';
 import type { Catalogue, CatalogueImage } from './catalogue.js';
 
@@ -22,6 +28,14 @@ export interface CaptureRequest {
   label?: LabelColour;
   /** Capture without stopping the server, where the provider offers the choice. */
   noReboot?: boolean;
+  description?: string;
+}
+
+export interface ImportRequest {
+  /** An image file (qcow2 or raw) on this machine: absolute, starting with ~/, or relative to the working directory. */
+  path: string;
+  /** The image's name; where absent, made from the file's name (refused with a sentence where that is not easy). */
+  name?: string;
   description?: string;
 }
 
@@ -64,6 +78,11 @@ export class Capturer {
   /** Whether the provider can capture images at all. */
   get supported(): boolean {
     return this.deps.description.capabilities.images.capture !== 'none';
+  }
+
+  /** Whether the provider can import an image file of this machine as an own image. */
+  get importSupported(): boolean {
+    return this.deps.description.capabilities.images.import !== 'none';
   }
 
   /** Whether the provider's images hold tags (else lineage and labels live in the local store). */
@@ -155,6 +174,66 @@ export class Capturer {
       }
     }
     return { ...this.withLineage(merged), warnings };
+  }
+
+  /** The absolute path an import reads: a leading ~ expanded, a relative path taken from cwd. */
+  importPath(path: string, cwd: string = process.cwd(), env: Record<string, string | undefined> = process.env): string {
+    const expanded = expandHome(path, env);
+    return isAbsolute(expanded) ? expanded : resolve(cwd, expanded);
+  }
+
+  /** The name an import gives an image when none is given (from the file's name), or undefined. */
+  importName(path: string): string | undefined {
+    const name = nameFromFile(path, this.deps.description.capabilities.images.nameRules);
+    return name !== undefined && this.nameProblem(name) === undefined ? name : undefined;
+  }
+
+  /**
+   * Imports an image file of this machine as an own image. Refused before anything is read: a provider
+   * that cannot import (Unsupported), a name its rules refuse or one that is taken (Invalid, field "name").
+   * The provider checks the file (Invalid, field "path", a sentence naming the file). A lost answer is
+   * looked for before asking again, so one request never makes two images. Audit-logged.
+   */
+  async importImage(request: ImportRequest): Promise<CatalogueImage> {
+    if (!this.importSupported) {
+      throw new StrataError('Unsupported', `${this.where()} cannot import image files.`);
+    }
+    if (request === null || typeof request !== 'object' || typeof request.path !== 'string' || request.path.trim() === '') {
+      throw new StrataError('Invalid', 'An import needs the path of an image file (qcow2 or raw).', { field: 'path' });
+    }
+    const path = this.importPath(request.path);
+    const name = request.name ?? this.importName(path);
+    if (name === undefined) {
+      throw new StrataError(
+        'Invalid',
+        `strata cannot make an image name from the file name ${sanitize(path.slice(path.lastIndexOf('/') + 1), 128)} (${this.deps.description.capabilities.images.nameRules.description}); give the image a name.`,
+        { field: 'name' },
+      );
+    }
+    const reason = this.nameProblem(name);
+    if (reason) throw new StrataError('Invalid', reason, { field: 'name' });
+    const unique = this.deps.description.capabilities.images.nameRules.unique;
+    if (unique && (await this.nameTaken(name))) {
+      throw new StrataError('Invalid', `An image named "${name}" already exists in ${this.where()}; image names are unique here.`, { field: 'name' });
+    }
+    const image = await this.createOnce(
+      () =>
+        this.deps.provider.importImage({
+          path,
+          name,
+          ...(request.description !== undefined ? { description: request.description } : {}),
+        }),
+      // Names are unique, and this one was free: an image of that name now is the one this import made.
+      unique ? () => this.nameTaken(name) : undefined,
+    );
+    this.deps.store.audit.append({
+      provider: this.deps.providerId,
+      region: this.deps.region,
+      action: 'image.imported',
+      target: image.id,
+      detail: { name, path, ...(image.sizeGiB !== undefined ? { sizeGiB: image.sizeGiB } : {}) },
+    });
+    return this.deps.catalogue.merge(image);
   }
 
   /**
@@ -265,22 +344,36 @@ export class Capturer {
   }
 
   /** One capture: retried while throttled; after a lost answer, the image is looked for before asking again. */
-  private async captureOnce(server: Server, request: CaptureRequest): Promise<Image> {
+  private captureOnce(server: Server, request: CaptureRequest): Promise<Image> {
+    return this.createOnce(
+      () =>
+        this.deps.provider.captureImage(server.id, {
+          name: request.name,
+          ...(request.description !== undefined ? { description: request.description } : {}),
+          ...(request.noReboot !== undefined ? { noReboot: request.noReboot } : {}),
+        }),
+      () => this.findCaptured(server.id, request.name),
+    );
+  }
+
+  /**
+   * Creates an image (capture, import): retried while throttled. After a lost answer (Transient) the request
+   * may have arrived: findLost looks for the image before asking again; without it, a lost answer is final.
+   */
+  private async createOnce(create: () => Promise<Image>, findLost: (() => Promise<Image | undefined>) | undefined): Promise<Image> {
     const attempts = Math.max(1, this.deps.retry?.attempts ?? 8);
     const base = Math.max(0, this.deps.retry?.baseDelayMs ?? 250);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.deps.provider.captureImage(server.id, {
-          name: request.name,
-          ...(request.description !== undefined ? { description: request.description } : {}),
-          ...(request.noReboot !== undefined ? { noReboot: request.noReboot } : {}),
-        });
+        return await create();
       } catch (error) {
         if (attempt >= attempts || !isRetryable(error)) throw error;
+        const lost = isStrataError(error) && error.kind === 'Transient';
+        if (lost && !findLost) throw error;
         await sleep(Math.min(5000, base * 2 ** (attempt - 1)));
         // The request may have arrived and only its answer been lost: never ask for a second image.
-        if (isStrataError(error) && error.kind === 'Transient') {
-          const found = await this.findCaptured(server.id, request.name);
+        if (lost) {
+          const found = await findLost!();
           if (found) return found;
         }
       }

@@ -10,12 +10,22 @@
 //   groups: [web, batch]     # known groups (more are learnt from launches and from servers' tags)
 //   sshKeyDirectory: ~/.ssh  # where keys created at launch are written (default ~/.ssh)
 //   trustedVendorOwners: []  # vendor accounts whose templates are trusted (used by the lineage view)
+//   libvirt:                 # the libvirt provider (every key has a default; see README "libvirt")
+//     pool: strata           # the storage pool of own images (created on first use)
+//     vendorPool: strata-vendor  # the pool whose volumes are vendor templates
+//     poolDirectory: /var/lib/libvirt/images/strata  # where strata creates the pools it makes (absolute)
+//     network: default       # the libvirt network servers join; none for servers without a network
+//     sizes:                 # size presets by name (replace the defaults when given)
+//       small: {vcpus: 1, memoryMiB: 2048, diskGiB: 20}
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { StrataError } from '../core/errors.js';
+import type { LibvirtSettings } from '../providers/provider.js';
+import { expandHome } from '../store/paths.js';
+
+export { expandHome };
 
 export const CONFIG_FILE = 'config.yaml';
 /** Hours in a month, as cloud price lists count them (8,760 / 12). */
@@ -38,6 +48,8 @@ export interface StrataConfig {
   /** Absolute (a leading ~ is expanded); undefined means ~/.ssh. */
   sshKeyDirectory?: string;
   trustedVendorOwners: string[];
+  /** The libvirt provider's settings (absent: its defaults). */
+  libvirt?: LibvirtSettings;
 }
 
 export interface LoadedConfig {
@@ -101,6 +113,50 @@ const quotaSchema = z.strictObject({
   description: z.string({ error: 'description must be text' }).max(1024).optional(),
 });
 
+/** libvirt's names of pools and networks (and strata's size names): what virsh takes without quoting. */
+export const LIBVIRT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+const libvirtName = (what: string) =>
+  z.string({ error: `${what} must be text` }).regex(LIBVIRT_NAME, `${what} has 1 to 64 letters, digits, dots, underscores and hyphens`);
+
+const wholeNumber = (key: string, min: number, max: number, unit = '') =>
+  z
+    .number({ error: `${key} must be a whole number from ${min} to ${max}${unit}` })
+    .int(`${key} must be a whole number from ${min} to ${max}${unit}`)
+    .min(min, `${key} must be a whole number from ${min} to ${max}${unit}`)
+    .max(max, `${key} must be a whole number from ${min} to ${max}${unit}`);
+
+const libvirtSizeSchema = z.strictObject(
+  {
+    vcpus: wholeNumber('vcpus', 1, 256),
+    memoryMiB: wholeNumber('memoryMiB', 64, 1_048_576, ' (MiB)'),
+    diskGiB: wholeNumber('diskGiB', 1, 65_536, ' (GiB)'),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'a size is a map of vcpus, memoryMiB and diskGiB' : undefined) },
+);
+
+const libvirtSchema = z.strictObject(
+  {
+    pool: libvirtName('A pool name').optional(),
+    vendorPool: libvirtName('A pool name').optional(),
+    poolDirectory: z
+      .string({ error: 'poolDirectory must be a path' })
+      .refine((p) => isAbsolute(p) && !/[\0\n]/.test(p), 'poolDirectory must be an absolute path')
+      .optional(),
+    network: z
+      .string({ error: 'network must be text' })
+      .regex(LIBVIRT_NAME, 'network is a network name (1 to 64 letters, digits, dots, underscores and hyphens) or none')
+      .optional(),
+    sizes: z
+      .record(libvirtName('A size name'), libvirtSizeSchema, {
+        error: (issue) => (issue.code === 'invalid_type' ? 'sizes must be a map of size names, each with vcpus, memoryMiB and diskGiB' : undefined),
+      })
+      .refine((sizes) => Object.keys(sizes).length > 0, 'sizes needs at least one size (leave it out for the defaults)')
+      .optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'libvirt must be a map of settings (pool, vendorPool, poolDirectory, network, sizes)' : undefined) },
+);
+
 const configSchema = z.strictObject({
   billingCodes: z
     .record(labelName('A billing code'), quotaSchema.nullable(), {
@@ -113,14 +169,9 @@ const configSchema = z.strictObject({
     .refine((p) => p === '~' || p.startsWith('~/') || isAbsolute(p), 'sshKeyDirectory must be an absolute path or start with ~/')
     .optional(),
   trustedVendorOwners: z.array(z.string({ error: 'an owner must be text' }), { error: 'trustedVendorOwners must be a list' }).optional(),
+  libvirt: libvirtSchema.nullable().optional(),
 });
 
-/** Expands a leading ~ (the user's home). */
-export function expandHome(path: string, env: Record<string, string | undefined> = process.env): string {
-  if (path === '~') return env.HOME || homedir();
-  if (path.startsWith('~/')) return join(env.HOME || homedir(), path.slice(2));
-  return path;
-}
 
 /**
  * Reads ${configDir}/config.yaml. A missing file gives the defaults; a bad one throws a FileError whose
@@ -137,6 +188,7 @@ export function loadConfig(configDir: string, env: Record<string, string | undef
     trustedVendorOwners: parsed?.trustedVendorOwners ?? [],
   };
   if (parsed?.sshKeyDirectory !== undefined) config.sshKeyDirectory = expandHome(parsed.sshKeyDirectory, env);
+  if (parsed?.libvirt) config.libvirt = parsed.libvirt;
   return { path, exists: true, config };
 }
 
@@ -229,10 +281,25 @@ export function keyPath(path: readonly (string | number)[]): string {
 
 /** The known keys of an object schema at a path, offered when a key is misspelt. */
 function suggest(key: string, schema: z.ZodType<unknown>, path: (string | number)[]): string {
-  if (path.length > 0) return '';
-  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
+  const shape = shapeAt(schema, path);
   if (!shape) return '';
   return `; the keys are ${Object.keys(shape).join(', ')}`;
+}
+
+/** The shape of the object schema at a key path (through optional, nullable and the values of a map). */
+function shapeAt(schema: unknown, path: readonly (string | number)[]): Record<string, unknown> | undefined {
+  type Node = { shape?: Record<string, unknown>; unwrap?: () => unknown; valueType?: unknown } | undefined;
+  const unwrap = (node: Node): Node => {
+    while (node && !node.shape && typeof node.unwrap === 'function') node = node.unwrap() as Node;
+    return node;
+  };
+  let node = unwrap(schema as Node);
+  for (const segment of path) {
+    if (node?.shape && typeof segment === 'string') node = unwrap(node.shape[segment] as Node);
+    else if (node?.valueType) node = unwrap(node.valueType as Node);
+    else return undefined;
+  }
+  return node?.shape;
 }
 
 /** The 1-based line of the node at a key path (the key's own line for a map entry), as near as it exists. */

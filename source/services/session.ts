@@ -25,6 +25,8 @@ export interface SessionOptions {
   profile?: string;
   endpoint?: string;
   trustedOwnerIds?: string[];
+  /** libvirt: the connection URI (--libvirt-uri or STRATA_LIBVIRT_URI); config.yaml's libvirt section comes with config. */
+  libvirtUri?: string;
 }
 
 export interface ProviderInfo {
@@ -101,6 +103,8 @@ export class Session {
       profile: options.profile,
       endpoint: options.endpoint,
       trustedOwnerIds: options.trustedOwnerIds,
+      libvirtUri: options.libvirtUri,
+      libvirt: options.config?.libvirt,
     };
     const provider = await createProvider(options.providerId, providerOptions);
     try {

@@ -28,7 +28,7 @@ export function strataHome(env: Env = process.env): StrataHome {
   let config: string;
   const override = env.STRATA_HOME;
   if (override) {
-    data = config = resolveHome(override, env);
+    data = config = expandHome(override, env);
   } else {
     const home = env.HOME || homedir();
     data = join(xdg(env, 'XDG_DATA_HOME') ?? join(home, '.local', 'share'), 'strata');
@@ -39,8 +39,10 @@ export function strataHome(env: Env = process.env): StrataHome {
   return { data, config };
 }
 
-function resolveHome(path: string, env: Env): string {
-  if (path === '~' || path.startsWith('~/')) return join(env.HOME || homedir(), path.slice(1));
+/** Expands a leading ~ (the user's home): "~" and "~/…"; any other path is returned as it is. */
+export function expandHome(path: string, env: Env = process.env): string {
+  if (path === '~') return env.HOME || homedir();
+  if (path.startsWith('~/')) return join(env.HOME || homedir(), path.slice(2));
   return path;
 }
 

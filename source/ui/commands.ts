@@ -16,6 +16,8 @@ export interface CommandSpec {
   complete?: (ctx: CommandContext) => string[];
   /** Changes something: refused in --read-only. */
   mutating?: boolean;
+  /** What it does, for the read-only refusal ("importing images"). */
+  doing?: string;
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -28,6 +30,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'scope', aliases: [], args: '<own|vendor|public>', description: 'Show a scope', complete: () => ['own', 'vendor', 'public'] },
   { name: 'region', aliases: ['rg'], args: '<region>', description: 'Switch region', complete: (ctx) => ctx.regions },
   { name: 'provider', aliases: ['pv'], args: '<provider>', description: 'Switch provider', complete: (ctx) => ctx.providers },
+  {
+    name: 'import',
+    aliases: [],
+    args: '<path> [name]',
+    description: 'Import an image file of this machine (qcow2 or raw; ~/ and quotes allowed) as an own image; the name defaults to the file name',
+    mutating: true,
+    doing: 'importing images',
+  },
   { name: 'refresh', aliases: ['reload'], description: 'Reload from the provider' },
   { name: 'help', aliases: ['?'], description: 'Show every key binding' },
   { name: 'quit', aliases: ['q', 'exit'], description: 'Quit strata' },
@@ -38,6 +48,7 @@ export type ParsedCommand =
   | { kind: 'scope'; scope: Scope }
   | { kind: 'region'; region: string }
   | { kind: 'provider'; provider: string }
+  | { kind: 'import'; path: string; name?: string }
   | { kind: 'refresh' }
   | { kind: 'help' }
   | { kind: 'quit' }
@@ -46,6 +57,42 @@ export type ParsedCommand =
 function find(word: string): CommandSpec | undefined {
   const w = word.toLowerCase();
   return COMMANDS.find((c) => c.name === w || c.aliases.includes(w));
+}
+
+/** The command a line runs (whatever its arguments), or undefined for an unknown one. */
+export function commandOf(line: string): CommandSpec | undefined {
+  const head = line.trim().replace(/^:/, '').split(/\s+/)[0];
+  return head ? find(head) : undefined;
+}
+
+/** One word of a command line: up to the next space, or a quoted stretch ("…" or '…'); what follows it. */
+function firstWord(text: string): { word: string; rest: string } | { error: string } {
+  const quote = text[0];
+  if (quote === '"' || quote === "'") {
+    const end = text.indexOf(quote, 1);
+    if (end < 0) return { error: `The quote before ${text.slice(1, 40)} is not closed.` };
+    return { word: text.slice(1, end), rest: text.slice(end + 1).trim() };
+  }
+  const space = text.search(/\s/);
+  return space < 0 ? { word: text, rest: '' } : { word: text.slice(0, space), rest: text.slice(space + 1).trim() };
+}
+
+/** :import PATH [NAME]: the path is one word (quoted where it has spaces); the name is the rest of the line. */
+function parseImport(args: string): ParsedCommand {
+  if (!args) return { kind: 'error', message: ':import needs the path of an image file (qcow2 or raw): :import PATH [NAME].' };
+  const path = firstWord(args);
+  if ('error' in path) return { kind: 'error', message: path.error };
+  if (!path.word) return { kind: 'error', message: ':import needs the path of an image file; the quotes hold nothing.' };
+  let name = path.rest;
+  if (name) {
+    const quoted = firstWord(name);
+    if ('error' in quoted) return { kind: 'error', message: quoted.error };
+    if (name[0] === '"' || name[0] === "'") {
+      if (quoted.rest) return { kind: 'error', message: `After the quoted name comes nothing; got "${quoted.rest}".` };
+      name = quoted.word;
+    }
+  }
+  return { kind: 'import', path: path.word, ...(name ? { name } : {}) };
 }
 
 export function parseCommand(line: string, ctx: CommandContext): ParsedCommand {
@@ -86,6 +133,8 @@ export function parseCommand(line: string, ctx: CommandContext): ParsedCommand {
       if (!ctx.providers.includes(arg)) return { kind: 'error', message: `"${arg}" is not a provider strata knows: ${ctx.providers.join(', ')}.` };
       return { kind: 'provider', provider: arg };
     }
+    case 'import':
+      return parseImport(line.trim().replace(/^:/, '').replace(/^\S+\s*/, ''));
     case 'refresh':
       return { kind: 'refresh' };
     case 'help':

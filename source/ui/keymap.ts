@@ -79,7 +79,7 @@ export interface Binding {
 
 export const KEYMAP: readonly Binding[] = [
   { command: Command.Help, context: 'global', keys: ['?'], description: 'Show every key binding', hint: 'help' },
-  { command: Command.CommandLine, context: 'global', keys: [':'], description: 'Command line (:images, :region eu-west, :scope public, …)', hint: 'cmd' },
+  { command: Command.CommandLine, context: 'global', keys: [':'], description: 'Command line (:images, :region eu-west, :scope public, :import ~/disk.qcow2, …)', hint: 'cmd' },
   { command: Command.NextPane, context: 'global', keys: ['tab'], description: 'Next pane: images → monitor → risk' },
   { command: Command.PrevPane, context: 'global', keys: ['shift+tab'], description: 'Previous pane' },
   { command: Command.Quit, context: 'global', keys: ['q', 'ctrl+c'], description: 'Quit (the terminal is restored)', hint: 'quit' },

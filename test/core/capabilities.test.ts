@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkName, type NameRules } from '../../source/core/capabilities.js';
+import { checkName, nameFromFile, type NameRules } from '../../source/core/capabilities.js';
 import { describeError, isRetryable, StrataError, throttled } from '../../source/core/errors.js';
 
 const rules: NameRules = { minLength: 3, maxLength: 20, allowed: 'A-Za-z0-9._ -', description: 'letters, digits, dot, underscore, space and hyphen', unique: true };
@@ -16,6 +16,24 @@ describe('checkName', () => {
     expect(checkName('a$(rm -rf /)', rules)).toMatch(/"\$" is not allowed in a name: letters, digits/);
     expect(checkName('abc\ndef', rules)).toMatch(/U\+000A is not allowed/);
     expect(checkName('abc\u001b[2J', rules)).toMatch(/U\+001B is not allowed/);
+  });
+});
+
+describe('nameFromFile', () => {
+  const plain: NameRules = { minLength: 1, maxLength: 63, allowed: 'a-z0-9\\-', description: 'lowercase letters, digits and hyphens', unique: true };
+  it('drops the last extension and keeps a name the rules take', () => {
+    expect(nameFromFile('debian-12-amd64.qcow2', rules)).toBe('debian-12-amd64');
+    expect(nameFromFile('/var/tmp/web base.img', rules)).toBe('web base');
+    expect(nameFromFile('noextension', rules)).toBe('noextension');
+  });
+  it('makes a name acceptable where that is easy', () => {
+    expect(nameFromFile('Ubuntu_24.04 (server).IMG', plain)).toBe('ubuntu-24-04-server');
+    expect(nameFromFile('a$b.qcow2', rules)).toBe('a-b');
+    expect(nameFromFile(`${'x'.repeat(30)}.raw`, rules)).toBe('x'.repeat(20));
+  });
+  it('gives up where it is not easy', () => {
+    expect(nameFromFile('ab.qcow2', rules)).toBeUndefined();
+    expect(nameFromFile('$$$.img', plain)).toBeUndefined();
   });
 });
 

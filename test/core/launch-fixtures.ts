@@ -22,6 +22,7 @@ export function richCaps(): Capabilities {
       delete: 'optional',
       publicCatalogue: true,
       serverSideSearch: true,
+      import: 'optional',
       nameRules: { ...resourceNames, minLength: 3, maxLength: 128 },
     },
     launch: {

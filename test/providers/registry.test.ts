@@ -3,15 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StrataError } from '../../source/core/errors.js';
-import { createProvider, providerIds } from '../../source/providers/registry.js';
+import { createProvider, PROVIDERS, providerIds } from '../../source/providers/registry.js';
 
 describe('the provider registry', () => {
-  it('knows the sandbox and aws', () => {
-    expect(providerIds()).toEqual(['sandbox', 'aws']);
+  it('knows the sandbox, aws and libvirt', () => {
+    expect(providerIds()).toEqual(['sandbox', 'aws', 'libvirt']);
+    expect(PROVIDERS.find((p) => p.id === 'libvirt')).toMatchObject({
+      displayName: 'libvirt (KVM/QEMU)',
+      summary: 'a KVM/QEMU host through virsh and qemu-img; --libvirt-uri (default qemu:///system)',
+    });
   });
 
   it('refuses an unknown provider with the ones it knows', async () => {
-    await expect(createProvider('gcp', { home: '/nonexistent' })).rejects.toThrow('Unknown provider "gcp". Known providers: sandbox, aws.');
+    await expect(createProvider('gcp', { home: '/nonexistent' })).rejects.toThrow('Unknown provider "gcp". Known providers: sandbox, aws, libvirt.');
   });
 
   it('opens aws lazily; with no credentials it says so in a sentence, naming what to do', async () => {

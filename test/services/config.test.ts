@@ -87,7 +87,7 @@ describe('config file', () => {
     const dir = configDir(['groups: [web]', '', 'sshKeyDir: ~/.ssh'].join('\n'));
     const error = failure(dir);
     expect(error.message).toBe(
-      `${join(dir, CONFIG_FILE)}, line 3, sshKeyDir: "sshKeyDir" is not a key strata knows here; the keys are billingCodes, groups, sshKeyDirectory, trustedVendorOwners.`,
+      `${join(dir, CONFIG_FILE)}, line 3, sshKeyDir: "sshKeyDir" is not a key strata knows here; the keys are billingCodes, groups, sshKeyDirectory, trustedVendorOwners, libvirt.`,
     );
   });
 
@@ -116,5 +116,96 @@ describe('config file', () => {
     const dir = configDir();
     mkdirSync(join(dir, CONFIG_FILE));
     expect(failure(dir).message).toBe(`${join(dir, CONFIG_FILE)}: this is not a regular file.`);
+  });
+});
+
+describe('config file: the libvirt section', () => {
+  it('reads pools, the pool directory, the network and size presets', () => {
+    const dir = configDir(
+      [
+        'libvirt:',
+        '  pool: strata-images',
+        '  vendorPool: vendor_templates',
+        '  poolDirectory: /srv/libvirt/strata',
+        '  network: none',
+        '  sizes:',
+        '    small: {vcpus: 1, memoryMiB: 2048, diskGiB: 20}',
+        '    big.4x:',
+        '      vcpus: 4',
+        '      memoryMiB: 16384',
+        '      diskGiB: 200',
+      ].join('\n'),
+    );
+    expect(loadConfig(dir).config.libvirt).toEqual({
+      pool: 'strata-images',
+      vendorPool: 'vendor_templates',
+      poolDirectory: '/srv/libvirt/strata',
+      network: 'none',
+      sizes: { small: { vcpus: 1, memoryMiB: 2048, diskGiB: 20 }, 'big.4x': { vcpus: 4, memoryMiB: 16384, diskGiB: 200 } },
+    });
+  });
+
+  it('is optional, and an empty section is the defaults', () => {
+    expect(loadConfig(configDir('groups: [web]\n')).config.libvirt).toBeUndefined();
+    expect(loadConfig(configDir('libvirt:\n')).config.libvirt).toBeUndefined();
+    expect(loadConfig(configDir('libvirt: {network: default}\n')).config.libvirt).toEqual({ network: 'default' });
+  });
+
+  it('bad values: the file, the line, the key and what is allowed', () => {
+    const dir = configDir(
+      [
+        'libvirt:',
+        '  pool: "my pool"',
+        '  vendorPool: ' + 'v'.repeat(65),
+        '  poolDirectory: images/strata',
+        '  network: "br0; reboot"',
+        '  sizes:',
+        '    "no good": {vcpus: 1, memoryMiB: 2048, diskGiB: 20}',
+        '    tiny: {vcpus: 0, memoryMiB: 32, diskGiB: 1.5}',
+        '    huge: {vcpus: 257, memoryMiB: 2048, diskGiB: 70000}',
+      ].join('\n'),
+    );
+    const error = failure(dir);
+    const file = join(dir, CONFIG_FILE);
+    const byKey = Object.fromEntries(error.problems.map((p) => [p.key, p]));
+    expect(byKey['libvirt.pool']).toEqual({ file, line: 2, key: 'libvirt.pool', message: 'A pool name has 1 to 64 letters, digits, dots, underscores and hyphens.' });
+    expect(byKey['libvirt.vendorPool']).toMatchObject({ line: 3, message: 'A pool name has 1 to 64 letters, digits, dots, underscores and hyphens.' });
+    expect(byKey['libvirt.poolDirectory']).toMatchObject({ line: 4, message: 'poolDirectory must be an absolute path.' });
+    expect(byKey['libvirt.network']).toMatchObject({ line: 5, message: expect.stringContaining('network is a network name') });
+    expect(byKey['libvirt.sizes.no good']).toMatchObject({ line: 7, message: expect.stringContaining('A size name has 1 to 64 letters') });
+    expect(byKey['libvirt.sizes.tiny.vcpus']).toMatchObject({ line: 8, message: 'vcpus must be a whole number from 1 to 256.' });
+    expect(byKey['libvirt.sizes.tiny.memoryMiB']).toMatchObject({ line: 8, message: 'memoryMiB must be a whole number from 64 to 1048576 (MiB).' });
+    expect(byKey['libvirt.sizes.tiny.diskGiB']).toMatchObject({ line: 8, message: 'diskGiB must be a whole number from 1 to 65536 (GiB).' });
+    expect(byKey['libvirt.sizes.huge.vcpus']).toMatchObject({ line: 9 });
+    expect(byKey['libvirt.sizes.huge.diskGiB']).toMatchObject({ line: 9 });
+    expect(error.message).toContain(`${file}, line 2, libvirt.pool: A pool name has 1 to 64 letters`);
+  });
+
+  it('a misspelt key inside names the keys that exist there; a size without a field says which', () => {
+    const dir = configDir(['libvirt:', '  pools: strata', '  sizes:', '    small: {vcpus: 1, memory: 2048, diskGiB: 20}'].join('\n'));
+    const error = failure(dir);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        {
+          file: join(dir, CONFIG_FILE),
+          line: 2,
+          key: 'libvirt.pools',
+          message: '"pools" is not a key strata knows here; the keys are pool, vendorPool, poolDirectory, network, sizes.',
+        },
+        expect.objectContaining({ line: 4, key: 'libvirt.sizes.small.memory', message: expect.stringContaining('the keys are vcpus, memoryMiB, diskGiB') }),
+        expect.objectContaining({ line: 4, key: 'libvirt.sizes.small.memoryMiB', message: 'memoryMiB must be a whole number from 64 to 1048576 (MiB).' }),
+      ]),
+    );
+  });
+
+  it('a libvirt section or a sizes entry of the wrong kind says what it should be', () => {
+    expect(failure(configDir('libvirt: qemu:///system\n')).problems[0]).toMatchObject({
+      line: 1,
+      key: 'libvirt',
+      message: 'libvirt must be a map of settings (pool, vendorPool, poolDirectory, network, sizes).',
+    });
+    expect(failure(configDir('libvirt:\n  sizes: [small]\n')).problems[0]).toMatchObject({ line: 2, key: 'libvirt.sizes', message: expect.stringContaining('sizes must be a map of size names') });
+    expect(failure(configDir('libvirt:\n  sizes:\n    small: 4\n')).problems[0]).toMatchObject({ line: 3, key: 'libvirt.sizes.small', message: 'a size is a map of vcpus, memoryMiB and diskGiB.' });
+    expect(failure(configDir('libvirt:\n  sizes: {}\n')).problems[0]).toMatchObject({ line: 2, key: 'libvirt.sizes', message: expect.stringContaining('at least one size') });
   });
 });

@@ -115,7 +115,10 @@ describe('recipes', () => {
     expect(byKey['request.keypair.name']).toMatchObject({ line: 8, message: 'keypair.name must be text.' });
     expect(byKey['request.volumes.raid']).toMatchObject({ line: 10, message: 'raid must be none, 0, 1, 5 or 10 (quote the number: "1").' });
     expect(byKey['request.volumes.encrypt']).toMatchObject({ line: 10, message: 'encrypt must be true or false.' });
-    expect(byKey['request.passphrase']).toMatchObject({ line: 11, message: '"passphrase" is not a key strata knows here.' });
+    expect(byKey['request.passphrase']).toMatchObject({
+      line: 11,
+      message: '"passphrase" is not a key strata knows here; the keys are name, imageId, productId, count, firewallIds, newFirewall, keypair, group, billingCode, volumes, userDataFile.',
+    });
     expect(error.message).toContain(`${path}, line 6, request.count: count must be a whole number.`);
     // the list shows it with the sentence rather than failing
     const listed = recipes.list().find((r) => r.name === 'broken')!;

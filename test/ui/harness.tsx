@@ -16,6 +16,8 @@ import { createTheme } from '../../source/ui/theme.js';
 
 export interface Harness {
   frame(): string;
+  /** Every frame drawn so far, oldest first (to see what was on screen only for a moment). */
+  frames(): string[];
   press(...keys: string[]): Promise<void>;
   type(text: string): Promise<void>;
   waitFor(test: string | RegExp | ((frame: string) => boolean), what?: string): Promise<string>;
@@ -73,6 +75,7 @@ export async function start(options: { region?: string; scope?: Scope; readOnly?
   };
   return {
     frame,
+    frames: () => ui.frames.slice(),
     controller,
     db,
     home,

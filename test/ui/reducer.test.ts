@@ -33,6 +33,15 @@ describe('reducer', () => {
     expect(s.scopes.own.items).toHaveLength(3);
   });
 
+  it('keeps the imports in flight, in order, until each ends', () => {
+    let s = run(start(), { type: 'import/start', id: 1, name: 'a', path: '/x/a.img' }, { type: 'import/start', id: 2, name: 'b', path: '/x/b.img' });
+    expect(s.imports).toEqual([{ id: 1, name: 'a', path: '/x/a.img' }, { id: 2, name: 'b', path: '/x/b.img' }]);
+    s = run(s, { type: 'import/end', id: 1 });
+    expect(s.imports.map((i) => i.name)).toEqual(['b']);
+    expect(run(s, { type: 'import/end', id: 7 })).toBe(s);
+    expect(run(s, { type: 'import/end', id: 2 }).imports).toEqual([]);
+  });
+
   it('moves within the view and clamps at both ends', () => {
     let s = loaded();
     s = run(s, { type: 'move', delta: 1, count: 3 }, { type: 'move', delta: 1, count: 3 }, { type: 'move', delta: 1, count: 3 });

@@ -44,7 +44,14 @@ import {
   type Scope,
   type Server,
 } from '../../core/types.js';
-import type { CaptureOptions, LaunchPreview, ListImagesOptions, ProviderOptions, ProviderService } from '../provider.js';
+import type {
+  CaptureOptions,
+  ImportImageOptions,
+  LaunchPreview,
+  ListImagesOptions,
+  ProviderOptions,
+  ProviderService,
+} from '../provider.js';
 import { awsErrorCode, mapAwsError, type AwsErrorContext } from './errors.js';
 import {
   AWS_PROFILE_LINE,
@@ -446,6 +453,12 @@ export class AwsProvider implements ProviderService {
     await this.ownImage(id, 'deleting');
     // The AMI's snapshots go with it: left behind they cost money and nothing in strata shows them.
     await this.call('DeregisterImage', { ImageId: id, DeleteAssociatedSnapshots: true }, { doing: `deleting image ${id}` });
+  }
+
+  async importImage(_options: ImportImageOptions): Promise<Image> {
+    throw unsupported(
+      'EC2 imports images from an S3 bucket (aws ec2 import-image, with the VM Import service role), not from a file on this machine; strata does not import images into EC2.',
+    );
   }
 
   // ---- launch catalogue -------------------------------------------------------------------------------

@@ -81,6 +81,8 @@ export const AWS_CAPABILITIES: Capabilities = {
     delete: 'optional',
     publicCatalogue: true,
     serverSideSearch: true,
+    // EC2's ImportImage reads from an S3 bucket through the VM Import service role; strata does not do it.
+    import: 'none',
     nameRules: IMAGE_NAME_RULES,
   },
   launch: {

@@ -21,7 +21,16 @@ import {
   type Server,
   type VolumePlan,
 } from '../../core/types.js';
-import type { CaptureOptions, LaunchPreview, ListImagesOptions, ProviderOptions, ProviderService } from '../provider.js';
+import { basename } from 'node:path';
+import { gibOf, inspectImageFile } from '../image-file.js';
+import type {
+  CaptureOptions,
+  ImportImageOptions,
+  LaunchPreview,
+  ListImagesOptions,
+  ProviderOptions,
+  ProviderService,
+} from '../provider.js';
 import { SandboxClock, checkSpeed, type RealNow } from './clock.js';
 import { consoleText } from './console.js';
 import { openSandboxDb, transaction, type Db } from './db.js';
@@ -110,6 +119,31 @@ interface KeypairRow {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+const MAX_DESCRIPTION = 255;
+
+function checkImageDescription(description: unknown): void {
+  if (description !== undefined && (typeof description !== 'string' || description.length > MAX_DESCRIPTION)) {
+    throw invalid(`An image description is text of at most ${MAX_DESCRIPTION} characters.`, 'description');
+  }
+}
+
+const newImageId = () => 'img-' + randomBytes(9).toString('hex').slice(0, 17);
+
+/** A new own image (captured or imported), as recordOwnImage writes it. */
+interface NewOwnImage {
+  id: string;
+  name: string;
+  description: string;
+  architecture: 'x86_64' | 'arm64';
+  platform: string;
+  sizeGiB: number;
+  /** When it becomes available (simulated ms); now for an image that is ready at once. */
+  availableMs: number;
+  sourceImageId: string | null;
+  sourceServerId: string | null;
+  tags: Record<string, string>;
+}
 
 /** Public catalogues are shared by providers of one process while any holds them, then collected. */
 const catalogues = new Map<string, WeakRef<PublicCatalogue>>();
@@ -416,9 +450,7 @@ export class SandboxProvider implements ProviderService {
     this.enter('capturing an image');
     const rules = this.caps.images.nameRules;
     const name = checkResourceName('image', options?.name, rules);
-    if (options.description !== undefined && (typeof options.description !== 'string' || options.description.length > 255)) {
-      throw invalid('An image description is text of at most 255 characters.', 'description');
-    }
+    checkImageDescription(options.description);
     const now = this.clock.now();
     return transaction(this.db, () => {
       const row = this.serverRow(serverId, now);
@@ -429,9 +461,7 @@ export class SandboxProvider implements ProviderService {
           'serverId',
         );
       }
-      if (this.db.prepare('SELECT 1 FROM images WHERE region = ? AND name = ?').get(this.region.id, name)) {
-        throw invalid(`An image named "${name}" already exists in ${this.where()}; image names are unique here.`, 'name');
-      }
+      this.refuseTakenName(name);
       const product = this.products.find((p) => p.id === row.product_id);
       let source: Image | undefined;
       try {
@@ -439,32 +469,88 @@ export class SandboxProvider implements ProviderService {
       } catch {
         source = undefined; // the source may have been deleted since the launch
       }
-      const id = 'img-' + randomBytes(9).toString('hex').slice(0, 17);
-      const tags: Record<string, string> = this.caps.images.tags
-        ? { [SOURCE_IMAGE_TAG]: row.image_id, [SOURCE_SERVER_TAG]: row.id }
-        : {};
-      const availableMs = now + 45_000 + Math.floor(unitHash(this.seed, 'capture', id) * 30_000);
-      this.db
-        .prepare(
-          `INSERT INTO images (region, id, name, description, architecture, platform, size_gib, created_ms, available_ms,
-             failed_reason, source_image_id, source_server_id, tags)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
-        )
-        .run(
-          this.region.id,
+      const id = newImageId();
+      return this.recordOwnImage(
+        {
           id,
           name,
-          options.description ?? `Captured from server ${row.name} (${row.id})`,
-          source?.architecture ?? product?.architecture ?? 'x86_64',
-          source?.platform ?? 'linux',
-          product?.storageGiB ?? source?.sizeGiB ?? 8,
-          now,
-          availableMs,
-          row.image_id,
-          row.id,
-          JSON.stringify(tags),
-        );
-      return this.ownImage(this.ownRow(id)!, now);
+          description: options.description ?? `Captured from server ${row.name} (${row.id})`,
+          architecture: source?.architecture ?? product?.architecture ?? 'x86_64',
+          platform: source?.platform ?? 'linux',
+          sizeGiB: product?.storageGiB ?? source?.sizeGiB ?? 8,
+          availableMs: now + 45_000 + Math.floor(unitHash(this.seed, 'capture', id) * 30_000),
+          sourceImageId: row.image_id,
+          sourceServerId: row.id,
+          tags: this.caps.images.tags ? { [SOURCE_IMAGE_TAG]: row.image_id, [SOURCE_SERVER_TAG]: row.id } : {},
+        },
+        now,
+      );
+    });
+  }
+
+  /** Refuses a name one of the region's own images has (image names are unique here); in a transaction. */
+  private refuseTakenName(name: string): void {
+    if (this.db.prepare('SELECT 1 FROM images WHERE region = ? AND name = ?').get(this.region.id, name)) {
+      throw invalid(`An image named "${name}" already exists in ${this.where()}; image names are unique here.`, 'name');
+    }
+  }
+
+  /** Writes a new own image of this region (captured or imported) and returns it; runs inside a transaction. */
+  private recordOwnImage(image: NewOwnImage, now: number): Image {
+    this.db
+      .prepare(
+        `INSERT INTO images (region, id, name, description, architecture, platform, size_gib, created_ms, available_ms,
+           failed_reason, source_image_id, source_server_id, tags)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+      )
+      .run(
+        this.region.id,
+        image.id,
+        image.name,
+        image.description,
+        image.architecture,
+        image.platform,
+        image.sizeGiB,
+        now,
+        image.availableMs,
+        image.sourceImageId,
+        image.sourceServerId,
+        JSON.stringify(image.tags),
+      );
+    return this.ownImage(this.ownRow(image.id)!, now);
+  }
+
+  async importImage(options: ImportImageOptions): Promise<Image> {
+    this.enter('importing an image');
+    if (this.caps.images.import === 'none') {
+      const rich = SANDBOX_REGIONS.filter((r) => capabilitiesFor(r.profile).images.import !== 'none').map((r) => r.id);
+      throw unsupported(
+        `Images cannot be imported in ${this.where()}: its ${this.region.profile} profile has no image import; use ${rich.join(' or ')}.`,
+      );
+    }
+    const name = checkResourceName('image', options?.name, this.caps.images.nameRules);
+    checkImageDescription(options.description);
+    // A taken name is refused before the file is read; recorded under the lock, it is checked again.
+    this.refuseTakenName(name);
+    const file = await inspectImageFile(options.path);
+    const now = this.clock.now();
+    return transaction(this.db, () => {
+      this.refuseTakenName(name);
+      return this.recordOwnImage(
+        {
+          id: newImageId(),
+          name,
+          description: options.description ?? `Imported from ${basename(file.path)}`.slice(0, MAX_DESCRIPTION),
+          architecture: 'x86_64',
+          platform: 'linux',
+          sizeGiB: gibOf(file.bytes),
+          availableMs: now,
+          sourceImageId: null,
+          sourceServerId: null,
+          tags: {},
+        },
+        now,
+      );
     });
   }
 

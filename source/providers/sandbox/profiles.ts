@@ -71,6 +71,7 @@ const RICH: Capabilities = {
     delete: 'optional',
     publicCatalogue: true,
     serverSideSearch: true,
+    import: 'optional',
     nameRules: RICH_IMAGE_NAMES,
   },
   launch: {
@@ -109,6 +110,7 @@ const PLAIN: Capabilities = {
     delete: 'optional',
     publicCatalogue: true,
     serverSideSearch: true,
+    import: 'none',
     nameRules: PLAIN_NAMES,
   },
   launch: {

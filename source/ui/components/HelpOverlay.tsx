@@ -28,7 +28,7 @@ interface HelpLine {
   disabled?: boolean;
 }
 
-function helpLines(readOnly: boolean, providerName?: string, renameNative = true, tags = false): HelpLine[] {
+function helpLines(readOnly: boolean, providerName?: string, renameNative = true, tags = false, canImport = true): HelpLine[] {
   const lines: HelpLine[] = [];
   for (const section of SECTIONS) {
     lines.push({ kind: 'title', text: section.title });
@@ -44,7 +44,15 @@ function helpLines(readOnly: boolean, providerName?: string, renameNative = true
   }
   lines.push({ kind: 'title', text: 'Commands (:)' });
   for (const c of COMMANDS) {
-    lines.push({ kind: 'binding', keys: `:${c.name}${c.args ? ' ' + c.args : ''}`, text: c.description + (c.aliases.length ? ` (also :${c.aliases.join(', :')})` : '') });
+    const disabled = readOnly && c.mutating === true;
+    // :import is there only where the provider can import images.
+    const unavailable = c.name === 'import' && !canImport && providerName ? `  (${providerName} cannot import images)` : '';
+    lines.push({
+      kind: 'binding',
+      keys: `:${c.name}${c.args ? ' ' + c.args : ''}`,
+      text: c.description + (c.aliases.length ? ` (also :${c.aliases.join(', :')})` : '') + (disabled ? '  (disabled: read-only session)' : unavailable),
+      disabled: disabled || unavailable !== '',
+    });
   }
   lines.push({ kind: 'title', text: 'Legend' });
   if (providerName && !renameNative) {
@@ -71,7 +79,13 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
   const description = useAppState((s) => s.session.description);
   const scroll = useAppState((s) => (s.modal?.kind === 'help' ? s.modal.scroll : 0));
   const theme = useTheme();
-  const lines = helpLines(readOnly, description?.displayName, description?.capabilities.images.renameNative ?? true, description?.capabilities.images.tags ?? false);
+  const lines = helpLines(
+    readOnly,
+    description?.displayName,
+    description?.capabilities.images.renameNative ?? true,
+    description?.capabilities.images.tags ?? false,
+    (description?.capabilities.images.import ?? 'none') !== 'none',
+  );
   const room = Math.max(1, height - 2);
   lastCount = Math.max(0, lines.length - room);
   const shown = lines.slice(scroll, scroll + room);

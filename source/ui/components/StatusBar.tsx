@@ -100,7 +100,14 @@ export function StatusBar({ width }: { width: number }) {
   );
 }
 
-/** The line above the status bar: position, then the filter, the command line, an error or a toast. */
+/** What the message line says while image files are imported (the newest first). */
+function importingLine(imports: { name: string; path: string }[]): string {
+  const last = imports[imports.length - 1]!;
+  const more = imports.length > 1 ? ` (and ${imports.length - 1} more)` : '';
+  return `Importing ${sanitize(last.name, 128)} from ${sanitize(last.path, 200)}…${more}`;
+}
+
+/** The line above the status bar: position, then the filter, the command line, an error or a toast, an import. */
 export function MessageLine({ width }: { width: number }) {
   const position = useAppState((s) => {
     const n = selectView(s).indices.length;
@@ -111,6 +118,7 @@ export function MessageLine({ width }: { width: number }) {
   const rename = useAppState((s) => s.rename);
   const pane = useAppState((s) => s.pane);
   const toast = useAppState((s) => s.toasts[s.toasts.length - 1]);
+  const imports = useAppState((s) => s.imports);
   const theme = useTheme();
   const lead = pane !== 'images' ? ' ' : ` ${position} `;
   const room = Math.max(1, width - lead.length - 1);
@@ -118,6 +126,7 @@ export function MessageLine({ width }: { width: number }) {
   if (rename?.error) body = <Text color={theme.danger}>{fit(rename.error, room).trimEnd()}</Text>;
   else if (rename) body = <Text color={theme.muted}>{rename.saving ? 'saving…' : fit('Rename: Enter saves, Esc cancels', room).trimEnd()}</Text>;
   else if (toast) body = <Text color={toast.level === 'error' ? theme.danger : theme.ok}>{fit(sanitize(toast.message, 400), room).trimEnd()}</Text>;
+  else if (imports.length > 0) body = <Text color={theme.warning}>{fit(importingLine(imports), room).trimEnd()}</Text>;
   else if (pane !== 'images') body = null;
   else if (filter.editor.text && !filter.editing) body = <Text color={theme.muted}>{fit(`filter /${sanitize(filter.editor.text, 200)}  (/ edits, Esc clears)`, room).trimEnd()}</Text>;
   else body = null;

@@ -8,7 +8,7 @@ import type { CatalogueImage } from '../../services/catalogue.js';
 import type { Logger } from '../../services/log.js';
 import { knownProviders, Session, type SessionOptions } from '../../services/session.js';
 import type { Store } from '../../store/db.js';
-import { complete, parseCommand, type CommandContext } from '../commands.js';
+import { commandOf, complete, parseCommand, type CommandContext } from '../commands.js';
 import { findImage, selectedImage, selectView, filterText } from './selectors.js';
 import type { AppStore } from './store.js';
 import type { Action } from './reducer.js';
@@ -408,6 +408,55 @@ export class Controller {
     }
   }
 
+  // ---- importing an image file (:import) ------------------------------------------------------------------
+
+  private importId = 0;
+
+  /** Why :import cannot run now (a sentence), or the session and the name it runs with. */
+  private importRefusal(path: string, name: string | undefined): string | { session: Session; name: string } {
+    const session = this.session;
+    const description = this.state.session.description;
+    if (!session || !description || this.state.session.status !== 'ready') return 'Not connected yet; try :import again in a moment.';
+    if (!session.capturer.importSupported) {
+      return `${description.displayName} cannot import image files (in ${description.region}); :import works where the provider can import images.`;
+    }
+    const chosen = name ?? session.capturer.importName(path);
+    if (chosen === undefined) {
+      return `strata cannot make an image name from ${sanitize(path.slice(path.lastIndexOf('/') + 1), 80)} (${description.capabilities.images.nameRules.description}); give one: :import PATH NAME.`;
+    }
+    const problem = session.capturer.nameProblem(chosen);
+    if (problem) return `The image name "${sanitize(chosen, 80)}" is refused: ${problem}`;
+    return { session, name: chosen };
+  }
+
+  /** Imports the file; the message line says so while it runs; the own list shows the image when done. */
+  private async runImport(session: Session, path: string, name: string): Promise<void> {
+    const id = ++this.importId;
+    this.dispatch({ type: 'import/start', id, name, path });
+    this.deps.logger.log('info', 'import started', { path, name });
+    try {
+      const image = await session.capturer.importImage({ path, name });
+      this.dispatch({ type: 'import/end', id });
+      this.deps.logger.log('info', 'image imported', { id: image.id, name });
+      this.toast('info', `Imported ${image.shownName}.`);
+      if (this.session !== session) return;
+      // Shown at once, then the list is reloaded in place (the provider's word on the whole list).
+      this.dispatch({ type: 'images/merge', scope: 'own', items: [image] });
+      if (this.state.scopes.own.complete) await this.refreshScope('own');
+      else this.loadScope('own');
+      if (this.state.scope === 'own' && this.session === session) {
+        const view = selectView(this.state);
+        const at = view.indices.findIndex((i) => view.items[i]?.id === image.id);
+        if (at >= 0) this.dispatch({ type: 'move/to', index: at, count: view.indices.length });
+      }
+    } catch (error) {
+      this.dispatch({ type: 'import/end', id });
+      const message = describeError(error, `Importing ${path}`);
+      this.deps.logger.log('warn', message);
+      this.toast('error', message);
+    }
+  }
+
   // ---- labels -----------------------------------------------------------------------------------------
 
   openPalette(): void {
@@ -461,9 +510,27 @@ export class Controller {
     const modal = this.state.modal;
     if (modal?.kind !== 'command') return;
     const line = modal.editor.text;
+    // A changing command is refused in a read-only session whatever its arguments.
+    const spec = commandOf(line);
+    if (this.state.readOnly && spec?.mutating) {
+      this.dispatch({ type: 'command/message', message: `This session is read-only (--read-only): ${spec.doing ?? 'changes'} is disabled.` });
+      return;
+    }
     const parsed = parseCommand(line, this.commandContext());
     if (parsed.kind === 'error') {
       this.dispatch({ type: 'command/message', message: parsed.message });
+      return;
+    }
+    if (parsed.kind === 'import') {
+      // Refused here, with the command line still open to fix it; the file itself is the provider's to check.
+      const refused = this.importRefusal(parsed.path, parsed.name);
+      if (typeof refused === 'string') {
+        this.dispatch({ type: 'command/message', message: refused });
+        return;
+      }
+      this.dispatch({ type: 'command/ran', line });
+      this.dispatch({ type: 'modal/close' });
+      void this.runImport(refused.session, parsed.path, refused.name);
       return;
     }
     this.dispatch({ type: 'command/ran', line });

@@ -48,6 +48,8 @@ export type Action =
   | { type: 'command/ran'; line: string }
   | { type: 'toast/add'; toast: Toast }
   | { type: 'toast/remove'; id: number }
+  | { type: 'import/start'; id: number; name: string; path: string }
+  | { type: 'import/end'; id: number }
   | { type: 'busy/add'; what: string }
   | { type: 'busy/remove'; what: string }
   | { type: 'search/start'; scope: Scope; query: string }
@@ -267,6 +269,12 @@ export function reducer(state: AppState, action: Action): AppState {
       const busy = state.busy.slice();
       busy.splice(at, 1);
       return { ...state, busy };
+    }
+    case 'import/start':
+      return { ...state, imports: state.imports.concat({ id: action.id, name: action.name, path: action.path }) };
+    case 'import/end': {
+      const imports = state.imports.filter((i) => i.id !== action.id);
+      return imports.length === state.imports.length ? state : { ...state, imports };
     }
     case 'search/start':
       return { ...state, search: { scope: action.scope, query: action.query } };

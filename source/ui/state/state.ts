@@ -135,6 +135,8 @@ export interface AppState {
   riskScroll: number;
   /** Deleting an image: its name, typed, with what depends on it. */
   deleteImage?: { imageId: string; editor: EditorState; dependants: string[]; error?: string };
+  /** Image files being imported (:import), oldest first: what the message line says while they run. */
+  imports: { id: number; name: string; path: string }[];
   /** Interrupted launches found at start that need the user's word. */
   reconcile?: { token: string; sentence: string }[];
 }
@@ -158,6 +160,7 @@ export function initialState(options: { providerId: string; region: string; scop
     selected: { own: 0, vendor: 0, public: 0 },
     toasts: [],
     busy: [],
+    imports: [],
     history: [],
     monitor: emptyMonitor(),
     riskScroll: 0,
