@@ -355,6 +355,8 @@ export function describeProviderContract(
       }
 
       const skipLaunch = options.skipLaunch === true;
+      // A test that waits for servers may take as long as they may take to come up, and a little more.
+      const serverTestMs = upTimeoutMs + 60_000;
 
       beforeAll(async () => {
         if (skipLaunch) return;
@@ -371,7 +373,7 @@ export function describeProviderContract(
         };
       });
 
-      it.skipIf(skipLaunch)('refuses bad launch input with Invalid and the field', async () => {
+      it.skipIf(skipLaunch)('refuses bad launch input with Invalid and the field', { timeout: serverTestMs }, async () => {
         await expectStrataError(provider.launch({ ...spec, count: 0 }, `${token}-bad-1`), 'Invalid', 'count');
         await expectStrataError(provider.launch({ ...spec, count: caps.launch.maxCount + 1 }, `${token}-bad-2`), 'Invalid', 'count');
         await expectStrataError(provider.launch({ ...spec, productId: 'no-such-size' }, `${token}-bad-3`), 'Invalid', 'productId');
@@ -385,7 +387,7 @@ export function describeProviderContract(
         expect(servers.filter((s) => s.clientToken?.startsWith(`${token}-bad`))).toEqual([]);
       });
 
-      it.skipIf(skipLaunch)('previews a launch without starting anything', async () => {
+      it.skipIf(skipLaunch)('previews a launch without starting anything', { timeout: serverTestMs }, async () => {
         const before = (await provider.listServers()).length;
         const preview = await provider.previewLaunch(spec, `${token}-preview`);
         expect(preview.request).toBeTruthy();
@@ -395,7 +397,7 @@ export function describeProviderContract(
         expect(await provider.serversByToken(`${token}-preview`)).toEqual([]);
       });
 
-      it.skipIf(skipLaunch)('launches idempotently per client token', async () => {
+      it.skipIf(skipLaunch)('launches idempotently per client token', { timeout: serverTestMs }, async () => {
         const before = (await provider.listServers()).length;
         expect(await provider.serversByToken(token)).toEqual([]);
         launched = await provider.launch(spec, token);
@@ -416,14 +418,14 @@ export function describeProviderContract(
         expect((await provider.listServers()).length).toBe(before + spec.count);
       });
 
-      it.skipIf(skipLaunch)('lists many servers in one call; unknown ids are simply absent', async () => {
+      it.skipIf(skipLaunch)('lists many servers in one call; unknown ids are simply absent', { timeout: serverTestMs }, async () => {
         const ids = launched.map((s) => s.id);
         const listed = await provider.listServers([...ids, missingServerId]);
         expect(listed.map((s) => s.id).sort()).toEqual([...ids].sort());
         expect(await provider.listServers([])).toEqual([]);
       });
 
-      it.skipIf(skipLaunch)('brings servers up through the readiness phases', async () => {
+      it.skipIf(skipLaunch)('brings servers up through the readiness phases', { timeout: serverTestMs }, async () => {
         const ids = launched.map((s) => s.id);
         const up = await pollUntil(
           () => provider.listServers(ids),
@@ -440,7 +442,7 @@ export function describeProviderContract(
         }
       });
 
-      it.skipIf(skipLaunch)('captures an own image from a running server, with its lineage', async (ctx) => {
+      it.skipIf(skipLaunch)('captures an own image from a running server, with its lineage', { timeout: serverTestMs }, async (ctx) => {
         if (caps.images.capture === 'none') return ctx.skip();
         const server = launched[0];
         const tooLong = 'n'.repeat(caps.images.nameRules.maxLength + 1);
@@ -470,7 +472,7 @@ export function describeProviderContract(
         }
       });
 
-      it.skipIf(skipLaunch)('terminates servers; an unknown server is NotFound', async () => {
+      it.skipIf(skipLaunch)('terminates servers; an unknown server is NotFound', { timeout: serverTestMs }, async () => {
         for (const server of launched) await provider.terminate(server.id);
         const after = await provider.listServers(launched.map((s) => s.id));
         for (const server of after) expect(server.phase).toBe('terminated');

@@ -1,0 +1,341 @@
+// The libvirt provider against a real libvirtd and QEMU: the provider contract, then what only libvirt
+// has (overlays and their backing images, the NoCloud seed, nwfilters, a launch cut short). The guest is
+// scripts/libvirt-test-guest.sh's tiny disk (a Debian kernel and busybox) that boots in seconds under TCG
+// and prints cloud-init's lines from the seed it reads. Everything here runs in pools, a network and a
+// directory of its own, and is destroyed afterwards, also when a test fails.
+//
+//   STRATA_LIBVIRT_URI          the connection (default qemu:///system)
+//   STRATA_LIBVIRT_TEST_GUEST   the guest disk (default .cache/libvirt-test-guest/test-guest.qcow2, built
+//                               on first use by scripts/libvirt-test-guest.sh)
+//   STRATA_REQUIRE_LIBVIRT=1    fail instead of skipping where libvirt cannot be used (CI sets it)
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LaunchSpec, Server } from '../../../source/core/types.js';
+import { createLibvirtProvider } from '../../../source/providers/libvirt/index.js';
+import { execaRunner, type Runner } from '../../../source/providers/libvirt/exec.js';
+import type { LibvirtSettings, ProviderService } from '../../../source/providers/provider.js';
+import { describeProviderContract, expectStrataError, freshOpenSshPublicKey, pollUntil } from '../../contract/contract.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const uri = process.env.STRATA_LIBVIRT_URI ?? 'qemu:///system';
+const required = process.env.STRATA_REQUIRE_LIBVIRT === '1';
+const guest = process.env.STRATA_LIBVIRT_TEST_GUEST ?? join(root, '.cache/libvirt-test-guest/test-guest.qcow2');
+const UP_MS = 240_000;
+const TEST_MS = 2 * UP_MS;
+
+function virsh(...args: string[]): string {
+  return execFileSync('virsh', ['-q', '-c', uri, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+}
+const quietly = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch {
+    // cleanup of what may not exist
+  }
+};
+
+/** Why libvirt cannot be used here, or undefined when it can (the guest is built on first use). */
+function unusable(): string | undefined {
+  try {
+    virsh('version');
+  } catch (error) {
+    const e = error as { code?: string; stderr?: string };
+    return e.code === 'ENOENT' ? 'virsh is not installed' : `libvirt at ${uri} does not answer (${String(e.stderr ?? '').trim().split('\n')[0]})`;
+  }
+  for (const tool of ['qemu-img', 'mkfs.vfat', 'mcopy']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      return `${tool} is not installed`;
+    }
+  }
+  if (!existsSync(guest)) {
+    try {
+      execFileSync(join(root, 'scripts/libvirt-test-guest.sh'), [dirname(guest)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (error) {
+      return `the test guest could not be built (${String((error as { stderr?: string }).stderr ?? '').trim()})`;
+    }
+  }
+  return undefined;
+}
+
+interface World {
+  provider: ProviderService;
+  settings: Required<Pick<LibvirtSettings, 'pool' | 'vendorPool' | 'poolDirectory' | 'network'>> & LibvirtSettings;
+  base: string;
+  cleanup: () => Promise<void>;
+}
+
+/** Pools, an isolated network and a directory of their own; the guest imported as an own image and dropped into the vendor pool. */
+async function makeWorld(name: string, run: Runner = execaRunner): Promise<World> {
+  const base = mkdtempSync(join(tmpdir(), `strata-libvirt-${name}-`));
+  // QEMU runs as its own user: the directories on the way to the disks must let it through.
+  chmodSync(base, 0o755);
+  const settings = {
+    pool: `strata-${name}`,
+    vendorPool: `strata-${name}-vendor`,
+    poolDirectory: join(base, 'pools'),
+    network: `strata-${name}`,
+    sizes: { test: { vcpus: 1, memoryMiB: 256, diskGiB: 1 } },
+  };
+  const filtersBefore = new Set(virsh('nwfilter-list').split('\n').map((l) => l.trim().split(/\s+/)[1]));
+  const teardown = () => {
+    // Every domain with a disk in this world's directory, then its filters, pools and network.
+    for (const domain of virsh('list', '--all', '--name').split('\n').map((l) => l.trim()).filter(Boolean)) {
+      let xml = '';
+      quietly(() => (xml = virsh('dumpxml', '--inactive', domain)));
+      if (!xml.includes(base)) continue;
+      quietly(() => virsh('destroy', domain));
+      quietly(() => virsh('undefine', domain));
+    }
+    const filters = virsh('nwfilter-list').split('\n').map((l) => l.trim().split(/\s+/)[1]).filter((f): f is string => !!f && f.startsWith('strata-') && !filtersBefore.has(f));
+    for (const f of [...filters.filter((f) => f.startsWith('strata-srv-')), ...filters.filter((f) => !f.startsWith('strata-srv-'))]) quietly(() => virsh('nwfilter-undefine', f));
+    for (const pool of [settings.pool, settings.vendorPool, `${settings.pool}-servers`]) {
+      quietly(() => virsh('pool-destroy', pool));
+      quietly(() => virsh('pool-undefine', pool));
+    }
+    quietly(() => virsh('net-destroy', settings.network));
+    quietly(() => virsh('net-undefine', settings.network));
+  };
+  // What a crashed earlier run left under these names goes first.
+  for (const pool of [settings.pool, settings.vendorPool, `${settings.pool}-servers`]) {
+    quietly(() => virsh('pool-destroy', pool));
+    quietly(() => virsh('pool-undefine', pool));
+  }
+  quietly(() => virsh('net-destroy', settings.network));
+  quietly(() => virsh('net-undefine', settings.network));
+  const bridge = `vbr${Math.random().toString(36).slice(2, 10)}`;
+  const subnet = 100 + Math.floor(Math.random() * 100);
+  const netXml = join(base, 'net.xml');
+  execFileSync('sh', [
+    '-c',
+    `cat > ${netXml} <<'EOF'
+<network><name>${settings.network}</name><bridge name='${bridge}'/><dns enable='no'/><ip address='10.213.${subnet}.1' netmask='255.255.255.0'/></network>
+EOF`,
+  ]);
+  virsh('net-define', netXml);
+  virsh('net-start', settings.network);
+  const home = join(base, 'home');
+  mkdirSync(home);
+  const provider = await createLibvirtProvider({ home, libvirtUri: uri, libvirt: settings }, run);
+  try {
+    await provider.describe();
+    await provider.importImage({ path: guest, name: 'guest-base' });
+    copyFileSync(guest, join(settings.poolDirectory, settings.vendorPool, 'vendor-guest-2026'));
+  } catch (error) {
+    teardown();
+    rmSync(base, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    provider,
+    settings,
+    base,
+    cleanup: async () => {
+      await provider.close();
+      teardown();
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+const UP = ['running', 'initializing', 'ready'];
+const waitFor = (provider: ProviderService, ids: string[], phases: string[], what: string) =>
+  pollUntil(() => provider.listServers(ids), (servers) => servers.length === ids.length && servers.every((s) => phases.includes(s.phase)), {
+    timeoutMs: UP_MS,
+    intervalMs: 500,
+    what,
+  });
+
+const reason = unusable();
+if (reason !== undefined && !required) {
+  console.log(`libvirt contract: skipped, ${reason}`);
+  describe.skip('provider contract: libvirt', () => {
+    it('runs where libvirt, QEMU and the test guest are available', () => undefined);
+  });
+} else if (reason !== undefined) {
+  describe('provider contract: libvirt', () => {
+    it('runs here (STRATA_REQUIRE_LIBVIRT=1)', () => {
+      throw new Error(`libvirt is required here but ${reason}`);
+    });
+  });
+} else {
+  describeProviderContract(
+    `libvirt at ${uri}`,
+    async () => {
+      const world = await makeWorld('contract');
+      return { provider: world.provider, cleanup: world.cleanup };
+    },
+    { upTimeoutMs: UP_MS, pollMs: 500, missingImageId: 'strata-contract/no-such-image', missingServerId: '00000000-0000-4000-8000-00000000c0de' },
+  );
+
+  describe('libvirt: overlays, seeds, filters', () => {
+    let world: World;
+    let provider: ProviderService;
+    const token = (what: string) => `lv-${what}-${Date.now().toString(36)}`;
+    const spec = (name: string, imageId: string, extra: Partial<LaunchSpec> = {}): LaunchSpec => ({
+      name,
+      imageId,
+      productId: 'test',
+      firewallIds: [],
+      count: 1,
+      ...extra,
+    });
+
+    beforeAll(async () => {
+      world = await makeWorld('lv');
+      provider = world.provider;
+    }, 120_000);
+    afterAll(async () => {
+      await world?.cleanup();
+    }, 120_000);
+
+    it('boots a server from an own image: its disk is an overlay, the guest reads its seed (hostname, key), and a capture is flattened', { timeout: TEST_MS }, async () => {
+      const key = freshOpenSshPublicKey('seed@test');
+      await provider.importKeypair('seed-key', key);
+      const [server] = await provider.launch(spec('seeded', 'strata-lv/guest-base', { keypairName: 'seed-key', group: 'g', billingCode: 'b-1' }), token('seed'));
+      const [ready] = await waitFor(provider, [server!.id], ['ready'], 'the seeded server to be ready');
+      expect(ready!.group).toBe('g');
+      expect(ready!.keypairName).toBe('seed-key');
+      const console = await provider.consoleOutput(server!.id);
+      expect(console).toMatch(/local-hostname seeded/);
+      expect(console).toMatch(/Cloud-init v\. \S+ finished at .*DataSourceNoCloud/);
+      expect(console).toMatch(/wrote BOOTS.TXT on \/dev\/vda/);
+      const disks = join(world.settings.poolDirectory, 'strata-lv-servers');
+      const info = JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', join(disks, 'seeded.root.qcow2')], { encoding: 'utf8' }));
+      expect(info['backing-filename']).toBe(join(world.settings.poolDirectory, 'strata-lv', 'guest-base'));
+      // The seed carries the public key as cloud-init's NoCloud meta-data, and is 0600 (it may hold a passphrase).
+      const seed = join(disks, 'seeded.seed.img');
+      expect(execFileSync('mtype', ['-i', seed, '::meta-data'], { encoding: 'utf8' })).toContain(key.split(' ')[1]);
+      expect((await import('node:fs')).statSync(seed).mode & 0o777).toBe(0o600);
+
+      // The default capture pauses the guest while its disk is copied (QEMU flushes it on pause): what the
+      // server wrote to its own disk is in the image, which is standalone (no backing file).
+      const image = await provider.captureImage(server!.id, { name: 'seeded-image' });
+      expect(image.sourceImageId).toBe('strata-lv/guest-base');
+      expect(image.sourceServerId).toBe(server!.id);
+      const captured = join(world.settings.poolDirectory, 'strata-lv', 'seeded-image');
+      const flat = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', captured], { encoding: 'utf8' }));
+      expect(flat['backing-filename']).toBeUndefined();
+      const raw = join(world.base, 'captured.raw');
+      execFileSync('qemu-img', ['convert', '-O', 'raw', captured, raw]);
+      expect(execFileSync('mtype', ['-i', raw, '::BOOTS.TXT'], { encoding: 'utf8' })).toMatch(/seeded/);
+      expect((await provider.listServers([server!.id]))[0]!.phase).toBe('ready');
+      // No-reboot copies it while it runs (crash-consistent), also standalone, and the server runs on.
+      const live = await provider.captureImage(server!.id, { name: 'seeded-live', noReboot: true });
+      expect(live.sourceServerId).toBe(server!.id);
+      const liveInfo = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', join(world.settings.poolDirectory, 'strata-lv', 'seeded-live')], { encoding: 'utf8' }));
+      expect(liveInfo['backing-filename']).toBeUndefined();
+      expect((await provider.listServers([server!.id]))[0]!.phase).toBe('ready');
+      await provider.terminate(server!.id);
+      expect(existsSync(join(disks, 'seeded.root.qcow2'))).toBe(false);
+      expect(existsSync(seed)).toBe(false);
+    });
+
+    it('refuses to delete an image that an overlay depends on, naming the server; a template deleted behind strata\'s back leaves its servers "image gone"', { timeout: TEST_MS }, async () => {
+      // An own image with a server on it: the delete is refused with the server's name.
+      const [onOwn] = await provider.launch(spec('on-own', 'strata-lv/guest-base'), token('own'));
+      const refused = await expectStrataError(provider.deleteImage('strata-lv/guest-base'), 'Conflict');
+      expect(refused.message).toMatch(/on-own/);
+      expect(refused.message).toMatch(/overlay/);
+      await provider.getImage('strata-lv/guest-base');
+
+      // A vendor template, deleted by its vendor while a server still runs on it.
+      copyFileSync(guest, join(world.settings.poolDirectory, 'strata-lv-vendor', 'doomed-template'));
+      const template = (await provider.listImages({ scope: 'vendor', query: 'doomed' })).items[0]!;
+      expect(template.kind).toBe('vendor');
+      await expectStrataError(provider.deleteImage(template.id), 'Unsupported');
+      const [onTemplate] = await provider.launch(spec('on-template', template.id), token('vendor'));
+      await waitFor(provider, [onTemplate!.id], UP, 'the server on the template to run');
+      virsh('vol-delete', '--pool', 'strata-lv-vendor', 'doomed-template');
+      await expectStrataError(provider.getImage(template.id), 'NotFound');
+      // Still running (QEMU holds the file open), but flagged; once stopped it is failed, with that reason.
+      const [running] = await provider.listServers([onTemplate!.id]);
+      expect(UP).toContain(running!.phase);
+      expect(running!.failureReason).toMatch(/image .* is gone/);
+      virsh('destroy', onTemplate!.id);
+      const [stopped] = await provider.listServers([onTemplate!.id]);
+      expect(stopped!.phase).toBe('failed');
+      expect(stopped!.failureReason).toMatch(/image strata-lv-vendor\/doomed-template is gone: the backing file .* no longer exists/);
+      // libvirt's own answer to starting it is the raw error this sentence replaces.
+      expect(() => virsh('start', onTemplate!.id)).toThrow(/backing file/i);
+      // A new launch from the gone template is refused before anything is made.
+      await expectStrataError(provider.launch(spec('too-late', template.id), token('late')), 'Invalid', 'imageId');
+      await provider.terminate(onTemplate!.id);
+      await provider.terminate(onOwn!.id);
+      await provider.deleteImage('strata-lv/seeded-image');
+    });
+
+    it('puts a server behind its firewalls: a filter on its interface joins them, and goes with the server', { timeout: TEST_MS }, async () => {
+      const firewall = await provider.createFirewall('web', [{ protocol: 'tcp', fromPort: 22, toPort: 22, source: '203.0.113.0/24' }]);
+      const [server] = await provider.launch(
+        spec('walled', 'strata-lv/guest-base', { firewallIds: [firewall.id], newFirewall: { name: 'extra', rules: [{ protocol: 'udp', fromPort: 53, toPort: 53, source: '10.0.0.0/8' }] } }),
+        token('fw'),
+      );
+      await waitFor(provider, [server!.id], UP, 'the walled server to run');
+      expect(virsh('dumpxml', server!.id)).toMatch(/<filterref filter='strata-srv-walled'/);
+      const filter = virsh('nwfilter-dumpxml', 'strata-srv-walled');
+      expect(filter).toMatch(/filter='strata-fw-web'/);
+      expect(filter).toMatch(/filter='strata-fw-extra'/);
+      expect((await provider.listFirewalls()).map((f) => f.name)).toEqual(expect.arrayContaining(['web', 'extra']));
+      await provider.terminate(server!.id);
+      expect(virsh('nwfilter-list')).not.toMatch(/strata-srv-walled/);
+    });
+
+    it('completes a launch cut short instead of repeating it: the same token never makes a second server of a name', { timeout: TEST_MS }, async () => {
+      // The second server's define fails once, as if strata had been killed there.
+      let killed = false;
+      const flaky: Runner = async (file, args, options) => {
+        const definesPair2 = file === 'virsh' && args.includes('define') && readFileSync(args[args.length - 1]!, 'utf8').includes('<name>pair-2</name>');
+        if (definesPair2 && !killed) {
+          killed = true;
+          throw new Error('strata was killed here');
+        }
+        return execaRunner(file, args, options);
+      };
+      const cut = await createLibvirtProvider({ home: join(world.base, 'home'), libvirtUri: uri, libvirt: world.settings }, flaky);
+      const t = token('cut');
+      const pair = spec('pair', 'strata-lv/guest-base', { count: 2 });
+      await expect(cut.launch(pair, t)).rejects.toThrow(/killed/);
+      const first = await provider.serversByToken(t);
+      expect(first.map((s) => s.name)).toEqual(['pair-1']);
+      const both = await provider.launch(pair, t);
+      expect(both.map((s) => s.name)).toEqual(['pair-1', 'pair-2']);
+      expect(both[0]!.id).toBe(first[0]!.id);
+      expect((await provider.launch(pair, t)).map((s) => s.id)).toEqual(both.map((s) => s.id));
+      const all: Server[] = await provider.listServers();
+      expect(all.filter((s) => s.clientToken === t)).toHaveLength(2);
+      for (const s of both) await provider.terminate(s.id);
+    });
+
+    it('refuses a name another server on the host has, and a network that is not active', { timeout: TEST_MS }, async () => {
+      const [one] = await provider.launch(spec('taken', 'strata-lv/guest-base'), token('taken'));
+      await expectStrataError(provider.launch(spec('taken', 'strata-lv/guest-base'), token('taken-2')), 'Invalid', 'name');
+      await provider.terminate(one!.id);
+      const offline = await createLibvirtProvider(
+        { home: join(world.base, 'home'), libvirtUri: uri, libvirt: { ...world.settings, network: 'strata-no-such-network' } },
+      );
+      const error = await expectStrataError(offline.launch(spec('netless', 'strata-lv/guest-base'), token('net')), 'Invalid', 'network');
+      expect(error.message).toMatch(/strata-no-such-network/);
+    });
+
+    it('imports an image file, refusing a missing file, an overlay and a taken name with sentences', { timeout: TEST_MS }, async () => {
+      await expectStrataError(provider.importImage({ path: join(world.base, 'nope.qcow2'), name: 'x' }), 'Invalid', 'path');
+      await expectStrataError(provider.importImage({ path: guest, name: 'guest-base' }), 'Invalid', 'name');
+      const overlay = join(world.base, 'overlay.qcow2');
+      execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', guest, overlay]);
+      const error = await expectStrataError(provider.importImage({ path: overlay, name: 'an-overlay' }), 'Invalid', 'path');
+      expect(error.message).toMatch(/overlay/);
+      const raw = join(world.base, 'plain.raw');
+      execFileSync('qemu-img', ['convert', '-O', 'raw', guest, raw]);
+      const image = await provider.importImage({ path: raw, name: 'from-raw' });
+      expect(image.platform).toBe('qcow2');
+      expect(readFileSync(join(world.settings.poolDirectory, 'strata-lv', 'from-raw')).subarray(0, 4).toString('latin1')).toBe('QFI\xfb');
+      await provider.deleteImage(image.id);
+    });
+  });
+}
