@@ -13,7 +13,11 @@ const SECRET_KEY = /private|passphrase|password|secret|credential/i;
 
 function redact(value: unknown, depth = 0): unknown {
   if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  if (value instanceof Error) {
+    // A provider error keeps the tool's or the provider's own words (StrataError.detail) for the log.
+    const detail = (value as { detail?: unknown }).detail;
+    return { name: value.name, message: value.message, ...(typeof detail === 'string' && detail !== '' ? { detail: detail.slice(0, 4000) } : {}), stack: value.stack };
+  }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);

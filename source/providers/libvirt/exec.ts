@@ -154,8 +154,11 @@ export function toStrataError(error: unknown, context: MapContext): StrataError 
     });
   }
   const line = firstLine(error.stderr) || `${error.file} exited with code ${error.exitCode ?? '?'}`;
+  // virsh's own "error:" lines say what failed; other lines are warnings (polkit's, where there is a tty).
+  const errors = error.stderr.split('\n').filter((l) => /^\s*error:/.test(l)).join('\n');
+  const said = errors !== '' ? errors : error.stderr;
   for (const pattern of PATTERNS) {
-    if (pattern.test.test(error.stderr)) {
+    if (pattern.test.test(said)) {
       return new StrataError(pattern.kind, `${capital(doing)}${pattern.say(context, line)}.`.replace(/\.\.$/, '.'), { detail: error.stderr });
     }
   }

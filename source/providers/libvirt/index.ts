@@ -914,12 +914,12 @@ export class LibvirtProvider implements ProviderService {
         .catch((error: unknown) => (error as Error).message);
       check = chain
         ? { allowed: false, sentence: chain }
-        : { allowed: true, sentence: `libvirt at ${this.uri} has the image, the size${host.network ? ' and an active network' : ''}; the names are free.` };
+        : { allowed: true, sentence: `libvirt at ${this.uri} has the image${host.network ? ', the size and an active network' : ' and the size'}; the names are free.` };
     } catch (error) {
       check = { allowed: false, sentence: (error as Error).message };
     }
     return {
-      request: { servers: names, domainXml: xml, rootDisk: `qcow2 overlay backed by ${imagePath}`, seed: 'NoCloud (vfat, CIDATA): meta-data and user-data' },
+      request: { servers: names, domainXml: xml.trimEnd().split('\n'), rootDisk: `qcow2 overlay backed by ${imagePath}`, seed: 'NoCloud (vfat, CIDATA): meta-data and user-data' },
       cli: `qemu-img create -f qcow2 -F qcow2 -b ${imagePath} ${files.root} ${size?.diskGiB ?? 10}G && virsh -c ${this.uri} define ${names[0]}.xml && virsh -c ${this.uri} start ${names[0]}`,
       check,
     };
@@ -1119,7 +1119,8 @@ export class LibvirtProvider implements ProviderService {
     const domain = await this.domainById(id);
     if (!domain.consoleLog) return '';
     try {
-      return readTail(domain.consoleLog, 64 * 1024) ?? '';
+      // A serial console ends its lines with CR LF.
+      return (readTail(domain.consoleLog, 64 * 1024) ?? '').replace(/\r\n?/g, '\n');
     } catch (error) {
       const code = (error as { code?: string }).code;
       throw new StrataError(

@@ -15,7 +15,8 @@ import {
   type LaunchRecord,
 } from '../../../source/providers/libvirt/domain.js';
 import { ToolFailure, toStrataError, virshQuote, type Runner } from '../../../source/providers/libvirt/exec.js';
-import { LibvirtProvider, consolePhase } from '../../../source/providers/libvirt/index.js';
+import { LibvirtProvider, consolePhase, libvirtCapabilities } from '../../../source/providers/libvirt/index.js';
+import { notOffered } from '../../../source/ui/panes/launch/draft.js';
 import { metaData } from '../../../source/providers/libvirt/seed.js';
 import { XmlError, esc, parseXml, parseXmlFragments } from '../../../source/providers/libvirt/xml.js';
 
@@ -126,6 +127,15 @@ describe('readiness from the console', () => {
   });
 });
 
+describe('capabilities', () => {
+  it('without a network there is no firewall to pick, and the form says why', () => {
+    const description = { id: 'libvirt', displayName: 'libvirt (KVM/QEMU)', region: 'local', regions: [], profile: '', capabilities: libvirtCapabilities(false) };
+    expect(notOffered(description)).toContain('Firewalls: libvirt (KVM/QEMU) in local puts no firewall on a server at launch (no network to filter).');
+    expect(notOffered({ ...description, capabilities: libvirtCapabilities(true) }).some((l) => l.startsWith('Firewalls:'))).toBe(false);
+    expect(libvirtCapabilities(false).launch.createFirewall).toBe(false);
+  });
+});
+
 describe('seed', () => {
   it('quotes every meta-data value, so a hostile name or key cannot add keys', () => {
     const text = metaData({ instanceId: 'i-1\nevil: yes', hostname: 'web', publicKeys: ['ssh-ed25519 AAAA x"y'] });
@@ -145,6 +155,8 @@ describe('errors', () => {
     expect(map('error: failed to connect to the hypervisor\nerror: Failed to connect socket to /var/run/libvirt/libvirt-sock').kind).toBe('Transient');
     expect(map("error: failed to get domain 'x'\nerror: Domain not found").kind).toBe('NotFound');
     expect(map('error: authentication unavailable: no polkit agent').kind).toBe('AuthFailed');
+    // polkit's warning where virsh has a terminal is not the error.
+    expect(map("Authorization not available. Check if polkit service is running.\nerror: failed to get pool 'p'\nerror: Storage pool not found: no storage pool with matching name 'p'").kind).toBe('NotFound');
     expect(map("error: operation failed: domain 'web' already exists with uuid 1").kind).toBe('Conflict');
     const other = map('error: internal error: something new');
     expect(other.kind).toBe('Invalid');

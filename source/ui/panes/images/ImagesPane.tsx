@@ -125,7 +125,7 @@ export function ImagesPane({ width, height }: { width: number; height: number })
         height={listHeight}
         selected={selected}
         resetKey={`${scope}\u0000${query}`}
-        empty={<Text color={data.error || status === 'error' ? theme.danger : theme.muted}>{wrap(empty, width - 1).join('\n')}</Text>}
+        empty={<Text color={data.error || status === 'error' ? theme.danger : theme.muted}>{wrap(empty, width - 2).join('\n')}</Text>}
         renderRow={(i, isSelected) => {
           const image = view.items[view.indices[i]];
           return <ImageRow image={image} selected={isSelected} columns={columns} rename={rename && rename.imageId === image.id ? rename : undefined} lookup={lookup} />;

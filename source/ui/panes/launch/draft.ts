@@ -241,6 +241,7 @@ export function notOffered(description: ProviderDescription): string[] {
     if (launch.raidLevels.length <= 1) lines.push(`RAID: ${here} cannot assemble volumes into RAID.`);
     if (!launch.encryption) lines.push(`Encryption: ${here} cannot encrypt volumes at launch.`);
   }
+  if (launch.firewall === 'none') lines.push(`Firewalls: ${here} puts no firewall on a server at launch (no network to filter).`);
   if (launch.firewall !== 'none' && !launch.createFirewall) lines.push(`New firewall: ${here} cannot create a firewall at launch; pick an existing one.`);
   if (launch.keypair === 'none') lines.push(`Keypair: ${here} takes no root keypair at launch.`);
   else if (!launch.createKeypair && launch.importKeypair) lines.push(`Keypair creation: ${here} cannot create keypairs; strata generates one with ssh-keygen and imports the public half.`);
