@@ -73,3 +73,10 @@ export function checkPublicKey(line: unknown, who: string, types: readonly strin
   return trimmed;
 }
 
+/** A launch's client token: 1 to 64 printable ASCII characters (EC2's ClientToken rule; libvirt keeps it in metadata). */
+export function checkClientToken(token: unknown): string {
+  if (typeof token !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(token)) {
+    throw invalid('The client token must be 1 to 64 printable ASCII characters without spaces.', 'clientToken');
+  }
+  return token;
+}

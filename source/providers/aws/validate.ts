@@ -4,7 +4,7 @@ import { checkFirewallRules as checkRules, checkPublicKey as checkKey } from '..
 import { invalid } from '../../core/errors.js';
 import type { FirewallRule } from '../../core/types.js';
 
-export { checkResourceName } from '../../core/checks.js';
+export { checkClientToken, checkResourceName } from '../../core/checks.js';
 
 /** At most 60 inbound rules per security group (EC2's default quota). */
 export const MAX_RULES = 60;
@@ -39,12 +39,4 @@ export function checkTagChanges(tags: unknown): Record<string, string | null> {
     if (typeof value === 'string' && value.length > 256) throw invalid(`The value of tag "${key.slice(0, 40)}" can have at most 256 characters; it has ${value.length}.`, 'tags');
   }
   return tags as Record<string, string | null>;
-}
-
-/** ClientToken: EC2 takes up to 64 ASCII characters. */
-export function checkClientToken(token: unknown): string {
-  if (typeof token !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(token)) {
-    throw invalid('The client token must be 1 to 64 printable ASCII characters without spaces.', 'clientToken');
-  }
-  return token;
 }

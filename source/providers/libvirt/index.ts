@@ -13,7 +13,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readSync, renameSync, rmS
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Capabilities, NameRules, ProviderDescription } from '../../core/capabilities.js';
-import { checkFirewallRules, checkPublicKey, checkResourceName } from '../../core/checks.js';
+import { checkClientToken, checkFirewallRules, checkPublicKey, checkResourceName } from '../../core/checks.js';
 import { StrataError, conflict, invalid, notFound, unsupported } from '../../core/errors.js';
 import { validateLaunch } from '../../core/launch.js';
 import { sshFingerprint } from '../../core/ssh.js';
@@ -219,12 +219,6 @@ function matchesQuery(image: Image, query: string): boolean {
     .every((term) => text.includes(term));
 }
 
-function checkToken(token: unknown): string {
-  if (typeof token !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(token)) {
-    throw invalid('The client token must be 1 to 64 printable ASCII characters without spaces.', 'clientToken');
-  }
-  return token;
-}
 
 function checkVolumeName(what: string, name: unknown, field = 'name'): string {
   const checked = checkResourceName(what, name, VOLUME_NAMES, field);
@@ -836,7 +830,7 @@ export class LibvirtProvider implements ProviderService {
   }
 
   async serversByToken(clientToken: string): Promise<Server[]> {
-    checkToken(clientToken);
+    checkClientToken(clientToken);
     const listing = await this.listing();
     return (await this.domains(listing))
       .filter((d) => d.record?.token === clientToken)
@@ -954,7 +948,7 @@ export class LibvirtProvider implements ProviderService {
   }
 
   async launch(spec: LaunchSpec, clientToken: string): Promise<Server[]> {
-    checkToken(clientToken);
+    checkClientToken(clientToken);
     if (spec === null || typeof spec !== 'object') throw invalid('A launch needs a specification.', 'spec');
     // A launch that already happened (a retry after a lost answer) is answered, not repeated; one cut short
     // is completed: the servers it made are kept, the missing ones made.
