@@ -80,7 +80,7 @@ export const DEFAULT_SIZES: Record<string, LibvirtSize> = {
 const GIB = 1024 ** 3;
 const VOLUME_DEVICES = ['/dev/vdb', '/dev/vdc', '/dev/vdd', '/dev/vde', '/dev/vdf', '/dev/vdg', '/dev/vdh', '/dev/vdi'];
 /** How much of a console log is read (its end): enough for the readiness lines and the detail view. */
-const CONSOLE_TAIL_BYTES = 256 * 1024;
+const CONSOLE_TAIL_BYTES = 64 * 1024;
 
 const VOLUME_NAMES: NameRules = {
   minLength: 1,
@@ -275,6 +275,8 @@ export class LibvirtProvider implements ProviderService {
   private readonly domainCache = new Map<string, DomainInfo>();
   /** When this provider first saw each server in its phase (libvirt keeps no history of phases). */
   private readonly phaseSeen = new Map<string, { phase: Phase; since: string }>();
+  /** What each server's console log showed, by its size then. */
+  private readonly consoleCache = new Map<string, { size: number; seen: { phase: Phase; at?: string } }>();
   /** Servers paused for a capture: shown in the phase they were in, not as stalled. */
   private readonly capturing = new Set<string>();
 
@@ -764,6 +766,28 @@ export class LibvirtProvider implements ProviderService {
     return since;
   }
 
+  /**
+   * The phase a running guest's console shows. A log that has not grown is not read again, and once
+   * cloud-init has said it finished, the guest stays ready while it runs (later output cannot push that
+   * line out of the tail strata reads). A log that shrank is a new boot.
+   */
+  private consoleSeen(domain: DomainInfo): { phase: Phase; at?: string } {
+    const path = domain.consoleLog;
+    if (!path) return { phase: 'booting' };
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch {
+      return { phase: 'booting' };
+    }
+    const last = this.consoleCache.get(domain.uuid);
+    if (last && last.size === size) return last.seen;
+    let seen = consolePhase(readTail(path, CONSOLE_TAIL_BYTES) ?? '');
+    if (last && size > last.size && last.seen.phase === 'ready' && seen.phase !== 'ready') seen = last.seen;
+    this.consoleCache.set(domain.uuid, { size, seen });
+    return seen;
+  }
+
   private toServer(domain: DomainInfo, state: DomainState | undefined): Server {
     const record = domain.record!;
     const nowMs = Date.now();
@@ -774,12 +798,13 @@ export class LibvirtProvider implements ProviderService {
     const backingGone = !existsSync(record.imagePath);
     const gone = `Its image ${record.imageId} is gone: the backing file ${record.imagePath} of its disk no longer exists, so it cannot start again.`;
     const fromConsole = () => {
-      const text = domain.consoleLog ? readTail(domain.consoleLog, CONSOLE_TAIL_BYTES) ?? '' : '';
-      const seen = consolePhase(text);
+      const seen = this.consoleSeen(domain);
       phase = seen.phase;
       at = guestTime(seen.at, launchedMs, nowMs) ?? nowMs;
     };
     const s = state?.state ?? 0;
+    // What the console showed belongs to one run of the guest.
+    if (s !== 1 && s !== 2 && s !== 3 && s !== 4) this.consoleCache.delete(domain.uuid);
     if (s === 1 || s === 2 || s === 4) {
       fromConsole();
       if (s === 4) failureReason = 'It is shutting down.';
@@ -1100,6 +1125,7 @@ export class LibvirtProvider implements ProviderService {
     if (domain.record?.filter) await this.virsh(['nwfilter-undefine', domain.record.filter]).catch(() => undefined);
     this.domainCache.delete(domain.uuid);
     this.phaseSeen.delete(domain.uuid);
+    this.consoleCache.delete(domain.uuid);
     const host = await this.ready();
     await this.virsh(['pool-refresh', host.disks.name]).catch(() => undefined);
     const now = new Date().toISOString();

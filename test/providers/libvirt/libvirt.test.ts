@@ -1,7 +1,7 @@
 // The libvirt provider's parts that need no libvirt: its XML reader, the domain and filter XML it writes
 // and reads back, the console's readiness lines, the error mapping, and launch paths driven by a recorded
 // host (a fake Runner answering as virsh and qemu-img do).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -172,7 +172,7 @@ describe('errors', () => {
 });
 
 /** A host that answers as virsh and qemu-img do, for one pool layout; records every call. */
-function fakeHost(dir: string, answers: { start?: () => never; backingGone?: boolean } = {}) {
+function fakeHost(dir: string, answers: { start?: () => never; backingGone?: boolean; state?: number } = {}) {
   const calls: string[][] = [];
   const domains = new Map<string, string>();
   const pools: Record<string, string> = { strata: join(dir, 'strata'), 'strata-vendor': join(dir, 'strata-vendor'), 'strata-servers': join(dir, 'strata-servers') };
@@ -201,7 +201,7 @@ function fakeHost(dir: string, answers: { start?: () => never; backingGone?: boo
     }
     if (line.startsWith('pool-refresh') || cmd[0] === 'nwfilter-list') return ok();
     if (line.startsWith('list --all --uuid --name')) {
-      return ok([...domains.keys()].map((n, i) => `0000000${i}-0000-4000-8000-000000000000 ${n}`).join('\n') + '\n' + [...domains.keys()].map((n) => `Domain: '${n}'\n  state.state=5\n  state.reason=6\n`).join(''));
+      return ok([...domains.keys()].map((n, i) => `0000000${i}-0000-4000-8000-000000000000 ${n}`).join('\n') + '\n' + [...domains.keys()].map((n) => `Domain: '${n}'\n  state.state=${answers.state ?? 5}\n  state.reason=${answers.state === 1 ? 1 : 6}\n`).join(''));
     }
     if (line.startsWith('dumpxml')) {
       return ok([...domains.entries()].map(([n, xml], i) => xml.replace(`<name>${n}</name>`, `<name>${n}</name><uuid>0000000${i}-0000-4000-8000-000000000000</uuid>`)).join('\n'));
@@ -248,6 +248,25 @@ describe('launch against a recorded host', () => {
     // The same token again answers with that server; nothing is defined twice.
     await provider.launch(spec, 'tok-gone');
     expect(host.calls.filter((c) => c[4] === 'define')).toHaveLength(1);
+  });
+
+  it('reads readiness from the console log: cloud-init\'s finished line is ready, and stays ready while more is printed', async () => {
+    const host = fakeHost(dir, { state: 1 });
+    const provider = new LibvirtProvider(options(dir), host.run);
+    const [server] = await provider.launch(spec, 'tok-console');
+    expect(server!.phase).toBe('booting');
+    const log = join(dir, 'strata-servers', 'web.console.log');
+    writeFileSync(log, '[    1.0] Linux version 6.1\r\n');
+    expect((await provider.listServers([server!.id]))[0]!.phase).toBe('running');
+    appendFileSync(log, "Cloud-init v. 22.4 running 'modules:final' at Tue, 01 Dec 2026 16:39:03 +0000. Up 4 seconds.\r\n");
+    expect((await provider.listServers([server!.id]))[0]!.phase).toBe('initializing');
+    appendFileSync(log, 'Cloud-init v. 22.4 finished at Tue, 01 Dec 2026 16:39:04 +0000. Datasource DataSourceNoCloud.  Up 4.1 seconds\r\n');
+    const ready = (await provider.listServers([server!.id]))[0]!;
+    expect(ready.phase).toBe('ready');
+    appendFileSync(log, 'a chatty service\r\n'.repeat(10_000));
+    expect((await provider.listServers([server!.id]))[0]!.phase).toBe('ready');
+    expect((await provider.listServers([server!.id]))[0]!.phaseSince).toBe(ready.phaseSince);
+    expect(await provider.consoleOutput(server!.id)).not.toContain('\r');
   });
 
   it('runs every tool with its arguments as a list: no shell sees a name', async () => {
