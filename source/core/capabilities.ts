@@ -21,6 +21,8 @@ export interface Capabilities {
     /** Can the image's own name be changed (AMI names cannot)? */
     renameNative: boolean;
     capture: Requirement;
+    /** What a capture does to the server unless no-reboot is asked for: reboot (the default), or pause. */
+    captureInterrupts?: 'reboot' | 'pause';
     delete: Requirement;
     publicCatalogue: boolean;
     /** Does the public catalogue search run on the provider side? */

@@ -220,7 +220,9 @@ function ownStateRisks(image: Image, nowMs: number, subject: Risk['subject'], in
 export function serverRisks(server: Server, lookup: ImageLookup, nowMs: number): Risk[] {
   if (server.phase === 'terminated') return [];
   const subject = { type: 'server', id: server.id } as const;
-  const known = resolve(server.imageId, lookup, nowMs);
+  let known = resolve(server.imageId, lookup, nowMs);
+  // The provider's own word (a libvirt overlay whose backing file is gone) outweighs a catalogue not yet refreshed.
+  if (server.imageGone && known.state !== 'gone') known = { state: 'gone', ...(known.state === 'present' ? { image: known.image } : {}) };
   if (known.state === 'unknown') return [];
   const who = serverWords(server);
   if (known.state === 'gone') {

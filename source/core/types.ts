@@ -175,6 +175,8 @@ export interface Server {
   publicAddress?: string;
   privateAddress?: string;
   failureReason?: string;
+  /** The provider knows the image it was launched from no longer exists (libvirt: its disk's backing file is gone). */
+  imageGone?: boolean;
   tags: Record<string, string>;
 }
 

@@ -112,6 +112,15 @@ describe('serverRisks', () => {
     expect(kinds(serverRisks(server('s1', imageId, phase ?? 'ready'), lookup, NOW))).toEqual(expected);
   });
 
+  it('takes the provider\'s word that the image is gone over a catalogue not yet refreshed', () => {
+    const onCurrent = { ...server('s1', 't-current'), imageGone: true };
+    const [gone, ...rest] = serverRisks(onCurrent, lookup, NOW);
+    expect(rest).toEqual([]);
+    expect(gone).toMatchObject({ kind: 'image-gone', imageId: 't-current', templateId: 't-current' });
+    expect(gone!.sentence).toContain('which no longer exists');
+    expect(kinds(serverRisks({ ...server('s2', 't-unknown'), imageGone: true }, lookup, NOW))).toEqual(['image-gone']);
+  });
+
   it('names the server, the image, the date, and says the running server is not affected', () => {
     const [doomed] = serverRisks(server('s1', 't-doomed'), lookup, NOW);
     expect(doomed).toMatchObject({ kind: 'scheduled-deletion', imageId: 't-doomed', templateId: 't-doomed', date: tDoomed.deleteAt, subject: { type: 'server', id: 's1' }, informational: false });

@@ -110,6 +110,8 @@ export function libvirtCapabilities(withNetwork: boolean): Capabilities {
       tags: false,
       renameNative: false,
       capture: 'optional',
+      // The guest is paused while its disk is copied, unless no-reboot is asked for.
+      captureInterrupts: 'pause',
       delete: 'optional',
       publicCatalogue: false,
       serverSideSearch: false,
@@ -275,6 +277,8 @@ export class LibvirtProvider implements ProviderService {
   private readonly domainCache = new Map<string, DomainInfo>();
   /** When this provider first saw each server in its phase (libvirt keeps no history of phases). */
   private readonly phaseSeen = new Map<string, { phase: Phase; since: string }>();
+  /** Running servers whose guest agent answered (ready without cloud-init on the console). */
+  private readonly agentReady = new Set<string>();
   /** What each server's console log showed, by its size then. */
   private readonly consoleCache = new Map<string, { size: number; seen: { phase: Phase; at?: string } }>();
   /** Servers paused for a capture: shown in the phase they were in, not as stalled. */
@@ -839,6 +843,7 @@ export class LibvirtProvider implements ProviderService {
       ...(record.billingCode ? { billingCode: record.billingCode } : {}),
       ...(record.volumes ? { volumes: record.volumes } : {}),
       ...(failureReason ? { failureReason } : {}),
+      ...(backingGone ? { imageGone: true } : {}),
     };
   }
 
@@ -846,10 +851,11 @@ export class LibvirtProvider implements ProviderService {
     if (ids !== undefined && (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string'))) throw invalid('Server ids must be a list of ids.', 'ids');
     if (ids !== undefined && ids.length === 0) return [];
     const listing = await this.listing();
-    const domains = (await this.domains(listing)).filter((d) => d.record);
-    const servers = domains.map((d) => this.toServer(d, listing.states.get(d.name)));
-    const terminated = this.state.read().terminated;
+    const wanted = ids === undefined ? undefined : new Set(ids);
+    const domains = (await this.domains(listing)).filter((d) => d.record && (!wanted || wanted.has(d.uuid)));
+    const servers = await this.serversOf(domains, listing);
     if (ids === undefined) return servers.sort((a, b) => b.launchedAt.localeCompare(a.launchedAt));
+    const terminated = this.state.read().terminated;
     const byId = new Map(servers.map((s) => [s.id, s]));
     return [...new Set(ids)].map((id) => byId.get(id) ?? terminated[id]).filter((s): s is Server => s !== undefined);
   }
@@ -857,10 +863,39 @@ export class LibvirtProvider implements ProviderService {
   async serversByToken(clientToken: string): Promise<Server[]> {
     checkClientToken(clientToken);
     const listing = await this.listing();
-    return (await this.domains(listing))
-      .filter((d) => d.record?.token === clientToken)
-      .sort((a, b) => a.record!.index - b.record!.index)
-      .map((d) => this.toServer(d, listing.states.get(d.name)));
+    const domains = (await this.domains(listing)).filter((d) => d.record?.token === clientToken).sort((a, b) => a.record!.index - b.record!.index);
+    return this.serversOf(domains, listing);
+  }
+
+  /**
+   * The servers of these domains. A running guest whose console shows no cloud-init at all (an image
+   * without it, or one that does not print to the serial port) is ready when its QEMU guest agent
+   * answers: one more virsh run for all such servers together, none when there are none.
+   */
+  private async serversOf(domains: DomainInfo[], listing: Awaited<ReturnType<LibvirtProvider['listing']>>): Promise<Server[]> {
+    const servers = domains.map((d) => this.toServer(d, listing.states.get(d.name)));
+    const running = (s: Server) => [1, 2].includes(listing.states.get(s.name)?.state ?? 0);
+    for (const server of servers) if (!running(server)) this.agentReady.delete(server.id);
+    const quiet = servers.filter((s) => running(s) && (s.phase === 'booting' || s.phase === 'running'));
+    const unknown = quiet.filter((s) => !this.agentReady.has(s.id));
+    if (unknown.length > 0) {
+      const out = await this.virshBatch(
+        unknown.flatMap((s) => [
+          ['echo', `<<strata-agent ${s.id}>>`],
+          ['qemu-agent-command', '--timeout', '2', s.id, '{"execute":"guest-ping"}'],
+        ]).concat([['echo', '<<strata-agent end>>']]), // virsh's status is its last command's: this one succeeds
+        { doing: 'asking guest agents' },
+      ).catch(() => '');
+      for (const [, id, answer] of out.matchAll(/<<strata-agent ([0-9a-f-]+)>>\s*([^<]*)/g)) {
+        if (/"return"/.test(answer!)) this.agentReady.add(id!);
+      }
+    }
+    const nowMs = Date.now();
+    return servers.map((s) =>
+      quiet.includes(s) && this.agentReady.has(s.id)
+        ? { ...s, phase: 'ready' as const, phaseSince: this.since(s.id, 'ready', nowMs, Date.parse(s.launchedAt), nowMs) }
+        : s,
+    );
   }
 
   private serverNames(spec: LaunchSpec): string[] {
@@ -1126,6 +1161,7 @@ export class LibvirtProvider implements ProviderService {
     this.domainCache.delete(domain.uuid);
     this.phaseSeen.delete(domain.uuid);
     this.consoleCache.delete(domain.uuid);
+    this.agentReady.delete(domain.uuid);
     const host = await this.ready();
     await this.virsh(['pool-refresh', host.disks.name]).catch(() => undefined);
     const now = new Date().toISOString();

@@ -257,6 +257,7 @@ if (reason !== undefined && !required) {
       const [running] = await provider.listServers([onTemplate!.id]);
       expect(UP).toContain(running!.phase);
       expect(running!.failureReason).toMatch(/image .* is gone/);
+      expect(running!.imageGone).toBe(true);
       virsh('destroy', onTemplate!.id);
       const [stopped] = await provider.listServers([onTemplate!.id]);
       expect(stopped!.phase).toBe('failed');

@@ -172,7 +172,7 @@ describe('errors', () => {
 });
 
 /** A host that answers as virsh and qemu-img do, for one pool layout; records every call. */
-function fakeHost(dir: string, answers: { start?: () => never; backingGone?: boolean; state?: number } = {}) {
+function fakeHost(dir: string, answers: { start?: () => never; backingGone?: boolean; state?: number; agent?: boolean } = {}) {
   const calls: string[][] = [];
   const domains = new Map<string, string>();
   const pools: Record<string, string> = { strata: join(dir, 'strata'), 'strata-vendor': join(dir, 'strata-vendor'), 'strata-servers': join(dir, 'strata-servers') };
@@ -200,6 +200,10 @@ function fakeHost(dir: string, answers: { start?: () => never; backingGone?: boo
       return ok(`<volume><name>base</name><target><path>${pools.strata}/base</path><format type='qcow2'/></target><capacity>1073741824</capacity></volume>`);
     }
     if (line.startsWith('pool-refresh') || cmd[0] === 'nwfilter-list') return ok();
+    if (line.startsWith('echo')) {
+      // virsh prints a batch's echoes without newlines; an agent answers {"return":{}}.
+      return ok([...line.matchAll(/<<strata-agent ([0-9a-f-]+)>>/g)].map((m) => `<<strata-agent ${m[1]}>>${answers.agent ? '{"return":{}}\n' : ''}`).join(''));
+    }
     if (line.startsWith('list --all --uuid --name')) {
       return ok([...domains.keys()].map((n, i) => `0000000${i}-0000-4000-8000-000000000000 ${n}`).join('\n') + '\n' + [...domains.keys()].map((n) => `Domain: '${n}'\n  state.state=${answers.state ?? 5}\n  state.reason=${answers.state === 1 ? 1 : 6}\n`).join(''));
     }
@@ -267,6 +271,23 @@ describe('launch against a recorded host', () => {
     expect((await provider.listServers([server!.id]))[0]!.phase).toBe('ready');
     expect((await provider.listServers([server!.id]))[0]!.phaseSince).toBe(ready.phaseSince);
     expect(await provider.consoleOutput(server!.id)).not.toContain('\r');
+  });
+
+  it('takes a guest agent\'s answer as ready where the console shows no cloud-init, and asks no agent once cloud-init speaks', async () => {
+    const host = fakeHost(dir, { state: 1, agent: true });
+    const provider = new LibvirtProvider(options(dir), host.run);
+    const [server] = await provider.launch(spec, 'tok-agent');
+    const log = join(dir, 'strata-servers', 'web.console.log');
+    writeFileSync(log, "Cloud-init v. 22.4 running 'init' at Tue, 01 Dec 2026 16:39:03 +0000. Up 4 seconds.\n");
+    host.calls.length = 0;
+    expect((await provider.listServers([server!.id]))[0]!.phase).toBe('initializing');
+    expect(host.calls.some((c) => c.join(' ').includes('qemu-agent-command'))).toBe(false);
+    writeFileSync(log, '[    1.0] Linux version 6.1\n');
+    expect((await provider.listServers([server!.id]))[0]!.phase).toBe('ready');
+    const quiet = fakeHost(mkdtempSync(join(dir, 'b-')), { state: 1, agent: false });
+    const other = new LibvirtProvider({ ...options(dir), home: join(dir, 'home-b') }, quiet.run);
+    const [s2] = await other.launch(spec, 'tok-agent-2');
+    expect((await other.listServers([s2!.id]))[0]!.phase).toBe('booting');
   });
 
   it('runs every tool with its arguments as a list: no shell sees a name', async () => {

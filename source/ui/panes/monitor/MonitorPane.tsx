@@ -148,6 +148,7 @@ function Detail({ width, height }: { width: number; height: number }) {
 function Prompt({ width }: { width: number }) {
   const m = useAppState((s) => s.monitor);
   const theme = useTheme();
+  const interruption = useAppState((s) => s.session.description?.capabilities.images.captureInterrupts ?? 'reboot');
   if (m.terminate) {
     const server = m.servers.find((s) => s.id === m.terminate!.serverId);
     return (
@@ -167,7 +168,7 @@ function Prompt({ width }: { width: number }) {
           {fit(
             m.capture.saving
               ? 'Capturing…'
-              : `Capture an image: its name (Enter captures, Esc cancels); label ${m.capture.label ?? 'none'} (Tab); ${m.capture.noReboot ? 'no reboot' : 'the server may reboot'} (Ctrl+N):`,
+              : `Capture an image: its name (Enter captures, Esc cancels); label ${m.capture.label ?? 'none'} (Tab); ${m.capture.noReboot ? `no ${interruption}` : `the server may ${interruption}`} (Ctrl+N):`,
             width,
           ).trimEnd()}
         </Text>
