@@ -130,6 +130,25 @@ describe('the launch form', () => {
     await h.waitFor(/Name \*\s+recipe-web$/m);
   });
 
+  it('opens afresh on the same image after a launch (it does not stay loading)', async () => {
+    const h = await start();
+    await openOn(h, 'Postgres primary', 'Postgres primary');
+    await h.press('ctrl+u');
+    await h.type('again-1');
+    await h.press('ctrl+r');
+    await h.waitFor('The request the provider will receive');
+    await h.press('L');
+    await h.waitFor(/Launched/);
+    // Leave by Tab (the form stays, done), through the other panes, back to the images.
+    for (let i = 0; i < 6 && !/Images \[own\]/.test(h.frame()); i++) await h.press('tab');
+    await h.waitFor('img-');
+    await h.press('l');
+    const f = await h.waitFor('Launch from Postgres primary');
+    await h.waitFor(/^> Name/m);
+    expect(h.frame()).not.toContain('Loading sizes, firewalls and keypairs');
+    expect(f).toBeTruthy();
+  });
+
   it('read-only: the form does not open', async () => {
     const h = await start({ readOnly: true });
     await h.waitFor('img-');

@@ -75,7 +75,8 @@ export class LaunchController {
     const image = selectedImage(this.host.state);
     const session = this.host.session();
     if (!image || !session) return;
-    const kept = this.form?.imageId === image.id && this.form.draft;
+    // As the reducer decides (launch/open): a finished launch's form is not kept, it loads afresh.
+    const kept = this.form?.imageId === image.id && this.form.draft && this.form.stage !== 'done';
     this.host.dispatch({ type: 'launch/open', imageId: image.id });
     if (kept) return;
     try {
