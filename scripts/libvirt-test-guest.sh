@@ -7,7 +7,8 @@
 # The disk is a FAT filesystem holding syslinux, the kernel and an initramfs. Its /init mounts the NoCloud
 # seed (a vfat volume labelled CIDATA), reads instance-id and local-hostname from its meta-data, writes a
 # line to its own root disk (so a captured image carries what the server wrote), and prints cloud-init's
-# own lines to the serial console, the completion line last; strata reads that line as "ready".
+# own lines to the serial console, the completion line last; strata reads that line as "ready". Comments
+# in the user data can give it an address with two listeners, or ports of another guest to try (firewalls).
 # Needs: apt-get (download only), dpkg-deb, cpio, gzip, xz, mkfs.vfat, mtools, syslinux, qemu-img.
 set -euo pipefail
 
@@ -45,7 +46,7 @@ moddir=$(ls -d "$work"/k/lib/modules/* | head -1)
 root="$work/initramfs"
 mkdir -p "$root"/{bin,dev,proc,sys,mnt/seed,mnt/root,lib/modules}
 cp "$busybox" "$root/bin/busybox"
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk fat vfat nls_cp437 nls_ascii nls_utf8; do
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk fat vfat nls_cp437 nls_ascii nls_utf8 failover net_failover virtio_net; do
   f=$(find "$moddir" -name "$m.ko*" | head -1)
   [[ -n $f ]] || continue
   case $f in
@@ -61,7 +62,7 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk fat vfat nls_cp437 nls_ascii nls_utf8; do
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk fat vfat nls_cp437 nls_ascii nls_utf8 failover net_failover virtio_net; do
   [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null
 done
 log() { echo "$*" >/dev/ttyS0; }
@@ -86,6 +87,26 @@ if [ -n "$seed" ]; then
     echo "$id $host" >>/mnt/root/BOOTS.TXT && sync && umount /mnt/root && log "ci-info: wrote BOOTS.TXT on /dev/vda"
   else
     log "ci-info: /dev/vda cannot be mounted: $out"
+  fi
+  # A test may ask for an address (a comment in its cloud-config): two TCP listeners answer there, on
+  # ports 22 and 23, so a firewall that lets one through and not the other can be seen from the host.
+  addr=$(sed -n 's/^# strata-test-ip: *//p' /mnt/seed/user-data)
+  if [ -n "$addr" ] && ip link set eth0 up 2>/dev/null && ip addr add "$addr" dev eth0; then
+    mkdir -p /www && echo ok >/www/index.html
+    httpd -p 22 -h /www && httpd -p 23 -h /www && log "ci-info: eth0 $addr, listening on 22 and 23"
+  fi
+  # And it may ask this guest to try ports of another (bridged traffic passes the other's firewall; the
+  # host's own does not): "# strata-test-probe: ADDRESS PORT…" logs each port as open or closed.
+  probe=$(sed -n 's/^# strata-test-probe: *//p' /mnt/seed/user-data)
+  if [ -n "$probe" ]; then
+    set -- $probe
+    target=$1
+    shift
+    for port in "$@"; do
+      # (busybox-static's wget crashes resolving; nc's status says nothing of a dropped connection.)
+      if printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 "$target" "$port" 2>/dev/null | grep -q '^HTTP/'; then state=open; else state=closed; fi
+      log "ci-info: probe $target:$port $state"
+    done
   fi
   log "Cloud-init v. 0-strata-test-guest running 'modules:final' at $(date -u '+%a, %d %b %Y %H:%M:%S +0000'). Up $(up) seconds."
   log "Cloud-init v. 0-strata-test-guest finished at $(date -u '+%a, %d %b %Y %H:%M:%S +0000'). Datasource DataSourceNoCloud [seed=$seed][dsmode=net].  Up $(up) seconds"

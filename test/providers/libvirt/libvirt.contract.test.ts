@@ -25,6 +25,8 @@ const uri = process.env.STRATA_LIBVIRT_URI ?? 'qemu:///system';
 const required = process.env.STRATA_REQUIRE_LIBVIRT === '1';
 const guest = process.env.STRATA_LIBVIRT_TEST_GUEST ?? join(root, '.cache/libvirt-test-guest/test-guest.qcow2');
 const UP_MS = 240_000;
+/** Names of this run (pools, network, servers, filters): two runs on one host do not meet. */
+const RUN = Math.random().toString(36).slice(2, 7);
 const TEST_MS = 2 * UP_MS;
 
 function virsh(...args: string[]): string {
@@ -65,6 +67,8 @@ function unusable(): string | undefined {
 
 interface World {
   provider: ProviderService;
+  /** The world's isolated network is 10.213.<subnet>.0/24; the host is .1 on it. */
+  subnet: number;
   settings: Required<Pick<LibvirtSettings, 'pool' | 'vendorPool' | 'poolDirectory' | 'network'>> & LibvirtSettings;
   base: string;
   cleanup: () => Promise<void>;
@@ -76,10 +80,10 @@ async function makeWorld(name: string, run: Runner = execaRunner): Promise<World
   // QEMU runs as its own user: the directories on the way to the disks must let it through.
   chmodSync(base, 0o755);
   const settings = {
-    pool: `strata-${name}`,
-    vendorPool: `strata-${name}-vendor`,
+    pool: `strata-${name}-${RUN}`,
+    vendorPool: `strata-${name}-${RUN}-vendor`,
     poolDirectory: join(base, 'pools'),
-    network: `strata-${name}`,
+    network: `strata-${name}-${RUN}`,
     sizes: { test: { vcpus: 1, memoryMiB: 256, diskGiB: 1 } },
   };
   const filtersBefore = new Set(virsh('nwfilter-list').split('\n').map((l) => l.trim().split(/\s+/)[1]));
@@ -133,6 +137,7 @@ EOF`,
   }
   return {
     provider,
+    subnet,
     settings,
     base,
     cleanup: async () => {
@@ -145,11 +150,16 @@ EOF`,
 
 const UP = ['running', 'initializing', 'ready'];
 const waitFor = (provider: ProviderService, ids: string[], phases: string[], what: string) =>
-  pollUntil(() => provider.listServers(ids), (servers) => servers.length === ids.length && servers.every((s) => phases.includes(s.phase)), {
-    timeoutMs: UP_MS,
-    intervalMs: 500,
-    what,
-  });
+  pollUntil(
+    async () => {
+      const servers = await provider.listServers(ids);
+      const failed = servers.find((s) => s.phase === 'failed' && !phases.includes('failed'));
+      if (failed) throw new Error(`${failed.name} failed while waiting for ${what}: ${failed.failureReason}`);
+      return servers;
+    },
+    (servers) => servers.length === ids.length && servers.every((s) => phases.includes(s.phase)),
+    { timeoutMs: UP_MS, intervalMs: 500, what },
+  );
 
 const reason = unusable();
 if (reason !== undefined && !required) {
@@ -176,9 +186,11 @@ if (reason !== undefined && !required) {
   describe('libvirt: overlays, seeds, filters', () => {
     let world: World;
     let provider: ProviderService;
+    let pool: string;
+    let vendorPool: string;
     const token = (what: string) => `lv-${what}-${Date.now().toString(36)}`;
     const spec = (name: string, imageId: string, extra: Partial<LaunchSpec> = {}): LaunchSpec => ({
-      name,
+      name: `${name}-${RUN}`,
       imageId,
       productId: 'test',
       firewallIds: [],
@@ -189,6 +201,8 @@ if (reason !== undefined && !required) {
     beforeAll(async () => {
       world = await makeWorld('lv');
       provider = world.provider;
+      pool = world.settings.pool;
+      vendorPool = world.settings.vendorPool;
     }, 120_000);
     afterAll(async () => {
       await world?.cleanup();
@@ -197,28 +211,28 @@ if (reason !== undefined && !required) {
     it('boots a server from an own image: its disk is an overlay, the guest reads its seed (hostname, key), and a capture is flattened', { timeout: TEST_MS }, async () => {
       const key = freshOpenSshPublicKey('seed@test');
       await provider.importKeypair('seed-key', key);
-      const [server] = await provider.launch(spec('seeded', 'strata-lv/guest-base', { keypairName: 'seed-key', group: 'g', billingCode: 'b-1' }), token('seed'));
+      const [server] = await provider.launch(spec('seeded', `${pool}/guest-base`, { keypairName: 'seed-key', group: 'g', billingCode: 'b-1' }), token('seed'));
       const [ready] = await waitFor(provider, [server!.id], ['ready'], 'the seeded server to be ready');
       expect(ready!.group).toBe('g');
       expect(ready!.keypairName).toBe('seed-key');
       const console = await provider.consoleOutput(server!.id);
-      expect(console).toMatch(/local-hostname seeded/);
+      expect(console).toMatch(new RegExp(`local-hostname seeded-${RUN}`));
       expect(console).toMatch(/Cloud-init v\. \S+ finished at .*DataSourceNoCloud/);
       expect(console).toMatch(/wrote BOOTS.TXT on \/dev\/vda/);
-      const disks = join(world.settings.poolDirectory, 'strata-lv-servers');
-      const info = JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', join(disks, 'seeded.root.qcow2')], { encoding: 'utf8' }));
-      expect(info['backing-filename']).toBe(join(world.settings.poolDirectory, 'strata-lv', 'guest-base'));
+      const disks = join(world.settings.poolDirectory, `${pool}-servers`);
+      const info = JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', join(disks, `seeded-${RUN}.root.qcow2`)], { encoding: 'utf8' }));
+      expect(info['backing-filename']).toBe(join(world.settings.poolDirectory, pool, 'guest-base'));
       // The seed carries the public key as cloud-init's NoCloud meta-data, and is 0600 (it may hold a passphrase).
-      const seed = join(disks, 'seeded.seed.img');
+      const seed = join(disks, `seeded-${RUN}.seed.img`);
       expect(execFileSync('mtype', ['-i', seed, '::meta-data'], { encoding: 'utf8' })).toContain(key.split(' ')[1]);
       expect((await import('node:fs')).statSync(seed).mode & 0o777).toBe(0o600);
 
       // The default capture pauses the guest while its disk is copied (QEMU flushes it on pause): what the
       // server wrote to its own disk is in the image, which is standalone (no backing file).
       const image = await provider.captureImage(server!.id, { name: 'seeded-image' });
-      expect(image.sourceImageId).toBe('strata-lv/guest-base');
+      expect(image.sourceImageId).toBe(`${pool}/guest-base`);
       expect(image.sourceServerId).toBe(server!.id);
-      const captured = join(world.settings.poolDirectory, 'strata-lv', 'seeded-image');
+      const captured = join(world.settings.poolDirectory, pool, 'seeded-image');
       const flat = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', captured], { encoding: 'utf8' }));
       expect(flat['backing-filename']).toBeUndefined();
       const raw = join(world.base, 'captured.raw');
@@ -228,30 +242,30 @@ if (reason !== undefined && !required) {
       // No-reboot copies it while it runs (crash-consistent), also standalone, and the server runs on.
       const live = await provider.captureImage(server!.id, { name: 'seeded-live', noReboot: true });
       expect(live.sourceServerId).toBe(server!.id);
-      const liveInfo = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', join(world.settings.poolDirectory, 'strata-lv', 'seeded-live')], { encoding: 'utf8' }));
+      const liveInfo = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', join(world.settings.poolDirectory, pool, 'seeded-live')], { encoding: 'utf8' }));
       expect(liveInfo['backing-filename']).toBeUndefined();
       expect((await provider.listServers([server!.id]))[0]!.phase).toBe('ready');
       await provider.terminate(server!.id);
-      expect(existsSync(join(disks, 'seeded.root.qcow2'))).toBe(false);
+      expect(existsSync(join(disks, `seeded-${RUN}.root.qcow2`))).toBe(false);
       expect(existsSync(seed)).toBe(false);
     });
 
     it('refuses to delete an image that an overlay depends on, naming the server; a template deleted behind strata\'s back leaves its servers "image gone"', { timeout: TEST_MS }, async () => {
       // An own image with a server on it: the delete is refused with the server's name.
-      const [onOwn] = await provider.launch(spec('on-own', 'strata-lv/guest-base'), token('own'));
-      const refused = await expectStrataError(provider.deleteImage('strata-lv/guest-base'), 'Conflict');
+      const [onOwn] = await provider.launch(spec('on-own', `${pool}/guest-base`), token('own'));
+      const refused = await expectStrataError(provider.deleteImage(`${pool}/guest-base`), 'Conflict');
       expect(refused.message).toMatch(/on-own/);
       expect(refused.message).toMatch(/overlay/);
-      await provider.getImage('strata-lv/guest-base');
+      await provider.getImage(`${pool}/guest-base`);
 
       // A vendor template, deleted by its vendor while a server still runs on it.
-      copyFileSync(guest, join(world.settings.poolDirectory, 'strata-lv-vendor', 'doomed-template'));
+      copyFileSync(guest, join(world.settings.poolDirectory, vendorPool, 'doomed-template'));
       const template = (await provider.listImages({ scope: 'vendor', query: 'doomed' })).items[0]!;
       expect(template.kind).toBe('vendor');
       await expectStrataError(provider.deleteImage(template.id), 'Unsupported');
       const [onTemplate] = await provider.launch(spec('on-template', template.id), token('vendor'));
       await waitFor(provider, [onTemplate!.id], UP, 'the server on the template to run');
-      virsh('vol-delete', '--pool', 'strata-lv-vendor', 'doomed-template');
+      virsh('vol-delete', '--pool', vendorPool, 'doomed-template');
       await expectStrataError(provider.getImage(template.id), 'NotFound');
       // Still running (QEMU holds the file open), but flagged; once stopped it is failed, with that reason.
       const [running] = await provider.listServers([onTemplate!.id]);
@@ -261,37 +275,55 @@ if (reason !== undefined && !required) {
       virsh('destroy', onTemplate!.id);
       const [stopped] = await provider.listServers([onTemplate!.id]);
       expect(stopped!.phase).toBe('failed');
-      expect(stopped!.failureReason).toMatch(/image strata-lv-vendor\/doomed-template is gone: the backing file .* no longer exists/);
+      expect(stopped!.failureReason).toMatch(new RegExp(`image ${vendorPool}/doomed-template is gone: the backing file .* no longer exists`));
       // libvirt's own answer to starting it is the raw error this sentence replaces.
       expect(() => virsh('start', onTemplate!.id)).toThrow(/backing file/i);
       // A new launch from the gone template is refused before anything is made.
       await expectStrataError(provider.launch(spec('too-late', template.id), token('late')), 'Invalid', 'imageId');
       await provider.terminate(onTemplate!.id);
       await provider.terminate(onOwn!.id);
-      await provider.deleteImage('strata-lv/seeded-image');
+      await provider.deleteImage(`${pool}/seeded-image`);
     });
 
-    it('puts a server behind its firewalls: a filter on its interface joins them, and goes with the server', { timeout: TEST_MS }, async () => {
-      const firewall = await provider.createFirewall('web', [{ protocol: 'tcp', fromPort: 22, toPort: 22, source: '203.0.113.0/24' }]);
+    it('puts a server behind its firewalls: a filter on its interface joins them, lets through what they allow and nothing else, and goes with the server', { timeout: TEST_MS }, async () => {
+      const net = `10.213.${world.subnet}`;
+      const firewall = await provider.createFirewall(`ssh-${RUN}`, [{ protocol: 'tcp', fromPort: 22, toPort: 22, source: `${net}.0/24` }]);
       const [server] = await provider.launch(
-        spec('walled', 'strata-lv/guest-base', { firewallIds: [firewall.id], newFirewall: { name: 'extra', rules: [{ protocol: 'udp', fromPort: 53, toPort: 53, source: '10.0.0.0/8' }] } }),
+        spec('walled', `${pool}/guest-base`, {
+          firewallIds: [firewall.id],
+          newFirewall: { name: `extra-${RUN}`, rules: [{ protocol: 'udp', fromPort: 53, toPort: 53, source: '10.0.0.0/8' }] },
+          // The test guest takes an address from this comment and listens on ports 22 and 23 there.
+          userData: `#cloud-config\n# strata-test-ip: ${net}.2/24\n`,
+        }),
         token('fw'),
       );
-      await waitFor(provider, [server!.id], UP, 'the walled server to run');
-      expect(virsh('dumpxml', server!.id)).toMatch(/<filterref filter='strata-srv-walled'/);
-      const filter = virsh('nwfilter-dumpxml', 'strata-srv-walled');
-      expect(filter).toMatch(/filter='strata-fw-web'/);
-      expect(filter).toMatch(/filter='strata-fw-extra'/);
-      expect((await provider.listFirewalls()).map((f) => f.name)).toEqual(expect.arrayContaining(['web', 'extra']));
+      await waitFor(provider, [server!.id], ['ready'], 'the walled server to be ready');
+      expect(await provider.consoleOutput(server!.id)).toMatch(/listening on 22 and 23/);
+      expect(virsh('dumpxml', server!.id)).toMatch(new RegExp(`<filterref filter='strata-srv-walled-${RUN}'`));
+      const filter = virsh('nwfilter-dumpxml', `strata-srv-walled-${RUN}`);
+      expect(filter).toMatch(new RegExp(`filter='strata-fw-ssh-${RUN}'`));
+      expect(filter).toMatch(new RegExp(`filter='strata-fw-extra-${RUN}'`));
+      expect((await provider.listFirewalls()).map((f) => f.name)).toEqual(expect.arrayContaining([`ssh-${RUN}`, `extra-${RUN}`]));
+      // From another guest on the network (bridged traffic passes the walled server's filter; the host's
+      // own does not): port 22, which a rule allows from the network, answers; port 23 does not.
+      const [client] = await provider.launch(
+        spec('client', `${pool}/guest-base`, { userData: `#cloud-config\n# strata-test-ip: ${net}.3/24\n# strata-test-probe: ${net}.2 22 23\n` }),
+        token('client'),
+      );
+      await waitFor(provider, [client!.id], ['ready'], 'the client to be ready');
+      const probed = await provider.consoleOutput(client!.id);
+      expect(probed).toContain(`probe ${net}.2:22 open`);
+      expect(probed).toContain(`probe ${net}.2:23 closed`);
+      await provider.terminate(client!.id);
       await provider.terminate(server!.id);
-      expect(virsh('nwfilter-list')).not.toMatch(/strata-srv-walled/);
+      expect(virsh('nwfilter-list')).not.toMatch(`strata-srv-walled-${RUN}`);
     });
 
     it('completes a launch cut short instead of repeating it: the same token never makes a second server of a name', { timeout: TEST_MS }, async () => {
       // The second server's define fails once, as if strata had been killed there.
       let killed = false;
       const flaky: Runner = async (file, args, options) => {
-        const definesPair2 = file === 'virsh' && args.includes('define') && readFileSync(args[args.length - 1]!, 'utf8').includes('<name>pair-2</name>');
+        const definesPair2 = file === 'virsh' && args.includes('define') && readFileSync(args[args.length - 1]!, 'utf8').includes(`<name>pair-${RUN}-2</name>`);
         if (definesPair2 && !killed) {
           killed = true;
           throw new Error('strata was killed here');
@@ -300,12 +332,12 @@ if (reason !== undefined && !required) {
       };
       const cut = await createLibvirtProvider({ home: join(world.base, 'home'), libvirtUri: uri, libvirt: world.settings }, flaky);
       const t = token('cut');
-      const pair = spec('pair', 'strata-lv/guest-base', { count: 2 });
+      const pair = spec('pair', `${pool}/guest-base`, { count: 2 });
       await expect(cut.launch(pair, t)).rejects.toThrow(/killed/);
       const first = await provider.serversByToken(t);
-      expect(first.map((s) => s.name)).toEqual(['pair-1']);
+      expect(first.map((s) => s.name)).toEqual([`pair-${RUN}-1`]);
       const both = await provider.launch(pair, t);
-      expect(both.map((s) => s.name)).toEqual(['pair-1', 'pair-2']);
+      expect(both.map((s) => s.name)).toEqual([`pair-${RUN}-1`, `pair-${RUN}-2`]);
       expect(both[0]!.id).toBe(first[0]!.id);
       expect((await provider.launch(pair, t)).map((s) => s.id)).toEqual(both.map((s) => s.id));
       const all: Server[] = await provider.listServers();
@@ -314,13 +346,13 @@ if (reason !== undefined && !required) {
     });
 
     it('refuses a name another server on the host has, and a network that is not active', { timeout: TEST_MS }, async () => {
-      const [one] = await provider.launch(spec('taken', 'strata-lv/guest-base'), token('taken'));
-      await expectStrataError(provider.launch(spec('taken', 'strata-lv/guest-base'), token('taken-2')), 'Invalid', 'name');
+      const [one] = await provider.launch(spec('taken', `${pool}/guest-base`), token('taken'));
+      await expectStrataError(provider.launch(spec('taken', `${pool}/guest-base`), token('taken-2')), 'Invalid', 'name');
       await provider.terminate(one!.id);
       const offline = await createLibvirtProvider(
         { home: join(world.base, 'home'), libvirtUri: uri, libvirt: { ...world.settings, network: 'strata-no-such-network' } },
       );
-      const error = await expectStrataError(offline.launch(spec('netless', 'strata-lv/guest-base'), token('net')), 'Invalid', 'network');
+      const error = await expectStrataError(offline.launch(spec('netless', `${pool}/guest-base`), token('net')), 'Invalid', 'network');
       expect(error.message).toMatch(/strata-no-such-network/);
     });
 
@@ -335,7 +367,7 @@ if (reason !== undefined && !required) {
       execFileSync('qemu-img', ['convert', '-O', 'raw', guest, raw]);
       const image = await provider.importImage({ path: raw, name: 'from-raw' });
       expect(image.platform).toBe('qcow2');
-      expect(readFileSync(join(world.settings.poolDirectory, 'strata-lv', 'from-raw')).subarray(0, 4).toString('latin1')).toBe('QFI\xfb');
+      expect(readFileSync(join(world.settings.poolDirectory, pool, 'from-raw')).subarray(0, 4).toString('latin1')).toBe('QFI\xfb');
       await provider.deleteImage(image.id);
     });
   });
