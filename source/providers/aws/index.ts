@@ -29,6 +29,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { ProviderDescription } from '../../core/capabilities.js';
 import { StrataError, invalid, notFound, unsupported } from '../../core/errors.js';
+import { splitQuery } from '../../core/fuzzy.js';
 import { validateLaunch } from '../../core/launch.js';
 import { LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
 import {
@@ -195,11 +196,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 function matchesQuery(image: Image, query: string): boolean {
   const text = `${image.name}\n${image.displayName ?? ''}\n${image.id}`.toLowerCase();
-  return query
-    .toLowerCase()
-    .split(/\s+/)
-    .filter(Boolean)
-    .every((term) => text.includes(term));
+  return splitQuery(query).every((term) => text.includes(term));
 }
 
 export class AwsProvider implements ProviderService {

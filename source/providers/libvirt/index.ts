@@ -15,6 +15,7 @@ import { basename, join } from 'node:path';
 import type { Capabilities, NameRules, ProviderDescription } from '../../core/capabilities.js';
 import { checkClientToken, checkFirewallRules, checkPublicKey, checkResourceName } from '../../core/checks.js';
 import { StrataError, conflict, invalid, notFound, unsupported } from '../../core/errors.js';
+import { splitQuery } from '../../core/fuzzy.js';
 import { validateLaunch } from '../../core/launch.js';
 import { sshFingerprint } from '../../core/ssh.js';
 import { hostnameFor } from '../../core/userdata.js';
@@ -58,7 +59,7 @@ import {
 } from './domain.js';
 import { execaRunner, toStrataError, virshQuote, type RunOptions, type Runner } from './exec.js';
 import { writeSeed } from './seed.js';
-import { StateFile } from './state.js';
+import { StateFile, type StoredImage } from './state.js';
 import { child, parseXml, parseXmlFragments, textAt, type XmlElement } from './xml.js';
 
 export const DEFAULT_URI = 'qemu:///system';
@@ -214,11 +215,7 @@ function decodeOffset(page: string | undefined, scope: Scope, query: string): nu
 
 function matchesQuery(image: Image, query: string): boolean {
   const text = `${image.name}\n${image.id}\n${image.description ?? ''}`.toLowerCase();
-  return query
-    .toLowerCase()
-    .split(/\s+/)
-    .filter(Boolean)
-    .every((term) => text.includes(term));
+  return splitQuery(query).every((term) => text.includes(term));
 }
 
 
@@ -435,10 +432,10 @@ export class LibvirtProvider implements ProviderService {
     return { pool, name, path, format, capacity: Number(textAt(element, 'capacity') ?? 0), ...(Number.isFinite(mtime) ? { mtime } : {}) };
   }
 
-  private imageFrom(volume: Volume, host: Host): Image {
+  private imageFrom(volume: Volume, host: Host, storedImages: Record<string, StoredImage>): Image {
     const own = volume.pool.name === host.own.name;
     const id = `${volume.pool.name}/${volume.name}`;
-    const stored = this.storedImages[id];
+    const stored = storedImages[id];
     const createdAt = stored?.createdAt ?? new Date(Math.round((volume.mtime ?? 0) * 1000)).toISOString();
     return {
       id,
@@ -458,8 +455,6 @@ export class LibvirtProvider implements ProviderService {
     };
   }
 
-  private storedImages: Record<string, { sourceImageId?: string; sourceServerId?: string; description?: string; createdAt?: string }> = {};
-
   async listImages(options: ListImagesOptions): Promise<Page<Image>> {
     const scope = options?.scope;
     if (!SCOPES.includes(scope)) throw invalid(`Unknown image scope "${String(scope)}"; use own, vendor or public.`, 'scope');
@@ -468,15 +463,22 @@ export class LibvirtProvider implements ProviderService {
     if (scope === 'public') return { items: [], total: 0 };
     const host = await this.ready();
     const pool = scope === 'own' ? host.own : host.vendor;
-    this.storedImages = this.state.read().images;
+    const stored = this.state.read().images;
     const all = (await this.volumes(pool, 'listing images'))
-      .map((v) => this.imageFrom(v, host))
+      .map((v) => this.imageFrom(v, host, stored))
       .filter((image) => query === '' || matchesQuery(image, query))
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.name.localeCompare(b.name));
     const pageSize = Math.min(5000, Math.max(1, Math.floor(Number(options.pageSize ?? 100)) || 100));
     const items = all.slice(offset, offset + pageSize);
     const end = offset + items.length;
     return { items, total: all.length, ...(end < all.length ? { next: encodeToken({ s: scope, q: query, o: end }) } : {}) };
+  }
+
+  /** The file of an image id (pool/volume) on this host; an id of no known pool is taken as the own pool's. */
+  private pathOf(host: Host, imageId: string): string {
+    const slash = imageId.indexOf('/');
+    const pool = [host.own, host.vendor].find((p) => p.name === imageId.slice(0, slash)) ?? host.own;
+    return join(pool.dir, imageId.slice(slash + 1));
   }
 
   /** An image id is pool/volume, of the own pool or the vendor pool. */
@@ -509,8 +511,7 @@ export class LibvirtProvider implements ProviderService {
     const { host, pool, name } = await this.locate(id);
     const volume = await this.volume(pool, name, `reading image ${id}`);
     if (!volume) throw notFound(`Image ${id} does not exist in pool ${pool.name}.`);
-    this.storedImages = this.state.read().images;
-    return this.imageFrom(volume, host);
+    return this.imageFrom(volume, host, this.state.read().images);
   }
 
   async setImageTags(id: string): Promise<Image> {
@@ -580,7 +581,7 @@ export class LibvirtProvider implements ProviderService {
     const root = domain.record?.files[0] ?? domain.disks[0]?.path;
     if (!root) throw invalid(`Server ${domain.name} has no disk to capture.`, 'serverId');
     await this.imageInfo(root, `checking the disk of ${domain.name}`, undefined, true);
-    const [state] = (await this.states()).filter(([n]) => n === domain.name).map(([, s]) => s);
+    const state = (await this.listing()).states.get(domain.name);
     const active = state !== undefined && (state.state === 1 || state.state === 2);
     // Not no-reboot: the guest is paused while its disk is copied (qemu flushes it on pause), then resumed.
     // No-reboot: copied while it runs, as a crash would leave it.
@@ -733,10 +734,6 @@ export class LibvirtProvider implements ProviderService {
       if (stat && current !== undefined) states.get(current)![stat[1] as 'state' | 'reason'] = Number(stat[2]);
     }
     return { names, states };
-  }
-
-  private async states(): Promise<[string, DomainState][]> {
-    return [...(await this.listing()).states];
   }
 
   /** Every domain (strata's have a launch record), its XML read once and cached. */
@@ -920,8 +917,9 @@ export class LibvirtProvider implements ProviderService {
     const caps = libvirtCapabilities(host.network !== undefined);
     const problems = validateLaunch(spec, caps, { products, firewalls, keypairs, ...(image ? { image } : {}) });
     if (problems.length > 0) throw invalid(problems[0]!.message, problems[0]!.field);
-    const { names } = await this.listing();
-    const domains = await this.domains();
+    const listing = await this.listing();
+    const names = listing.names;
+    const domains = await this.domains(listing);
     const mine = new Set(domains.filter((d) => d.record?.token === clientToken).map((d) => d.name));
     const taken = this.serverNames(spec).filter((n) => [...names.values()].includes(n) && !mine.has(n));
     if (taken.length > 0) {
@@ -943,7 +941,7 @@ export class LibvirtProvider implements ProviderService {
     const host = await this.ready();
     const names = this.serverNames({ ...spec, count: Math.max(1, Math.min(spec.count || 1, 10)) });
     const size = this.settings().sizes[spec.productId];
-    const imagePath = spec.imageId ? join(spec.imageId.startsWith(`${host.vendor.name}/`) ? host.vendor.dir : host.own.dir, spec.imageId.slice(spec.imageId.indexOf('/') + 1)) : '';
+    const imagePath = spec.imageId ? this.pathOf(host, spec.imageId) : '';
     const files = this.filesFor(host, names[0]!, spec.volumes?.count ?? 0);
     const xml = domainXml({
       name: names[0]!,
@@ -963,7 +961,7 @@ export class LibvirtProvider implements ProviderService {
     let check: LaunchPreview['check'];
     try {
       const { image } = await this.prepare(spec, clientToken);
-      const chain = await this.imageInfo(join(image.owned ? host.own.dir : host.vendor.dir, image.name), 'checking the image', undefined, true)
+      const chain = await this.imageInfo(this.pathOf(host, image.id), 'checking the image', undefined, true)
         .then(() => undefined)
         .catch((error: unknown) => (error as Error).message);
       check = chain
@@ -1015,7 +1013,7 @@ export class LibvirtProvider implements ProviderService {
     const previous = await this.serversByToken(clientToken);
     if (previous.length >= (Number.isInteger(spec.count) ? spec.count : 1) && previous.length > 0) return previous;
     const { host, image, product } = await this.prepare(spec, clientToken);
-    const imagePath = join(image.owned ? host.own.dir : host.vendor.dir, image.name);
+    const imagePath = this.pathOf(host, image.id);
     try {
       await this.imageInfo(imagePath, `checking image ${image.id}`, undefined, true);
     } catch (error) {
