@@ -1,92 +1,96 @@
-// The layout: header, the pane (or the help), the message line, the status bar; modals on top.
+// The layout: the header, the body (a pane or a full-screen overlay), the bottom lines (messages whole, a
+// prompt, the command or filter line, the position), the status bar; pop-ups over the pane. What goes where
+// comes from route(state), the same selector that gives the keys their handlers.
 import { Box, Text, useApp, useWindowSize } from 'ink';
 import { useEffect, type ReactNode } from 'react';
-import { CommandLine, FilterLine } from './components/CommandLine.js';
+import { useBottomLines } from './components/Bottom.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { ImageInfo } from './components/ImageInfo.js';
+import { Messages } from './components/Messages.js';
 import { Palette, PALETTE_WIDTH } from './components/Palette.js';
-import { Header, MessageLine, StatusBar } from './components/StatusBar.js';
+import { Header, StatusBar } from './components/StatusBar.js';
+import { fit, wrap } from './components/text.js';
 import { InputDispatcher } from './input.js';
 import { ImagesPane } from './panes/images/ImagesPane.js';
 import { LaunchPane } from './panes/launch/LaunchPane.js';
 import { MonitorPane } from './panes/monitor/MonitorPane.js';
 import { RiskPane } from './panes/risk/RiskPane.js';
 import { ReconcilePrompt } from './components/ReconcilePrompt.js';
-import { DeletePrompt } from './components/DeletePrompt.js';
+import { MIN_COLUMNS, MIN_ROWS, route } from './routes.js';
 import { ControllerContext, StoreContext, ThemeContext, useAppState, useController } from './state/context.js';
 import type { Controller } from './state/controller.js';
 import type { AppStore } from './state/store.js';
 import type { Theme } from './theme.js';
 
-export const MIN_COLUMNS = 60;
-export const MIN_ROWS = 12;
+export { MIN_COLUMNS, MIN_ROWS };
+
+/** The fewest rows the body keeps, whatever the bottom lines need. */
+const MIN_BODY = 4;
+
+function TooSmall({ columns, rows }: { columns: number; rows: number }) {
+  const text = `strata needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${columns}x${rows}. Make the window larger, or press q to quit.`;
+  return (
+    <Box flexDirection="column">
+      <InputDispatcher />
+      {wrap(text, Math.max(10, columns - 1))
+        .slice(0, Math.max(1, rows))
+        .map((line, i) => (
+          <Text key={i}>{fit(line, Math.max(1, columns - 1)).trimEnd()}</Text>
+        ))}
+    </Box>
+  );
+}
 
 export function Screen({ columns, rows }: { columns: number; rows: number }) {
   const controller = useController();
-  const modal = useAppState((s) => s.modal?.kind);
-  const editing = useAppState((s) => s.filter.editing);
-  const pane = useAppState((s) => s.pane);
-  const deleteOpen = useAppState((s) => s.deleteImage !== undefined);
-  const reconcile = useAppState((s) => (s.reconcile && s.pane === 'images' ? s.reconcile[0] : undefined));
   const { exit } = useApp();
+  const bodyKind = useAppState((s) => route(s, { columns, rows }).body);
+  const bottomKind = useAppState((s) => route(s, { columns, rows }).bottom);
+  const pane = useAppState((s) => s.pane);
+  const palette = useAppState((s) => s.overlay?.kind === 'palette');
+  const reconcile = useAppState((s) => (s.reconcile && s.pane === 'images' && !s.overlay ? s.reconcile[0] : undefined));
+  controller.size = { columns, rows };
+  const bottom = useBottomLines(bottomKind, columns, Math.max(1, rows - 2 - MIN_BODY));
 
   useEffect(() => {
     controller.onExit(() => exit());
   }, [controller, exit]);
 
-  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
-    return (
-      <Box flexDirection="column">
-        <InputDispatcher />
-        <Text>{`strata needs at least ${MIN_COLUMNS}x${MIN_ROWS}; this terminal is ${columns}x${rows}.`}</Text>
-        <Text>Make the window larger, or press q to quit.</Text>
-      </Box>
-    );
-  }
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) return <TooSmall columns={columns} rows={rows} />;
 
-  const commandOpen = modal === 'command';
-  const deleting = deleteOpen && pane === 'images' && !modal;
-  const paneHeight = rows - 3 - (commandOpen || deleting ? 1 : 0);
-  controller.setListHeight(paneHeight - 1);
+  const bodyHeight = Math.max(1, rows - 2 - bottom.length);
+  controller.setListHeight(bodyHeight - 1);
+  let body: ReactNode;
+  if (bodyKind === 'help') body = <HelpOverlay width={columns} height={bodyHeight} />;
+  else if (bodyKind === 'info') body = <ImageInfo width={columns} height={bodyHeight} />;
+  else if (bodyKind === 'messages') body = <Messages width={columns} height={bodyHeight} />;
+  else if (pane === 'launch') body = <LaunchPane width={columns} height={bodyHeight} />;
+  else if (pane === 'monitor') body = <MonitorPane width={columns} height={bodyHeight} />;
+  else if (pane === 'risk') body = <RiskPane width={columns} height={bodyHeight} />;
+  else body = <ImagesPane width={columns} height={bodyHeight} />;
   return (
     <Box flexDirection="column" width={columns} height={rows}>
       <InputDispatcher />
       <Header width={columns} />
-      <Box height={paneHeight} width={columns}>
-        {modal === 'help' ? (
-          <HelpOverlay width={columns} height={paneHeight} />
-        ) : modal === 'info' ? (
-          <ImageInfo width={columns} height={paneHeight} />
-        ) : pane === 'launch' ? (
-          <LaunchPane width={columns} height={paneHeight} />
-        ) : pane === 'monitor' ? (
-          <MonitorPane width={columns} height={paneHeight} />
-        ) : pane === 'risk' ? (
-          <RiskPane width={columns} height={paneHeight} />
-        ) : (
-          <ImagesPane width={columns} height={paneHeight} />
-        )}
-        {reconcile && !modal ? (
-          <Box position="absolute" marginTop={2} marginLeft={Math.max(0, Math.floor((columns - Math.min(columns - 2, 90)) / 2))}>
-            <ReconcilePrompt width={Math.min(columns - 2, 90)} />
+      <Box height={bodyHeight} width={columns}>
+        {body}
+        {reconcile ? (
+          <Box position="absolute" marginTop={1} marginLeft={Math.max(0, Math.floor((columns - Math.min(columns - 2, 90)) / 2))}>
+            <ReconcilePrompt width={Math.min(columns - 2, 90)} height={bodyHeight - 1} />
           </Box>
         ) : null}
-        {modal === 'palette' ? (
+        {palette ? (
           // At the right edge, so no cut-off row text shows beside it.
           <Box position="absolute" marginTop={1} marginLeft={Math.max(0, columns - PALETTE_WIDTH)}>
             <Palette width={columns} />
           </Box>
         ) : null}
       </Box>
-      {commandOpen ? (
-        <CommandLine width={columns} />
-      ) : deleting ? (
-        <DeletePrompt width={columns} />
-      ) : editing ? (
-        <FilterLine width={columns} />
-      ) : (
-        <MessageLine width={columns} />
-      )}
+      {bottom.map((line) => (
+        <Box key={line.key} height={1} width={columns} overflow="hidden">
+          {line.node}
+        </Box>
+      ))}
       <StatusBar width={columns} />
     </Box>
   );

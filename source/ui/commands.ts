@@ -40,6 +40,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   { name: 'refresh', aliases: ['reload'], description: 'Reload from the provider' },
   { name: 'help', aliases: ['?'], description: 'Show every key binding' },
+  { name: 'messages', aliases: ['msg', 'log'], description: 'The recent messages, whole (also M)' },
   { name: 'quit', aliases: ['q', 'exit'], description: 'Quit strata' },
 ];
 
@@ -51,6 +52,7 @@ export type ParsedCommand =
   | { kind: 'import'; path: string; name?: string }
   | { kind: 'refresh' }
   | { kind: 'help' }
+  | { kind: 'messages' }
   | { kind: 'quit' }
   | { kind: 'error'; message: string };
 
@@ -139,6 +141,8 @@ export function parseCommand(line: string, ctx: CommandContext): ParsedCommand {
       return { kind: 'refresh' };
     case 'help':
       return { kind: 'help' };
+    case 'messages':
+      return { kind: 'messages' };
     case 'quit':
       return { kind: 'quit' };
     default:

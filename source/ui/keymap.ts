@@ -1,12 +1,39 @@
 // Every key binding of strata, in one table: command -> keys, per context. The help overlay and the footer
 // hints are generated from it; components never compare raw characters.
 
-export type KeyContext = 'global' | 'list' | 'editor' | 'palette' | 'help' | 'command' | 'form' | 'picker' | 'review' | 'result' | 'reconcile' | 'monitor' | 'detail' | 'risk';
+export type KeyContext =
+  | 'global'
+  | 'list'
+  | 'editor'
+  | 'filter'
+  | 'rename'
+  | 'prompt'
+  | 'capture'
+  | 'recipe'
+  | 'palette'
+  | 'help'
+  | 'help-filter'
+  | 'info'
+  | 'messages'
+  | 'command'
+  | 'form'
+  | 'picker'
+  | 'review'
+  | 'launching'
+  | 'result'
+  | 'launch-idle'
+  | 'reconcile'
+  | 'monitor'
+  | 'detail'
+  | 'risk'
+  | 'small';
 
 export const enum Command {
   Quit = 'quit',
   Help = 'help',
   CommandLine = 'command-line',
+  Redraw = 'redraw',
+  Messages = 'messages',
   Up = 'up',
   Down = 'down',
   PageUp = 'page-up',
@@ -23,7 +50,7 @@ export const enum Command {
   ScopePublic = 'scope-public',
   NextRegion = 'next-region',
   Refresh = 'refresh',
-  // editors (filter line, inline rename, command line)
+  // editors (filter line, inline rename, command line, prompts)
   Submit = 'submit',
   Cancel = 'cancel',
   CursorLeft = 'cursor-left',
@@ -37,9 +64,13 @@ export const enum Command {
   Complete = 'complete',
   HistoryPrev = 'history-prev',
   HistoryNext = 'history-next',
-  // the colour palette and the help overlay
+  // the colour palette and the overlays
   Choose = 'choose',
   Close = 'close',
+  // the capture prompt
+  LabelNext = 'label-next',
+  LabelPrev = 'label-prev',
+  NoReboot = 'no-reboot',
   // the launch form
   Launch = 'launch',
   NextField = 'next-field',
@@ -75,13 +106,34 @@ export interface Binding {
   hint?: string;
   /** Changes something (at the provider or in the store): disabled by --read-only. */
   mutating?: boolean;
+  /** What it does, for a refusal ("renaming is disabled"). */
+  doing?: string;
+}
+
+/** Scrolling a text view (help, details, review, the risk report, recent messages). */
+function scrolling(context: KeyContext): Binding[] {
+  return [
+    { command: Command.Down, context, keys: ['j', 'down'], description: 'Scroll down' },
+    { command: Command.Up, context, keys: ['k', 'up'], description: 'Scroll up' },
+    { command: Command.PageDown, context, keys: ['pgdn', 'space', 'ctrl+d', 'ctrl+f'], description: 'Page down' },
+    { command: Command.PageUp, context, keys: ['pgup', 'ctrl+u', 'ctrl+b'], description: 'Page up' },
+    { command: Command.Top, context, keys: ['g', 'home'], description: 'To the top' },
+    { command: Command.Bottom, context, keys: ['G', 'end'], description: 'To the end' },
+  ];
+}
+
+/** Ctrl+C quits from every view that takes no typing (in an editor it cancels the edit instead). */
+function quitting(context: KeyContext): Binding {
+  return { command: Command.Quit, context, keys: ['ctrl+c'], description: 'Quit (the terminal is restored)' };
 }
 
 export const KEYMAP: readonly Binding[] = [
   { command: Command.Help, context: 'global', keys: ['?'], description: 'Show every key binding', hint: 'help' },
-  { command: Command.CommandLine, context: 'global', keys: [':'], description: 'Command line (:images, :region eu-west, :scope public, :import ~/disk.qcow2, …)', hint: 'cmd' },
+  { command: Command.CommandLine, context: 'global', keys: [':'], description: 'Command line (:images, :region eu-west, :scope public, :messages, :import ~/disk.qcow2, …)', hint: 'cmd' },
   { command: Command.NextPane, context: 'global', keys: ['tab'], description: 'Next pane: images → monitor → risk' },
   { command: Command.PrevPane, context: 'global', keys: ['shift+tab'], description: 'Previous pane' },
+  { command: Command.Messages, context: 'global', keys: ['M'], description: 'The recent messages, whole (also :messages)' },
+  { command: Command.Redraw, context: 'global', keys: ['ctrl+l'], description: 'Redraw the whole screen' },
   { command: Command.Quit, context: 'global', keys: ['q', 'ctrl+c'], description: 'Quit (the terminal is restored)', hint: 'quit' },
 
   { command: Command.Down, context: 'list', keys: ['j', 'down'], description: 'Move down' },
@@ -92,16 +144,17 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.Bottom, context: 'list', keys: ['G', 'end'], description: 'Last row' },
   { command: Command.Filter, context: 'list', keys: ['/'], description: 'Filter as you type (fuzzy; the public catalogue is also searched at the provider)', hint: 'filter' },
   { command: Command.ClearFilter, context: 'list', keys: ['esc'], description: 'Clear the filter' },
-  { command: Command.Rename, context: 'list', keys: ['r'], description: 'Rename the image inline', hint: 'rename', mutating: true },
-  { command: Command.Label, context: 'list', keys: ['c'], description: 'Set the colour label', hint: 'label', mutating: true },
+  { command: Command.Rename, context: 'list', keys: ['r'], description: 'Rename the image inline', hint: 'rename', mutating: true, doing: 'renaming' },
+  { command: Command.Label, context: 'list', keys: ['c'], description: 'Set the colour label', hint: 'label', mutating: true, doing: 'setting labels' },
   { command: Command.NextScope, context: 'list', keys: ['s'], description: 'Next scope: own → vendor → public', hint: 'scope' },
   { command: Command.ScopeOwn, context: 'list', keys: ['1'], description: 'Own images' },
   { command: Command.ScopeVendor, context: 'list', keys: ['2'], description: 'Vendor templates' },
   { command: Command.ScopePublic, context: 'list', keys: ['3'], description: 'Public catalogue' },
   { command: Command.NextRegion, context: 'list', keys: ['R'], description: 'Next region' },
-  { command: Command.Launch, context: 'list', keys: ['l', 'enter'], description: 'Launch servers from the image (the launch form)', hint: 'launch', mutating: true },
-  { command: Command.DeleteImage, context: 'list', keys: ['D'], description: 'Delete an own image (typed confirmation, naming what depends on it)', mutating: true },
+  { command: Command.Launch, context: 'list', keys: ['l', 'enter'], description: 'Launch servers from the image (the launch form)', hint: 'launch', mutating: true, doing: 'launching' },
+  { command: Command.DeleteImage, context: 'list', keys: ['D'], description: 'Delete an own image (typed confirmation, naming what depends on it)', mutating: true, doing: 'deleting images' },
   { command: Command.Info, context: 'list', keys: ['i'], description: "The image's details: lineage (where it came from), what depends on it, its tags" },
+  { command: Command.Refresh, context: 'list', keys: ['ctrl+r'], description: 'Reload from the provider' },
 
   { command: Command.Down, context: 'monitor', keys: ['j', 'down'], description: 'Move down' },
   { command: Command.Up, context: 'monitor', keys: ['k', 'up'], description: 'Move up' },
@@ -109,23 +162,18 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.PageUp, context: 'monitor', keys: ['pgup', 'ctrl+b'], description: 'Page up' },
   { command: Command.Top, context: 'monitor', keys: ['g', 'home'], description: 'First server' },
   { command: Command.Bottom, context: 'monitor', keys: ['G', 'end'], description: 'Last server' },
-  { command: Command.Detail, context: 'monitor', keys: ['enter'], description: "A server's launch spec, timeline and console output" },
-  { command: Command.Capture, context: 'monitor', keys: ['i'], description: 'Capture an image from the server', mutating: true },
-  { command: Command.Terminate, context: 'monitor', keys: ['T'], description: 'Terminate the server (typed confirmation)', mutating: true },
+  { command: Command.Detail, context: 'monitor', keys: ['enter'], description: "A server's launch spec, timeline and console output", hint: 'detail' },
+  { command: Command.Capture, context: 'monitor', keys: ['i'], description: 'Capture an image from the server', hint: 'capture', mutating: true, doing: 'capturing images' },
+  { command: Command.Terminate, context: 'monitor', keys: ['T'], description: 'Terminate the server (typed confirmation)', hint: 'terminate', mutating: true, doing: 'terminating servers' },
   { command: Command.PollNow, context: 'monitor', keys: ['ctrl+r'], description: 'Ask the provider now' },
-  { command: Command.CancelJob, context: 'monitor', keys: ['X'], description: 'Cancel the newest running safe-workflow job (it stops after its current step)', mutating: true },
+  { command: Command.CancelJob, context: 'monitor', keys: ['X'], description: 'Cancel the newest running safe-workflow job (it stops after its current step)', hint: 'cancel job', mutating: true, doing: 'cancelling jobs' },
 
-  { command: Command.Down, context: 'detail', keys: ['j', 'down'], description: 'Scroll down' },
-  { command: Command.Up, context: 'detail', keys: ['k', 'up'], description: 'Scroll up' },
-  { command: Command.PageDown, context: 'detail', keys: ['pgdn', 'space'], description: 'Page down' },
-  { command: Command.PageUp, context: 'detail', keys: ['pgup'], description: 'Page up' },
-  { command: Command.Capture, context: 'detail', keys: ['i'], description: 'Capture an image from the server', mutating: true },
-  { command: Command.Terminate, context: 'detail', keys: ['T'], description: 'Terminate the server (typed confirmation)', mutating: true },
-  { command: Command.Close, context: 'detail', keys: ['esc'], description: 'Back to the list' },
+  ...scrolling('detail'),
+  { command: Command.Capture, context: 'detail', keys: ['i'], description: 'Capture an image from the server', hint: 'capture', mutating: true, doing: 'capturing images' },
+  { command: Command.Terminate, context: 'detail', keys: ['T'], description: 'Terminate the server (typed confirmation)', hint: 'terminate', mutating: true, doing: 'terminating servers' },
+  { command: Command.Close, context: 'detail', keys: ['esc'], description: 'Back to the list', hint: 'back' },
 
-  { command: Command.Down, context: 'risk', keys: ['j', 'down'], description: 'Scroll down' },
-  { command: Command.Up, context: 'risk', keys: ['k', 'up'], description: 'Scroll up' },
-  { command: Command.Refresh, context: 'list', keys: ['ctrl+r'], description: 'Reload from the provider' },
+  ...scrolling('risk'),
 
   { command: Command.Submit, context: 'editor', keys: ['enter'], description: 'Save / apply' },
   { command: Command.Cancel, context: 'editor', keys: ['esc', 'ctrl+c'], description: 'Cancel (nothing is saved)' },
@@ -138,6 +186,28 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.DeleteWord, context: 'editor', keys: ['ctrl+w', 'meta+backspace'], description: 'Delete the word before the cursor' },
   { command: Command.DeleteToStart, context: 'editor', keys: ['ctrl+u'], description: 'Delete to the start of the line' },
 
+  { command: Command.Submit, context: 'filter', keys: ['enter'], description: 'Keep the filter and go back to the list' },
+  { command: Command.Cancel, context: 'filter', keys: ['esc'], description: 'Clear the filter' },
+  { command: Command.Down, context: 'filter', keys: ['down'], description: 'Move down the list while filtering' },
+  { command: Command.Up, context: 'filter', keys: ['up'], description: 'Move up the list while filtering' },
+  { command: Command.PageDown, context: 'filter', keys: ['pgdn'], description: 'Page down' },
+  { command: Command.PageUp, context: 'filter', keys: ['pgup'], description: 'Page up' },
+
+  { command: Command.Submit, context: 'rename', keys: ['enter'], description: 'Save the name' },
+  { command: Command.Cancel, context: 'rename', keys: ['esc', 'ctrl+c'], description: 'Cancel (the name stays as it was)' },
+
+  { command: Command.Submit, context: 'prompt', keys: ['enter'], description: 'Confirm (what you typed must match exactly)' },
+  { command: Command.Cancel, context: 'prompt', keys: ['esc', 'ctrl+c'], description: 'Cancel (nothing happens)' },
+
+  { command: Command.Submit, context: 'capture', keys: ['enter'], description: 'Capture the image' },
+  { command: Command.Cancel, context: 'capture', keys: ['esc', 'ctrl+c'], description: 'Cancel (nothing is captured)' },
+  { command: Command.LabelNext, context: 'capture', keys: ['tab'], description: "Next colour label for the new image" },
+  { command: Command.LabelPrev, context: 'capture', keys: ['shift+tab'], description: 'Previous colour label' },
+  { command: Command.NoReboot, context: 'capture', keys: ['ctrl+n'], description: 'No reboot (or pause): the disk is copied while the server runs, as a crash would leave it' },
+
+  { command: Command.Submit, context: 'recipe', keys: ['enter'], description: 'Save the recipe' },
+  { command: Command.Cancel, context: 'recipe', keys: ['esc', 'ctrl+c'], description: 'Cancel (nothing is saved)' },
+
   { command: Command.Submit, context: 'command', keys: ['enter'], description: 'Run the command' },
   { command: Command.Cancel, context: 'command', keys: ['esc', 'ctrl+c'], description: 'Close the command line' },
   { command: Command.Complete, context: 'command', keys: ['tab'], description: 'Complete' },
@@ -148,41 +218,58 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.Up, context: 'palette', keys: ['k', 'up'], description: 'Previous colour' },
   { command: Command.Choose, context: 'palette', keys: ['enter', 'space'], description: 'Set this label' },
   { command: Command.Close, context: 'palette', keys: ['esc', 'q'], description: 'Close without a change' },
+  quitting('palette'),
 
   { command: Command.NextField, context: 'form', keys: ['tab', 'down'], description: 'Next field' },
   { command: Command.PrevField, context: 'form', keys: ['shift+tab', 'up'], description: 'Previous field' },
-  { command: Command.Activate, context: 'form', keys: ['enter'], description: 'Pick from a list, switch a toggle, or review (on the last line)' },
-  { command: Command.Toggle, context: 'form', keys: ['space'], description: 'Switch a toggle or the next choice (in a text field, a space)' },
+  { command: Command.Activate, context: 'form', keys: ['enter'], description: 'Pick from a list, switch a toggle, or review (on the last line)', hint: 'pick' },
+  { command: Command.Toggle, context: 'form', keys: ['space'], description: 'Switch a toggle or the next choice (in a text field, a space)', hint: 'toggle' },
   { command: Command.CycleNext, context: 'form', keys: ['right'], description: 'Next choice (in a text field, cursor right)' },
   { command: Command.CyclePrev, context: 'form', keys: ['left'], description: 'Previous choice (in a text field, cursor left)' },
-  { command: Command.Review, context: 'form', keys: ['ctrl+r'], description: 'Review the launch from any field' },
-  { command: Command.OpenRecipe, context: 'form', keys: ['ctrl+o'], description: 'Open a saved launch recipe' },
-  { command: Command.Close, context: 'form', keys: ['esc'], description: 'Leave the form (the draft is kept for this image)' },
+  { command: Command.Review, context: 'form', keys: ['ctrl+r'], description: 'Review the launch from any field', hint: 'review' },
+  { command: Command.OpenRecipe, context: 'form', keys: ['ctrl+o'], description: 'Open a saved launch recipe', hint: 'recipe' },
+  { command: Command.Close, context: 'form', keys: ['esc'], description: 'Leave the form (the draft is kept for this image)', hint: 'leave' },
+  { command: Command.Quit, context: 'form', keys: ['ctrl+c'], description: 'Quit (the draft is not kept)' },
 
   { command: Command.Down, context: 'picker', keys: ['down', 'ctrl+n'], description: 'Next entry' },
   { command: Command.Up, context: 'picker', keys: ['up', 'ctrl+p'], description: 'Previous entry' },
   { command: Command.Toggle, context: 'picker', keys: ['space'], description: 'Tick or untick (lists of several)' },
-  { command: Command.Choose, context: 'picker', keys: ['enter'], description: 'Choose' },
+  { command: Command.Choose, context: 'picker', keys: ['enter'], description: 'Choose (in a list of several: close it as ticked)' },
   { command: Command.Close, context: 'picker', keys: ['esc'], description: 'Close the list' },
 
-  { command: Command.Down, context: 'review', keys: ['j', 'down'], description: 'Scroll down' },
-  { command: Command.Up, context: 'review', keys: ['k', 'up'], description: 'Scroll up' },
-  { command: Command.PageDown, context: 'review', keys: ['pgdn', 'space'], description: 'Page down' },
-  { command: Command.PageUp, context: 'review', keys: ['pgup'], description: 'Page up' },
-  { command: Command.Launch, context: 'review', keys: ['L'], description: 'Launch (exactly once, whatever happens to the session)', mutating: true },
-  { command: Command.SaveRecipe, context: 'review', keys: ['s'], description: 'Save the form as a launch recipe (YAML)' },
-  { command: Command.Close, context: 'review', keys: ['esc'], description: 'Back to the form' },
+  ...scrolling('review').map((b) => (b.command === Command.PageDown ? { ...b, keys: ['pgdn', 'space', 'ctrl+d', 'ctrl+f'] } : b)),
+  { command: Command.Launch, context: 'review', keys: ['L'], description: 'Launch (exactly once, whatever happens to the session)', hint: 'launch', mutating: true, doing: 'launching' },
+  { command: Command.SaveRecipe, context: 'review', keys: ['s'], description: 'Save the form as a launch recipe (YAML)', hint: 'save recipe' },
+  { command: Command.Close, context: 'review', keys: ['esc'], description: 'Back to the form', hint: 'back' },
 
-  { command: Command.AddToAgent, context: 'result', keys: ['a'], description: 'Add the new private key to ssh-agent' },
-  { command: Command.Close, context: 'result', keys: ['esc', 'enter', 'q'], description: 'Back to the images' },
+  { command: Command.Quit, context: 'launching', keys: ['ctrl+c'], description: 'Quit: safe, the journal holds the launch and its token' },
 
-  { command: Command.Confirm, context: 'reconcile', keys: ['y'], description: 'Retry the interrupted launch with its token (no second server can start)', mutating: true },
-  { command: Command.Abandon, context: 'reconcile', keys: ['a'], description: 'Abandon the interrupted launch (nothing is sent)' },
-  { command: Command.Close, context: 'reconcile', keys: ['esc', 'n'], description: 'Decide later (asked again at the next start)' },
+  { command: Command.AddToAgent, context: 'result', keys: ['a'], description: 'Add the new private key to ssh-agent', hint: 'add key to ssh-agent' },
+  { command: Command.Close, context: 'result', keys: ['esc', 'enter', 'q'], description: 'Back to the images', hint: 'back' },
 
-  { command: Command.Down, context: 'help', keys: ['j', 'down'], description: 'Scroll down' },
-  { command: Command.Up, context: 'help', keys: ['k', 'up'], description: 'Scroll up' },
+  { command: Command.Close, context: 'launch-idle', keys: ['esc', 'q'], description: 'Back to the images', hint: 'back' },
+
+  { command: Command.Confirm, context: 'reconcile', keys: ['y'], description: 'Retry the interrupted launch with its token (no second server can start)', hint: 'retry', mutating: true, doing: 'retrying a launch' },
+  { command: Command.Abandon, context: 'reconcile', keys: ['a'], description: 'Abandon the interrupted launch (nothing is sent)', hint: 'abandon', mutating: true, doing: 'abandoning a launch' },
+  { command: Command.Close, context: 'reconcile', keys: ['esc', 'n'], description: 'Decide later (asked again at the next start)', hint: 'later' },
+  quitting('reconcile'),
+
+  ...scrolling('help'),
+  { command: Command.Filter, context: 'help', keys: ['/'], description: 'Filter the help (keys, commands, descriptions)' },
   { command: Command.Close, context: 'help', keys: ['esc', 'q', '?'], description: 'Close the help' },
+  quitting('help'),
+  { command: Command.Submit, context: 'help-filter', keys: ['enter'], description: 'Keep the filter' },
+  { command: Command.Cancel, context: 'help-filter', keys: ['esc'], description: 'Clear the filter' },
+
+  ...scrolling('info'),
+  { command: Command.Close, context: 'info', keys: ['esc', 'q', 'i'], description: 'Close the details' },
+  quitting('info'),
+
+  ...scrolling('messages'),
+  { command: Command.Close, context: 'messages', keys: ['esc', 'q', 'M'], description: 'Close the messages' },
+  quitting('messages'),
+
+  { command: Command.Quit, context: 'small', keys: ['q', 'ctrl+c'], description: 'Quit' },
 ];
 
 /** Editors and the command line also take these from the editor context when they have no binding of their own. */
@@ -190,7 +277,18 @@ const INHERITS: Partial<Record<KeyContext, KeyContext[]>> = {
   command: ['editor'],
   form: ['editor'],
   picker: ['editor'],
+  filter: ['editor'],
+  rename: ['editor'],
+  prompt: ['editor'],
+  capture: ['editor'],
+  recipe: ['editor'],
+  'help-filter': ['editor'],
 };
+
+/** The contexts a context takes bindings from when it has none of its own for a key (for the help, too). */
+export function inheritedContexts(context: KeyContext): readonly KeyContext[] {
+  return INHERITS[context] ?? [];
+}
 
 const index = new Map<string, Command>();
 for (const b of KEYMAP) {
@@ -220,6 +318,15 @@ export function bindingOf(context: KeyContext, command: Command): Binding | unde
 
 export function isMutating(command: Command): boolean {
   return KEYMAP.some((b) => b.command === command && b.mutating === true);
+}
+
+/** The first key bound to a command in a context (or a context it inherits from): for hints and tests. */
+export function keyOf(context: KeyContext, command: Command): string | undefined {
+  for (const c of [context, ...inheritedContexts(context)]) {
+    const binding = bindingOf(c, command);
+    if (binding) return binding.keys[0];
+  }
+  return undefined;
 }
 
 const DISPLAY: Record<string, string> = {

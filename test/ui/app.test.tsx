@@ -47,7 +47,8 @@ describe('the image list screen', () => {
     await h.press('/');
     await h.type('ubuntu');
     const f = await h.waitFor((s) => /^\/ubuntu/m.test(s), 'the filter line');
-    const rows = f.split('\n').filter((l) => l.includes('img-'));
+    // Rows start with the selection marker's column; the two lines under the list describe the selected row.
+    const rows = f.split('\n').filter((l) => /^[ >]/.test(l) && l.includes('img-'));
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(r.toLowerCase()).toMatch(/u.*b.*u.*n.*t.*u/);
     await h.press('enter');

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../../source/providers/sandbox/index.js';
 import type { ProviderService } from '../../source/providers/provider.js';
 import { start } from './harness.js';
+import { Command } from '../../source/ui/keymap.js';
 
 const homes: string[] = [];
 afterEach(() => {
@@ -32,8 +33,8 @@ describe('destructive actions', () => {
     await h.waitFor('img-');
     await h.press('tab');
     await h.waitFor(w.serverId);
-    await h.press('T');
-    await h.waitFor('Type its name to confirm');
+    await h.command('monitor', Command.Terminate);
+    await h.waitFor('Type victim and Enter to terminate it');
     await h.type('not-the-name');
     await h.press('enter');
     await h.waitFor('That is not the name; type victim exactly.');
@@ -56,11 +57,16 @@ describe('destructive actions', () => {
     await h.type(w.imageId);
     await h.press('enter');
     await h.waitFor(`filter /${w.imageId}`);
-    await h.press('D');
-    const prompt = await h.waitFor('Type its id to delete it anyway');
-    expect(prompt).toContain(`1 depends on ${w.imageId}: server victim (${w.serverId})`);
+    await h.command('list', Command.DeleteImage);
+    const prompt = await h.waitFor(/Type img-\S+ and Enter to delete it/);
+    // The instruction comes first, then what depends on it, whole (wrapped, never cut).
+    expect(prompt.replace(/\s+/g, ' ')).toContain(`Type ${w.imageId} and Enter to delete it (Esc cancels). 1 depends on it and will stand on a deleted image: server victim (${w.serverId}).`);
+    await h.type(w.imageName);
+    await h.command('prompt', Command.Submit);
+    await h.waitFor(`That is the name, not the id; type ${w.imageId} exactly.`);
+    await h.press('ctrl+u');
     await h.type('img-wrong');
-    await h.press('enter');
+    await h.command('prompt', Command.Submit);
     await h.waitFor(`That is not the id; type ${w.imageId} exactly.`);
     expect((await w.provider.getImage(w.imageId)).id).toBe(w.imageId);
     await h.press('ctrl+u');
@@ -74,7 +80,7 @@ describe('destructive actions', () => {
   it('a vendor template cannot be deleted from here: it is not yours', async () => {
     const h = await start({ scope: 'vendor' });
     await h.waitFor('img-v-');
-    await h.press('D');
+    await h.command('list', Command.DeleteImage);
     await h.waitFor(/is not yours to delete \(a vendor image\)/);
   });
 });

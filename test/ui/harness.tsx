@@ -13,12 +13,15 @@ import { Controller } from '../../source/ui/state/controller.js';
 import { initialState } from '../../source/ui/state/state.js';
 import { createStore } from '../../source/ui/state/store.js';
 import { createTheme } from '../../source/ui/theme.js';
+import { keyOf, type Command, type KeyContext } from '../../source/ui/keymap.js';
 
 export interface Harness {
   frame(): string;
   /** Every frame drawn so far, oldest first (to see what was on screen only for a moment). */
   frames(): string[];
   press(...keys: string[]): Promise<void>;
+  /** Presses the key bound to each command in the context (keymap.ts): the way tests say what they do. */
+  command(context: KeyContext, ...commands: Command[]): Promise<void>;
   type(text: string): Promise<void>;
   waitFor(test: string | RegExp | ((frame: string) => boolean), what?: string): Promise<string>;
   controller: Controller;
@@ -33,9 +36,25 @@ afterEach(async () => {
 
 const KEYS: Record<string, string> = {
   down: '\u001b[B', up: '\u001b[A', enter: '\r', esc: '\u001b', tab: '\t', backspace: '\u007f',
-  'ctrl+u': '\u0015', 'ctrl+c': '\u0003', pgdn: '\u001b[6~', 'ctrl+r': '\u0012', 'ctrl+o': '\u000f',
+  pgdn: '\u001b[6~', pgup: '\u001b[5~', home: '\u001b[H', end: '\u001b[F', delete: '\u001b[3~',
   space: ' ', right: '\u001b[C', left: '\u001b[D', 'shift+tab': '\u001b[Z',
 };
+
+/** The bytes a terminal sends for a key as the keymap names it ('j', 'ctrl+u', 'pgdn', 'shift+tab'). */
+export function keyBytes(name: string): string {
+  if (KEYS[name]) return KEYS[name];
+  const ctrl = /^ctrl\+([a-z])$/.exec(name);
+  if (ctrl) return String.fromCharCode(ctrl[1].charCodeAt(0) - 96);
+  if ([...name].length === 1) return name;
+  throw new Error(`The harness cannot type the key "${name}".`);
+}
+
+/** The first key the keymap binds to a command in a context: tests press commands, so a rebinding shows. */
+export function keyFor(context: KeyContext, command: Command): string {
+  const key = keyOf(context, command);
+  if (!key) throw new Error(`No key is bound to ${command} in the ${context} context.`);
+  return key;
+}
 
 export async function start(options: { region?: string; scope?: Scope; readOnly?: boolean; columns?: number; rows?: number; home?: string; preloadLimit?: number; configDir?: string } = {}): Promise<Harness> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'strata-ui-'));
@@ -82,7 +101,13 @@ export async function start(options: { region?: string; scope?: Scope; readOnly?
     waitFor,
     async press(...keys) {
       for (const k of keys) {
-        ui.stdin.write(KEYS[k] ?? k);
+        ui.stdin.write(KEYS[k] ?? keyBytes(k));
+        await tick();
+      }
+    },
+    async command(context, ...commands) {
+      for (const command of commands) {
+        ui.stdin.write(keyBytes(keyFor(context, command)));
         await tick();
       }
     },

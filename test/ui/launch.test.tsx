@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { start, type Harness } from './harness.js';
+import { Command } from '../../source/ui/keymap.js';
 
 process.env.STRATA_SECRETS = 'file';
 
@@ -110,8 +111,8 @@ describe('the launch form', () => {
     const r = await h.waitFor('The request the provider will receive');
     expect(r).toContain('"name": "recipe-web"');
     expect(r).toContain("(this provider has no CLI of its own)");
-    await h.press('s');
-    await h.waitFor('Save as recipe:');
+    await h.command('review', Command.SaveRecipe);
+    await h.waitFor('Type a name for the recipe');
     await h.type('-eu');
     await h.press('enter');
     await h.waitFor('Saved the form as recipe "recipe-web-eu"');

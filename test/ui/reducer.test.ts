@@ -60,7 +60,8 @@ describe('reducer', () => {
     s = run(s, { type: 'filter/edit', action: { command: Command.DeleteBack } });
     expect(s.filter.editor.text).toBe('ub');
     s = run(s, { type: 'filter/close', keep: true });
-    expect(s.filter).toMatchObject({ editing: false, editor: { text: 'ub' } });
+    expect(s.overlay).toBeUndefined();
+    expect(s.filter).toMatchObject({ editor: { text: 'ub' } });
     s = run(s, { type: 'filter/close', keep: false });
     expect(s.filter.editor.text).toBe('');
     expect(selectView(s).indices).toHaveLength(3);
@@ -68,15 +69,50 @@ describe('reducer', () => {
 
   it('opens an inline rename with the shown name and keeps the editor on a refused name', () => {
     let s = run(loaded(), { type: 'rename/open', image: items[1] });
-    expect(s.rename).toMatchObject({ imageId: 'img-2', editor: { text: 'debian-db' }, saving: false });
-    s = run(s, { type: 'rename/edit', action: { insert: '$' } }, { type: 'rename/saving' });
-    // No edits while saving.
-    s = run(s, { type: 'rename/edit', action: { insert: 'x' } });
-    expect(s.rename?.editor.text).toBe('debian-db$');
-    s = run(s, { type: 'rename/error', message: 'Name refused: "$" is not allowed' });
-    expect(s.rename).toMatchObject({ saving: false, error: 'Name refused: "$" is not allowed', editor: { text: 'debian-db$' } });
-    s = run(s, { type: 'rename/close' });
-    expect(s.rename).toBeUndefined();
+    expect(s.overlay).toMatchObject({ kind: 'rename', imageId: 'img-2', editor: { text: 'debian-db' } });
+    s = run(s, { type: 'overlay/edit', action: { insert: '$' } });
+    s = run(s, { type: 'overlay/error', kind: 'rename', message: 'Name refused: "$" is not allowed' });
+    expect(s.overlay).toMatchObject({ kind: 'rename', error: 'Name refused: "$" is not allowed', editor: { text: 'debian-db$' } });
+    // Typing again clears the refusal.
+    s = run(s, { type: 'overlay/edit', action: { insert: 'x' } });
+    expect(s.overlay).toMatchObject({ editor: { text: 'debian-db$x' } });
+    expect(s.overlay && 'error' in s.overlay ? s.overlay.error : undefined).toBeUndefined();
+    // A refusal meant for another prompt, or a close of another kind, changes nothing.
+    expect(run(s, { type: 'overlay/error', kind: 'delete', message: 'x' })).toBe(s);
+    expect(run(s, { type: 'overlay/close', kind: 'capture' })).toBe(s);
+    s = run(s, { type: 'overlay/close', kind: 'rename' });
+    expect(s.overlay).toBeUndefined();
+  });
+
+  it('holds one overlay at a time', () => {
+    let s = run(loaded(), { type: 'filter/open' });
+    expect(s.overlay).toEqual({ kind: 'filter' });
+    s = run(s, { type: 'overlay/open', overlay: { kind: 'messages', scroll: 0 } });
+    expect(s.overlay?.kind).toBe('messages');
+    s = run(s, { type: 'overlay/close' });
+    expect(s.overlay).toBeUndefined();
+  });
+
+  it('keeps what was said, and what has been seen', () => {
+    let s = start();
+    s = run(s, { type: 'message/add', message: { id: 1, level: 'error', text: 'one', at: 1 } }, { type: 'message/add', message: { id: 2, level: 'info', text: 'two', at: 2 } });
+    expect(s.messages.map((m) => m.text)).toEqual(['one', 'two']);
+    expect(s.seenMessageId).toBe(0);
+    s = run(s, { type: 'message/seen' });
+    expect(s.seenMessageId).toBe(2);
+    for (let id = 3; id <= 120; id++) s = run(s, { type: 'message/add', message: { id, level: 'info', text: `m${id}`, at: id } });
+    expect(s.messages).toHaveLength(100);
+    expect(s.messages[99].id).toBe(120);
+  });
+
+  it('scrolls an overlay from where it shows, also when it opened at the end', () => {
+    let s = run(start(), { type: 'overlay/open', overlay: { kind: 'messages', scroll: Number.MAX_SAFE_INTEGER } });
+    s = run(s, { type: 'overlay/scroll', delta: -1, max: 10 });
+    expect(s.overlay).toMatchObject({ scroll: 9 });
+    s = run(s, { type: 'overlay/scroll', delta: 0, max: 10, to: 'top' });
+    expect(s.overlay).toMatchObject({ scroll: 0 });
+    s = run(s, { type: 'overlay/scroll', delta: 0, max: 10, to: 'bottom' });
+    expect(s.overlay).toMatchObject({ scroll: 10 });
   });
 
   it('replaces an image everywhere it is listed', () => {
@@ -91,30 +127,22 @@ describe('reducer', () => {
   });
 
   it('cycles the palette through the colours and none', () => {
-    let s = run(loaded(), { type: 'modal/open', modal: { kind: 'palette', imageId: 'img-1', index: 0 } });
+    let s = run(loaded(), { type: 'overlay/open', overlay: { kind: 'palette', imageId: 'img-1', index: 0 } });
     s = run(s, { type: 'palette/move', delta: -1 });
-    expect(s.modal).toMatchObject({ kind: 'palette', index: 10 });
+    expect(s.overlay).toMatchObject({ kind: 'palette', index: 10 });
     s = run(s, { type: 'palette/move', delta: 1 });
-    expect(s.modal).toMatchObject({ index: 0 });
+    expect(s.overlay).toMatchObject({ index: 0 });
   });
 
   it('keeps a command history and walks it', () => {
     let s = run(start(), { type: 'command/ran', line: 'region us-east' }, { type: 'command/ran', line: 'public' });
-    s = run(s, { type: 'modal/open', modal: { kind: 'command', editor: { text: '', cursor: 0 }, historyIndex: -1 } });
+    s = run(s, { type: 'overlay/open', overlay: { kind: 'command', editor: { text: '', cursor: 0 }, historyIndex: -1 } });
     s = run(s, { type: 'command/history', delta: 1 });
-    expect(s.modal).toMatchObject({ editor: { text: 'public' } });
+    expect(s.overlay).toMatchObject({ editor: { text: 'public' } });
     s = run(s, { type: 'command/history', delta: 1 });
-    expect(s.modal).toMatchObject({ editor: { text: 'region us-east' } });
+    expect(s.overlay).toMatchObject({ editor: { text: 'region us-east' } });
     s = run(s, { type: 'command/history', delta: -2 });
-    expect(s.modal).toMatchObject({ editor: { text: '' } });
-  });
-
-  it('keeps at most three toasts', () => {
-    let s = start();
-    for (let id = 1; id <= 5; id++) s = run(s, { type: 'toast/add', toast: { id, level: 'error', message: `e${id}` } });
-    expect(s.toasts.map((t) => t.id)).toEqual([3, 4, 5]);
-    s = run(s, { type: 'toast/remove', id: 4 });
-    expect(s.toasts.map((t) => t.id)).toEqual([3, 5]);
+    expect(s.overlay).toMatchObject({ editor: { text: '' } });
   });
 
   it('clears every scope when the session changes', () => {

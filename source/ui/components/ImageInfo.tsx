@@ -12,7 +12,7 @@ let infoRows = 0;
 export const INFO_ROWS = () => infoRows;
 
 export function ImageInfo({ width, height }: { width: number; height: number }) {
-  const modal = useAppState((s) => (s.modal?.kind === 'info' ? s.modal : undefined));
+  const modal = useAppState((s) => (s.overlay?.kind === 'info' ? s.overlay : undefined));
   const image = useAppState((s) => (modal ? findImage(s, modal.imageId) : undefined));
   const lookup = useAppState(imageLookup);
   const servers = useAppState((s) => s.monitor.servers);
@@ -57,7 +57,8 @@ export function ImageInfo({ width, height }: { width: number; height: number }) 
   }
   const room = Math.max(1, height - 1);
   infoRows = Math.max(0, lines.length - room);
-  const shown = lines.slice(modal.scroll, modal.scroll + room);
+  const scroll = Math.min(modal.scroll, infoRows);
+  const shown = lines.slice(scroll, scroll + room);
   return (
     <Box flexDirection="column" width={width} height={height}>
       {shown.map((l, i) => (
@@ -65,7 +66,10 @@ export function ImageInfo({ width, height }: { width: number; height: number }) 
           {fit(l.text, width).trimEnd() || ' '}
         </Text>
       ))}
-      <Text color={theme.muted}>{fit('Esc or i closes · j/k scroll', width).trimEnd()}</Text>
+      {Array.from({ length: Math.max(0, room - shown.length) }, (_, i) => (
+        <Text key={`pad-${i}`}> </Text>
+      ))}
+      <Text color={theme.muted}>{fit(`Esc or i closes · j/k, PgUp/PgDn, g/G scroll · ${Math.min(scroll + shown.length, lines.length)}/${lines.length} lines`, width - 1).trimEnd()}</Text>
     </Box>
   );
 }

@@ -10,7 +10,7 @@ import { fit } from './text.js';
 export const PALETTE_WIDTH = 46;
 
 export function Palette({ width }: { width: number }) {
-  const modal = useAppState((s) => (s.modal?.kind === 'palette' ? s.modal : undefined));
+  const modal = useAppState((s) => (s.overlay?.kind === 'palette' ? s.overlay : undefined));
   const image = useAppState((s) => (modal ? findImage(s, modal.imageId) : undefined));
   const theme = useTheme();
   if (!modal) return null;

@@ -2,36 +2,34 @@
 // provider shows no server for: retry it with the same token, abandon it, or decide later.
 import { Box, Text } from 'ink';
 import { sanitize } from '../../core/sanitize.js';
-import { useAppState, useTheme } from '../state/context.js';
-import { fit } from './text.js';
+import { Command } from '../keymap.js';
+import { useAppState, useController, useTheme } from '../state/context.js';
+import { keyName } from './Bottom.js';
+import { fit, wrap } from './text.js';
 
-export function ReconcilePrompt({ width }: { width: number }) {
+export function ReconcilePrompt({ width, height }: { width: number; height: number }) {
   const items = useAppState((s) => s.reconcile ?? []);
   const readOnly = useAppState((s) => s.readOnly);
+  const c = useController();
   const theme = useTheme();
   const item = items[0];
   if (!item) return null;
-  const inner = width - 2;
-  const line = (text: string) => ` ${fit(text, inner - 2)} `;
-  const words = sanitize(item.sentence, 600).split(' ');
-  // Wrap the sentence over the box's lines.
-  const wrapped: string[] = [];
-  let current = '';
-  for (const w of words) {
-    if ((current + ' ' + w).trim().length > inner - 2) {
-      wrapped.push(current.trim());
-      current = w;
-    } else current += ' ' + w;
-  }
-  if (current.trim()) wrapped.push(current.trim());
+  const inner = width - 4;
+  const retry = c.disabledReason('reconcile', Command.Confirm);
+  // What to press first, then what it means.
+  const keys = `${retry ? '' : `${keyName('reconcile', Command.Confirm)} retry · `}${readOnly ? '' : `${keyName('reconcile', Command.Abandon)} abandon · `}${keyName('reconcile', Command.Close)} decide later`;
+  const lines = [
+    ...wrap(keys, inner).map((text) => ({ text, bold: true })),
+    ...wrap(sanitize(item.sentence, 600), inner).map((text) => ({ text, bold: false })),
+    ...wrap('Retrying uses the same client token, so the provider cannot start it twice.', inner).map((text) => ({ text, bold: false })),
+    ...(retry ? wrap(retry, inner).map((text) => ({ text, bold: false })) : []),
+  ].slice(0, Math.max(1, height - 3));
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.warning} width={width}>
-      <Text bold>{line(`Interrupted launch${items.length > 1 ? ` (1 of ${items.length})` : ''}`)}</Text>
-      {wrapped.map((w, i) => (
-        <Text key={i}>{line(w)}</Text>
+      <Text bold>{` ${fit(`Interrupted launch${items.length > 1 ? ` (1 of ${items.length})` : ''}`, inner)} `}</Text>
+      {lines.map((l, i) => (
+        <Text key={i} bold={l.bold}>{` ${fit(l.text, inner)} `}</Text>
       ))}
-      <Text>{line('Retrying uses the same client token, so the provider cannot start it twice.')}</Text>
-      <Text color={theme.muted}>{line(`${readOnly ? '(read-only: retrying is disabled) ' : 'y retry · '}a abandon · n decide later`)}</Text>
     </Box>
   );
 }

@@ -2,9 +2,11 @@
 import { Text } from 'ink';
 import { SCOPES } from '../../core/types.js';
 import { sanitize } from '../../core/sanitize.js';
-import { displayKey, KEYMAP } from '../keymap.js';
-import { useAppState, useTheme } from '../state/context.js';
-import { loadingLine, selectView } from '../state/selectors.js';
+import { displayKey, KEYMAP, type KeyContext } from '../keymap.js';
+import { contextsOf, route } from '../routes.js';
+import { useAppState, useController, useTheme } from '../state/context.js';
+import type { Controller } from '../state/controller.js';
+import { loadingLine, selectedImage } from '../state/selectors.js';
 import { fit, widthOf } from './text.js';
 
 const SCOPE_TITLES = { own: 'own', vendor: 'vendor', public: 'public' } as const;
@@ -49,23 +51,21 @@ export function Header({ width }: { width: number }) {
   );
 }
 
-function hints(readOnly: boolean): string[] {
-  const shown = KEYMAP.filter((b) => b.hint && (b.context === 'global' || b.context === 'list'));
-  const order = ['help', 'filter', 'rename', 'label', 'scope', 'cmd', 'quit'];
-  return shown
-    .filter((b) => !(readOnly && b.mutating))
-    .sort((a, b) => order.indexOf(a.hint!) - order.indexOf(b.hint!))
-    .map((b) => `${displayKey(b.keys[0])} ${b.hint}`);
+/** The footer's key hints for what has the keys now, from the keymap; disabled ones carry their reason. */
+export function footerHints(c: Pick<Controller, 'disabledReason'>, contexts: KeyContext[]): { text: string; disabled?: string }[] {
+  const out: { text: string; disabled?: string }[] = [];
+  const seen = new Set<string>();
+  // "? help" first where it applies (what a newcomer needs), then the context's own, then the rest.
+  const order = contexts.includes('global') ? ([['global', 'help'], ...contexts.map((c) => [c, undefined])] as [KeyContext, string | undefined][]) : contexts.map((c) => [c, undefined] as [KeyContext, undefined]);
+  for (const [context, only] of order) {
+    for (const b of KEYMAP) {
+      if (b.context !== context || !b.hint || seen.has(b.hint) || (only && b.hint !== only)) continue;
+      seen.add(b.hint);
+      out.push({ text: `${displayKey(b.keys[0])} ${b.hint}`, disabled: c.disabledReason(context, b.command) });
+    }
+  }
+  return out;
 }
-
-const LAUNCH_HINTS: Record<string, string> = {
-  form: 'Tab/↓ next  Enter pick  Space toggle  Ctrl+R review  Ctrl+O recipe  Esc leave',
-  review: 'L launch  s save recipe  Esc back',
-  launching: 'launching: Ctrl+C is safe (the journal has the token)',
-  done: 'a add key to ssh-agent  Esc back',
-  loading: 'Esc back',
-  failed: 'Esc back',
-};
 
 export function StatusBar({ width }: { width: number }) {
   const pane = useAppState((s) => s.pane);
@@ -74,7 +74,11 @@ export function StatusBar({ width }: { width: number }) {
   const session = useAppState((s) => s.session);
   const data = useAppState((s) => s.scopes[s.scope]);
   const loading = useAppState(loadingLine);
-  const readOnly = useAppState((s) => s.readOnly);
+  const contexts = useAppState((s) => contextsOf(route(s)).join(' '));
+  // Disabled reasons follow the selection and read-only: recomputed when those change.
+  useAppState((s) => s.readOnly);
+  useAppState((s) => (s.pane === 'images' ? selectedImage(s)?.id : s.monitor.servers[s.monitor.selected]?.id));
+  const c = useController();
   const theme = useTheme();
   const count = data.total !== undefined && data.total > data.items.length && !data.loading ? `${data.items.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : data.items.length.toLocaleString('en-US');
   const launching = pane === 'launch' && stage !== undefined;
@@ -83,58 +87,24 @@ export function StatusBar({ width }: { width: number }) {
     ? `${session.providerId} · ${session.region || '…'} · ${pane}`
     : `${session.providerId} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}`;
   const busy = loading && !launching ? ` · ${loading}…` : '';
-  const keys = launching
-    ? LAUNCH_HINTS[stage] ?? ''
-    : pane === 'monitor'
-      ? `Enter detail  i capture  T terminate  X cancel job  Tab pane  ? help  q quit`
-      : pane === 'risk'
-        ? 'j/k scroll  Tab pane  ? help  q quit'
-        : hints(readOnly).join('  ');
-  const room = width - widthOf(left) - widthOf(busy) - 2;
+  const hints = footerHints(c, contexts.split(' ') as KeyContext[]);
+  let room = width - widthOf(left) - widthOf(busy) - 3;
+  const shown: { text: string; disabled?: string }[] = [];
+  for (const h of hints) {
+    const w = widthOf(h.text) + 2;
+    if (w > room) break;
+    shown.push(h);
+    room -= w;
+  }
   return (
     <Text>
       <Text color={theme.accent}>{sanitize(left, 200)}</Text>
       <Text color={theme.warning}>{busy}</Text>
-      {room > 10 ? <Text color={theme.muted}>{'  ' + fit(keys, room).trimEnd()}</Text> : null}
-    </Text>
-  );
-}
-
-/** What the message line says while image files are imported (the newest first). */
-function importingLine(imports: { name: string; path: string }[]): string {
-  const last = imports[imports.length - 1]!;
-  const more = imports.length > 1 ? ` (and ${imports.length - 1} more)` : '';
-  return `Importing ${sanitize(last.name, 128)} from ${sanitize(last.path, 200)}…${more}`;
-}
-
-/** The line above the status bar: position, then the filter, the command line, an error or a toast, an import. */
-export function MessageLine({ width }: { width: number }) {
-  const position = useAppState((s) => {
-    const n = selectView(s).indices.length;
-    const at = n === 0 ? 0 : Math.min(s.selected[s.scope], n - 1) + 1;
-    return `${at}/${n.toLocaleString('en-US')}`;
-  });
-  const filter = useAppState((s) => s.filter);
-  const rename = useAppState((s) => s.rename);
-  const pane = useAppState((s) => s.pane);
-  const toast = useAppState((s) => s.toasts[s.toasts.length - 1]);
-  const imports = useAppState((s) => s.imports);
-  const theme = useTheme();
-  const lead = pane !== 'images' ? ' ' : ` ${position} `;
-  const room = Math.max(1, width - lead.length - 1);
-  let body;
-  if (rename?.error) body = <Text color={theme.danger}>{fit(rename.error, room).trimEnd()}</Text>;
-  else if (rename) body = <Text color={theme.muted}>{rename.saving ? 'saving…' : fit('Rename: Enter saves, Esc cancels', room).trimEnd()}</Text>;
-  else if (toast) body = <Text color={toast.level === 'error' ? theme.danger : theme.ok}>{fit(sanitize(toast.message, 400), room).trimEnd()}</Text>;
-  else if (imports.length > 0) body = <Text color={theme.warning}>{fit(importingLine(imports), room).trimEnd()}</Text>;
-  else if (pane !== 'images') body = null;
-  else if (filter.editor.text && !filter.editing) body = <Text color={theme.muted}>{fit(`filter /${sanitize(filter.editor.text, 200)}  (/ edits, Esc clears)`, room).trimEnd()}</Text>;
-  else body = null;
-  // The position is plain text: it changes on every move, and a colour would cost bytes each time.
-  return (
-    <Text>
-      {lead}
-      {body}
+      {shown.map((h, i) => (
+        <Text key={i} color={h.disabled ? undefined : theme.muted} dimColor={h.disabled !== undefined} strikethrough={h.disabled !== undefined}>
+          {'  ' + h.text}
+        </Text>
+      ))}
     </Text>
   );
 }

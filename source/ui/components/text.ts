@@ -24,6 +24,37 @@ export function fit(text: string, width: number): string {
   return out + '…' + ' '.repeat(Math.max(0, width - used - 1));
 }
 
+/**
+ * Fits text into width cells by cutting its middle (head…tail) and pads it: where names share a long
+ * prefix (ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-…-20240301), the end that tells them apart stays.
+ */
+export function fitMiddle(text: string, width: number): string {
+  if (width <= 0) return '';
+  const total = widthOf(text);
+  if (total <= width) return text + ' '.repeat(width - total);
+  if (width < 8) return fit(text, width);
+  const graphemes = ASCII.test(text) ? [...text] : [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
+  const headRoom = Math.floor((width - 1) * 0.4);
+  const tailRoom = width - 1 - headRoom;
+  let head = '';
+  let used = 0;
+  for (const g of graphemes) {
+    const w = widthOf(g);
+    if (used + w > headRoom) break;
+    head += g;
+    used += w;
+  }
+  let tail = '';
+  let tailUsed = 0;
+  for (let i = graphemes.length - 1; i >= 0; i--) {
+    const w = widthOf(graphemes[i]);
+    if (tailUsed + w > tailRoom) break;
+    tail = graphemes[i] + tail;
+    tailUsed += w;
+  }
+  return head + '…' + tail + ' '.repeat(Math.max(0, width - used - 1 - tailUsed));
+}
+
 /** Cuts without padding. */
 export function cut(text: string, width: number): string {
   return fit(text, width).trimEnd();

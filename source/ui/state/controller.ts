@@ -9,6 +9,7 @@ import type { Logger } from '../../services/log.js';
 import { knownProviders, Session, type SessionOptions } from '../../services/session.js';
 import type { Store } from '../../store/db.js';
 import { commandOf, complete, parseCommand, type CommandContext } from '../commands.js';
+import { bindingOf, Command, inheritedContexts, type KeyContext } from '../keymap.js';
 import { findImage, selectedImage, selectView, filterText } from './selectors.js';
 import type { AppStore } from './store.js';
 import type { Action } from './reducer.js';
@@ -35,11 +36,13 @@ export class Controller {
   private opening?: Promise<void>;
   private generation = 0;
   private loads = new Map<Scope, AbortController>();
-  private toastId = 0;
-  private timers = new Set<NodeJS.Timeout>();
+  private messageId = 0;
   private searchTimer?: NodeJS.Timeout;
   private exitHandler: () => void = () => undefined;
+  private redrawHandler: () => void = () => undefined;
   private listHeight = 20;
+  /** The terminal's size as last drawn (the Screen sets it): below the minimum only quitting works. */
+  size?: { columns: number; rows: number };
   private closed = false;
   private autoRefresh?: NodeJS.Timeout;
 
@@ -58,7 +61,7 @@ export class Controller {
         return deps.store.getState();
       },
       dispatch: (action) => this.dispatch(action),
-      toast: (level, message) => this.toast(level, message),
+      say: (level, message) => this.say(level, message),
       session: () => this.session,
       log: (level, message, detail) => deps.logger.log(level, message, detail),
       launched: () => this.monitor.pollNow(),
@@ -71,7 +74,7 @@ export class Controller {
         return deps.store.getState();
       },
       dispatch: (action) => this.dispatch(action),
-      toast: (level, message) => this.toast(level, message),
+      say: (level, message) => this.say(level, message),
       session: () => this.session,
       log: (level, message, detail) => deps.logger.log(level, message, detail),
       refreshOwn: () => {
@@ -104,6 +107,62 @@ export class Controller {
 
   onExit(handler: () => void): void {
     this.exitHandler = handler;
+  }
+
+  /** Who repaints the whole screen on Ctrl+L (the screen writer, when the TUI runs full-screen). */
+  onRedraw(handler: () => void): void {
+    this.redrawHandler = handler;
+  }
+
+  redraw(): void {
+    this.redrawHandler();
+  }
+
+  openHelp(): void {
+    this.dispatch({ type: 'overlay/open', overlay: { kind: 'help', scroll: 0, filter: { text: '', cursor: 0 }, filtering: false } });
+  }
+
+  /** i on an image: its lineage, dependants and tags. */
+  openInfo(): void {
+    const image = selectedImage(this.state);
+    if (image) this.dispatch({ type: 'overlay/open', overlay: { kind: 'info', imageId: image.id, scroll: 0 } });
+  }
+
+  /**
+   * Why a command cannot run here now, in a sentence, or undefined where it can. The refusal, the footer
+   * (drawn as disabled) and the help come from this one place (lazygit's "disabled reason").
+   */
+  disabledReason(context: KeyContext, command: Command): string | undefined {
+    const s = this.state;
+    const binding = [context, ...inheritedContexts(context)].map((c) => bindingOf(c, command)).find((b) => b !== undefined);
+    if (binding?.mutating && s.readOnly) return `This session is read-only (--read-only): ${binding.doing ?? 'changing things'} is disabled.`;
+    const description = s.session.description;
+    if (context === 'list') {
+      const needsImage = [Command.Rename, Command.Label, Command.Launch, Command.DeleteImage, Command.Info];
+      if (!needsImage.includes(command)) return command === Command.NextRegion && description && description.regions.length < 2 ? `${description.displayName} has one region here.` : undefined;
+      const image = selectedImage(s);
+      if (!image) return s.session.status === 'ready' ? 'No image is selected: the list is empty.' : 'Not connected yet.';
+      if (command === Command.DeleteImage) {
+        if (!image.owned) return `${image.shownName} is not yours to delete (a ${image.kind} image).`;
+        if (description?.capabilities.images.delete === 'none') return `${description.displayName} cannot delete images here.`;
+      }
+      return undefined;
+    }
+    if (context === 'monitor' || context === 'detail') {
+      const m = s.monitor;
+      const server = m.detail ? m.servers.find((x) => x.id === m.detail!.serverId) : m.servers[m.selected];
+      if ((command === Command.Capture || command === Command.Terminate || command === Command.Detail) && !server) return 'No server is selected: the monitor lists none.';
+      if (command === Command.Capture && description?.capabilities.images.capture === 'none') return `${description.displayName} cannot capture images here.`;
+      if (command === Command.CancelJob && !m.jobs.some((j) => !['done', 'failed', 'cancelled'].includes(j.state))) return 'No safe-workflow job is running.';
+      return undefined;
+    }
+    if (context === 'result' && command === Command.AddToAgent) {
+      const result = s.launch?.result;
+      if (!result?.keyFile) return 'This launch made no new key to add to ssh-agent.';
+      if (!result.agentAvailable) return 'No ssh-agent answers here (SSH_AUTH_SOCK is not set or not reachable).';
+      if (result.agentDone) return result.agentDone;
+    }
+    return undefined;
   }
 
   setListHeight(rows: number): void {
@@ -151,7 +210,7 @@ export class Controller {
           this.dispatch({ type: 'session/error', message });
         }
         this.firstRows();
-        this.toast('error', message);
+        this.say('error', message);
       }
     };
     const p = (this.opening ?? Promise.resolve()).then(run);
@@ -224,7 +283,7 @@ export class Controller {
         if (scope !== 'public') void this.monitor.lookUpImages(true);
       }
     } catch (error) {
-      if (this.session === session) this.toast('error', describeError(error, `Refreshing ${scope} images`));
+      if (this.session === session) this.say('error', describeError(error, `Refreshing ${scope} images`));
     } finally {
       this.refreshing.delete(scope);
     }
@@ -279,7 +338,7 @@ export class Controller {
         const message = describeError(error, `Loading ${scope} images`);
         this.deps.logger.log('error', message, error);
         this.dispatch({ type: 'images/error', scope, generation, message });
-        this.toast('error', message);
+        this.say('error', message);
         this.firstRows();
       } finally {
         if (this.loads.get(scope) === abort) this.loads.delete(scope);
@@ -331,7 +390,7 @@ export class Controller {
       const page = await session.catalogue.listPage(scope, { query, pageSize: 1000 });
       if (this.session === session) this.dispatch({ type: 'images/merge', scope, items: page.items });
     } catch (error) {
-      this.toast('error', describeError(error, 'Searching the provider'));
+      this.say('error', describeError(error, 'Searching the provider'));
     } finally {
       this.dispatch({ type: 'search/end', scope, query });
     }
@@ -345,31 +404,42 @@ export class Controller {
     this.dispatch({ type: 'rename/open', image });
   }
 
-  async submitRename(): Promise<void> {
-    const rename = this.state.rename;
+  /**
+   * Enter in the rename editor. A name the provider's rules refuse keeps the editor open with the reason.
+   * Otherwise the editor closes at once and the name is saved in the background: keys typed meanwhile go
+   * to the list, not into a busy editor, and a failure is said with the name that was typed.
+   */
+  submitRename(): void {
+    const rename = this.state.overlay?.kind === 'rename' ? this.state.overlay : undefined;
     const session = this.session;
-    if (!rename || rename.saving || !session) return;
+    if (!rename || !session) return;
     const image = findImage(this.state, rename.imageId);
-    if (!image) {
-      this.dispatch({ type: 'rename/close' });
-      return;
-    }
     const name = rename.editor.text;
-    if (name === rename.original) {
-      this.dispatch({ type: 'rename/close' });
+    if (!image || name === rename.original) {
+      this.dispatch({ type: 'overlay/close', kind: 'rename' });
       return;
     }
-    this.dispatch({ type: 'rename/saving' });
-    try {
-      const updated = await session.catalogue.rename(image, name);
-      this.dispatch({ type: 'images/replace', image: updated });
-      this.dispatch({ type: 'rename/close' });
-      this.toast('info', `Renamed to "${updated.shownName}" (${updated.nameSource === 'tag' ? 'tag, shared' : 'local'}).`);
-    } catch (error) {
-      const message = isStrataError(error) && error.kind === 'Invalid' ? `Name refused: ${error.message}` : describeError(error, 'Renaming');
-      this.deps.logger.log('warn', message);
-      this.dispatch({ type: 'rename/error', message });
+    const problem = name === '' ? undefined : session.catalogue.nameProblem(name);
+    if (problem) {
+      this.dispatch({ type: 'overlay/error', kind: 'rename', message: `Name refused: ${problem}` });
+      return;
     }
+    this.dispatch({ type: 'overlay/close', kind: 'rename' });
+    const busy = `saving the name "${sanitize(name, 40)}"`;
+    this.dispatch({ type: 'busy/add', what: busy });
+    void session.catalogue
+      .rename(image, name)
+      .then((updated) => {
+        if (this.session !== session) return;
+        this.dispatch({ type: 'images/replace', image: updated });
+        this.say('info', `Renamed to "${updated.shownName}" (${updated.nameSource === 'tag' ? 'tag, shared' : 'local'}).`);
+      })
+      .catch((error) => {
+        const why = isStrataError(error) && error.kind === 'Invalid' ? `Name refused: ${error.message}` : describeError(error, 'Renaming');
+        this.deps.logger.log('warn', why);
+        this.say('error', `${image.shownName} keeps its name; "${sanitize(name, 256)}" was not saved. ${why}`);
+      })
+      .finally(() => this.dispatch({ type: 'busy/remove', what: busy }));
   }
 
   // ---- deleting an image --------------------------------------------------------------------------------
@@ -377,34 +447,31 @@ export class Controller {
   /** D: an own image, after a typed confirmation that names what depends on it. */
   startDelete(): void {
     const image = selectedImage(this.state);
-    const description = this.state.session.description;
-    if (!image || !description) return;
-    if (!image.owned || description.capabilities.images.delete === 'none') {
-      this.toast('error', image.owned ? `${description.displayName} cannot delete images here.` : `${image.shownName} is not yours to delete (a ${image.kind} image).`);
-      return;
-    }
+    if (!image) return;
     const { servers, images } = dependantsOf(image.id, this.state.monitor.servers.filter((s) => s.phase !== 'terminated'), this.state.scopes.own.items);
     const dependants = [...servers.map((s) => `server ${sanitize(s.name)} (${s.id})`), ...images.map((i) => `image ${sanitize(i.displayName ?? i.name)} (${i.id})`)];
-    this.dispatch({ type: 'delete/open', imageId: image.id, dependants });
+    this.dispatch({ type: 'overlay/open', overlay: { kind: 'delete', imageId: image.id, editor: { text: '', cursor: 0 }, dependants } });
   }
 
   async confirmDelete(): Promise<void> {
-    const d = this.state.deleteImage;
+    const d = this.state.overlay?.kind === 'delete' ? this.state.overlay : undefined;
     const session = this.session;
     if (!d || !session) return;
     if (d.editor.text !== d.imageId) {
-      this.dispatch({ type: 'delete/error', message: `That is not the id; type ${d.imageId} exactly.` });
+      const image = findImage(this.state, d.imageId);
+      const typedName = image && (d.editor.text === image.shownName || d.editor.text === image.name);
+      this.dispatch({ type: 'overlay/error', kind: 'delete', message: `${typedName ? 'That is the name, not the id' : 'That is not the id'}; type ${d.imageId} exactly.` });
       return;
     }
-    this.dispatch({ type: 'delete/close' });
+    this.dispatch({ type: 'overlay/close', kind: 'delete' });
     try {
       await session.provider.deleteImage(d.imageId);
       session.audit('image.deleted', d.imageId, { dependants: d.dependants.length });
       const n = d.dependants.length;
-      this.toast('info', `Deleted ${d.imageId}${n ? `; ${n} ${n === 1 ? 'dependant now stands' : 'dependants now stand'} on a deleted image (see :risk)` : ''}.`);
+      this.say('info', `Deleted ${d.imageId}${n ? `; ${n} ${n === 1 ? 'dependant now stands' : 'dependants now stand'} on a deleted image (see :risk)` : ''}.`);
       if (this.state.scopes.own.complete) void this.refreshScope('own');
     } catch (error) {
-      this.toast('error', describeError(error, `Deleting ${d.imageId}`));
+      this.say('error', describeError(error, `Deleting ${d.imageId}`));
     }
   }
 
@@ -438,7 +505,7 @@ export class Controller {
       const image = await session.capturer.importImage({ path, name });
       this.dispatch({ type: 'import/end', id });
       this.deps.logger.log('info', 'image imported', { id: image.id, name });
-      this.toast('info', `Imported ${image.shownName}.`);
+      this.say('info', `Imported ${image.shownName}.`);
       if (this.session !== session) return;
       // Shown at once, then the list is reloaded in place (the provider's word on the whole list).
       this.dispatch({ type: 'images/merge', scope: 'own', items: [image] });
@@ -453,7 +520,7 @@ export class Controller {
       this.dispatch({ type: 'import/end', id });
       const message = describeError(error, `Importing ${path}`);
       this.deps.logger.log('warn', message);
-      this.toast('error', message);
+      this.say('error', message);
     }
   }
 
@@ -463,15 +530,15 @@ export class Controller {
     const image = selectedImage(this.state);
     if (!image) return;
     const at = image.label ? LABEL_COLOURS.indexOf(image.label) : LABEL_COLOURS.length;
-    this.dispatch({ type: 'modal/open', modal: { kind: 'palette', imageId: image.id, index: at } });
+    this.dispatch({ type: 'overlay/open', overlay: { kind: 'palette', imageId: image.id, index: at } });
   }
 
   async chooseLabel(): Promise<void> {
-    const modal = this.state.modal;
+    const modal = this.state.overlay;
     const session = this.session;
     if (modal?.kind !== 'palette' || !session) return;
     const image = findImage(this.state, modal.imageId);
-    this.dispatch({ type: 'modal/close' });
+    this.dispatch({ type: 'overlay/close', kind: 'palette' });
     if (!image) return;
     const label: LabelColour | null = modal.index < LABEL_COLOURS.length ? LABEL_COLOURS[modal.index] : null;
     if ((image.label ?? null) === label) return;
@@ -482,7 +549,7 @@ export class Controller {
     } catch (error) {
       const message = describeError(error, 'Setting the label');
       this.deps.logger.log('warn', message);
-      this.toast('error', message);
+      this.say('error', message);
     } finally {
       this.dispatch({ type: 'busy/remove', what: 'saving the label' });
     }
@@ -499,42 +566,42 @@ export class Controller {
   }
 
   completeCommand(): void {
-    const modal = this.state.modal;
+    const modal = this.state.overlay;
     if (modal?.kind !== 'command') return;
     const result = complete(modal.editor.text, this.commandContext());
-    if (result.line !== modal.editor.text) this.dispatch({ type: 'command/edit', action: { set: result.line } });
-    else if (result.candidates.length === 0) this.dispatch({ type: 'command/message', message: 'Nothing to complete.' });
+    if (result.line !== modal.editor.text) this.dispatch({ type: 'overlay/edit', action: { set: result.line } });
+    else if (result.candidates.length === 0) this.dispatch({ type: 'overlay/error', kind: 'command', message: 'Nothing to complete.' });
   }
 
   runCommand(): void {
-    const modal = this.state.modal;
+    const modal = this.state.overlay;
     if (modal?.kind !== 'command') return;
     const line = modal.editor.text;
     // A changing command is refused in a read-only session whatever its arguments.
     const spec = commandOf(line);
     if (this.state.readOnly && spec?.mutating) {
-      this.dispatch({ type: 'command/message', message: `This session is read-only (--read-only): ${spec.doing ?? 'changes'} is disabled.` });
+      this.dispatch({ type: 'overlay/error', kind: 'command', message: `This session is read-only (--read-only): ${spec.doing ?? 'changes'} is disabled.` });
       return;
     }
     const parsed = parseCommand(line, this.commandContext());
     if (parsed.kind === 'error') {
-      this.dispatch({ type: 'command/message', message: parsed.message });
+      this.dispatch({ type: 'overlay/error', kind: 'command', message: parsed.message });
       return;
     }
     if (parsed.kind === 'import') {
       // Refused here, with the command line still open to fix it; the file itself is the provider's to check.
       const refused = this.importRefusal(parsed.path, parsed.name);
       if (typeof refused === 'string') {
-        this.dispatch({ type: 'command/message', message: refused });
+        this.dispatch({ type: 'overlay/error', kind: 'command', message: refused });
         return;
       }
       this.dispatch({ type: 'command/ran', line });
-      this.dispatch({ type: 'modal/close' });
+      this.dispatch({ type: 'overlay/close', kind: 'command' });
       void this.runImport(refused.session, parsed.path, refused.name);
       return;
     }
     this.dispatch({ type: 'command/ran', line });
-    this.dispatch({ type: 'modal/close' });
+    this.dispatch({ type: 'overlay/close', kind: 'command' });
     switch (parsed.kind) {
       case 'pane':
         this.setPane(parsed.pane as Pane);
@@ -552,7 +619,10 @@ export class Controller {
         this.reloadAll();
         break;
       case 'help':
-        this.dispatch({ type: 'modal/open', modal: { kind: 'help', scroll: 0 } });
+        this.openHelp();
+        break;
+      case 'messages':
+        this.dispatch({ type: 'overlay/open', overlay: { kind: 'messages', scroll: Number.MAX_SAFE_INTEGER } });
         break;
       case 'quit':
         this.quit();
@@ -560,17 +630,11 @@ export class Controller {
     }
   }
 
-  // ---- toasts, quitting ---------------------------------------------------------------------------------
+  // ---- messages, quitting ---------------------------------------------------------------------------------
 
-  toast(level: 'error' | 'info', message: string): void {
-    const id = ++this.toastId;
-    this.dispatch({ type: 'toast/add', toast: { id, level, message } });
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.dispatch({ type: 'toast/remove', id });
-    }, level === 'error' ? 8000 : 4000);
-    timer.unref?.();
-    this.timers.add(timer);
+  /** Says something in the message area: shown whole until the next key, and kept for :messages. */
+  say(level: 'error' | 'warning' | 'info', message: string): void {
+    this.dispatch({ type: 'message/add', message: { id: ++this.messageId, level, text: message, at: Date.now() } });
   }
 
   quit(): void {
@@ -583,7 +647,6 @@ export class Controller {
     this.cancelLoads();
     if (this.searchTimer) clearTimeout(this.searchTimer);
     if (this.autoRefresh) clearInterval(this.autoRefresh);
-    for (const t of this.timers) clearTimeout(t);
     await this.opening?.catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.session = undefined;

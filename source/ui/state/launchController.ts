@@ -28,7 +28,7 @@ import type { AppState, LaunchFormState, ReviewView } from './state.js';
 export interface LaunchHost {
   readonly state: AppState;
   dispatch(action: Action): void;
-  toast(level: 'error' | 'info', message: string): void;
+  say(level: 'error' | 'warning' | 'info', message: string): void;
   session(): Session | undefined;
   log(level: 'info' | 'warn' | 'error', message: string, detail?: unknown): void;
   /** Servers were started: the monitor should look now rather than at its next slow poll. */
@@ -153,15 +153,25 @@ export class LaunchController {
     if (field.kind === 'pick' || field.kind === 'multipick' || field.id === 'group' || field.id === 'billingCode') {
       const entries = this.pickerEntries(field.id);
       if (entries.length === 0) {
-        if (field.kind === 'pick' || field.kind === 'multipick') this.host.toast('info', `Nothing to pick for ${field.label.trim().toLowerCase()} here.`);
+        if (field.kind === 'pick' || field.kind === 'multipick') this.host.say('info', `Nothing to pick for ${field.label.trim().toLowerCase()} here.`);
         else this.moveFocus(1);
         return;
       }
       const current = this.currentValue(field.id);
-      this.host.dispatch({ type: 'launch/picker/open', field: field.id, index: Math.max(0, entries.findIndex((e) => e.value === current)) });
+      this.openPicker(field.id, Math.max(0, entries.findIndex((e) => e.value === current)));
     } else if (field.kind === 'toggle' || field.kind === 'choice') this.cycle(1);
     else if (field.kind === 'button') void this.review();
     else this.moveFocus(1);
+  }
+
+  private openPicker(field: FieldId | 'recipe', index: number): void {
+    this.host.dispatch({ type: 'overlay/open', overlay: { kind: 'picker', field, index, filter: { text: '', cursor: 0 } } });
+  }
+
+  /** The picker, when it is open. */
+  private get picker() {
+    const o = this.host.state.overlay;
+    return o?.kind === 'picker' ? o : undefined;
   }
 
   private currentValue(field: FieldId): string {
@@ -190,7 +200,7 @@ export class LaunchController {
         try {
           return (this.loaded()?.recipes.list() ?? []).map((r) => ({ value: r.name, label: sanitize(`${r.name}${r.problem ? `  (unreadable: ${r.problem})` : ''}`) }));
         } catch (error) {
-          this.host.toast('error', describeError(error, 'Listing recipes'));
+          this.host.say('error', describeError(error, 'Listing recipes'));
           return [];
         }
       }
@@ -201,7 +211,7 @@ export class LaunchController {
 
   /** The picker's entries after its filter. */
   visibleEntries(): PickerEntry[] {
-    const picker = this.form?.picker;
+    const picker = this.picker;
     if (!picker) return [];
     const words = picker.filter.text.toLowerCase().split(/\s+/).filter(Boolean);
     return this.pickerEntries(picker.field).filter((e) => words.every((w) => e.label.toLowerCase().includes(w)));
@@ -209,7 +219,7 @@ export class LaunchController {
 
   pickerToggle(): void {
     const form = this.form;
-    const picker = form?.picker;
+    const picker = this.picker;
     if (!form?.draft || picker?.field !== 'firewallIds') return;
     const entry = this.visibleEntries()[picker.index];
     if (!entry) return;
@@ -219,11 +229,11 @@ export class LaunchController {
 
   pickerChoose(): void {
     const form = this.form;
-    const picker = form?.picker;
+    const picker = this.picker;
     if (!form?.draft || !picker) return;
     const entry = this.visibleEntries()[picker.index];
     if (picker.field === 'recipe') {
-      this.host.dispatch({ type: 'launch/picker/close' });
+      this.host.dispatch({ type: 'overlay/close', kind: 'picker' });
       if (entry) this.openRecipe(entry.value);
       return;
     }
@@ -233,16 +243,16 @@ export class LaunchController {
     } else if (entry) {
       this.host.dispatch({ type: 'launch/set', patch: { [picker.field]: entry.value } as never });
     }
-    this.host.dispatch({ type: 'launch/picker/close' });
+    this.host.dispatch({ type: 'overlay/close', kind: 'picker' });
     this.moveFocus(1);
   }
 
   openRecipePicker(): void {
     if (this.pickerEntries('recipe').length === 0) {
-      this.host.toast('info', `No launch recipes yet: review a launch and press s to save one (${this.loaded()?.recipes.directory ?? ''}).`);
+      this.host.say('info', `No launch recipes yet: review a launch and press s to save one (${this.loaded()?.recipes.directory ?? ''}).`);
       return;
     }
-    this.host.dispatch({ type: 'launch/picker/open', field: 'recipe', index: 0 });
+    this.openPicker('recipe', 0);
   }
 
   private openRecipe(name: string): void {
@@ -255,9 +265,9 @@ export class LaunchController {
       const draft = requestToDraft({ ...recipe.request, imageId: form.draft.imageId }, form.draft);
       this.host.dispatch({ type: 'launch/load-draft', draft });
       const other = recipe.request.imageId !== form.draft.imageId ? ` (it was saved for image ${sanitize(recipe.request.imageId)}; this form keeps its own image)` : '';
-      this.host.toast('info', `Opened recipe "${name}"${other}.`);
+      this.host.say('info', `Opened recipe "${name}"${other}.`);
     } catch (error) {
-      this.host.toast('error', describeError(error, `Opening recipe "${name}"`));
+      this.host.say('error', describeError(error, `Opening recipe "${name}"`));
     }
   }
 
@@ -297,7 +307,7 @@ export class LaunchController {
     if (inline.length > 0) {
       this.host.dispatch({ type: 'launch/reviewed', problems: form.reviewProblems.length ? form.reviewProblems : [], review: undefined });
       this.host.dispatch({ type: 'launch/focus', field: inline[0].field });
-      this.host.toast('error', `${inline.length} field${inline.length === 1 ? ' needs' : 's need'} fixing before the review: ${inline[0].message}`);
+      this.host.say('error', `${inline.length} field${inline.length === 1 ? ' needs' : 's need'} fixing before the review: ${inline[0].message}`);
       return;
     }
     this.host.dispatch({ type: 'launch/progress', progress: 'reviewing…' });
@@ -310,7 +320,7 @@ export class LaunchController {
       const problems = dedupeProblems(found.map((p) => ({ field: fieldOfPath(p.field), message: p.message })));
       if (problems.length > 0) {
         this.host.dispatch({ type: 'launch/reviewed', problems });
-        this.host.toast('error', `${problems.length === 1 ? 'One thing needs' : `${problems.length} things need`} fixing: ${problems[0].message}`);
+        this.host.say('error', `${problems.length === 1 ? 'One thing needs' : `${problems.length} things need`} fixing: ${problems[0].message}`);
         return;
       }
       const view = this.reviewView(review, services);
@@ -323,7 +333,7 @@ export class LaunchController {
       this.host.dispatch({ type: 'launch/reviewed', problems: [], review: view });
     } catch (error) {
       this.host.dispatch({ type: 'launch/progress', progress: undefined });
-      this.host.toast('error', describeError(error, 'Reviewing the launch'));
+      this.host.say('error', describeError(error, 'Reviewing the launch'));
     }
   }
 
@@ -366,7 +376,7 @@ export class LaunchController {
       if (refused) {
         const problems = refused.map((p) => ({ field: fieldOfPath(p.field), message: p.message }));
         this.host.dispatch({ type: 'launch/reviewed', problems });
-        this.host.toast('error', describeError(error));
+        this.host.say('error', describeError(error));
         return;
       }
       const message = describeError(error, 'The launch');
@@ -401,7 +411,7 @@ export class LaunchController {
       const refused = refusedProblems(error);
       if (refused) {
         this.host.dispatch({ type: 'launch/reviewed', problems: refused.map((p) => ({ field: fieldOfPath(p.field), message: p.message })) });
-        this.host.toast('error', describeError(error));
+        this.host.say('error', describeError(error));
         return;
       }
       this.host.dispatch({ type: 'launch/launch-failed', message: describeError(error, 'Starting the safe workflow') });
@@ -418,13 +428,13 @@ export class LaunchController {
       .then((job) => {
         update(job);
         if (job.state === 'done') {
-          this.host.toast('info', `The safe workflow is done: image ${sanitize(job.imageId ?? '')} ("${sanitize(job.params.imageName)}") is yours.`);
+          this.host.say('info', `The safe workflow is done: image ${sanitize(job.imageId ?? '')} ("${sanitize(job.params.imageName)}") is yours.`);
           this.host.imagesChanged();
         }
-        else if (job.state === 'failed') this.host.toast('error', `The safe workflow failed: ${sanitize(job.error ?? 'no reason given', 300)}`);
+        else if (job.state === 'failed') this.host.say('error', `The safe workflow failed: ${sanitize(job.error ?? 'no reason given', 300)}`);
         this.host.launched();
       })
-      .catch((error) => this.host.toast('error', describeError(error, 'The safe workflow')));
+      .catch((error) => this.host.say('error', describeError(error, 'The safe workflow')));
   }
 
   /** X in the monitor: the newest unfinished job stops after its current step (nothing is terminated). */
@@ -432,16 +442,16 @@ export class LaunchController {
     const session = this.host.session();
     const job = this.host.state.monitor.jobs.find((j) => !['done', 'failed', 'cancelled'].includes(j.state));
     if (!session || !job) {
-      this.host.toast('info', 'No safe-workflow job is running.');
+      this.host.say('info', 'No safe-workflow job is running.');
       return;
     }
     try {
       const services = await this.services(session);
-      this.host.toast('info', `Cancelling job ${job.id}: it stops after its current step.`);
+      this.host.say('info', `Cancelling job ${job.id}: it stops after its current step.`);
       const done = await services.jobs.cancel(job.id);
       this.host.dispatch({ type: 'monitor/job', job: { id: done.id, state: done.state, line: jobLine(done) } });
     } catch (error) {
-      this.host.toast('error', describeError(error, `Cancelling job ${job.id}`));
+      this.host.say('error', describeError(error, `Cancelling job ${job.id}`));
     }
   }
 
@@ -452,11 +462,11 @@ export class LaunchController {
     try {
       const services = await this.services(session);
       for (const job of services.jobs.unfinished()) {
-        this.host.toast('info', `Resuming the safe workflow job ${job.id} (${job.state}).`);
+        this.host.say('info', `Resuming the safe workflow job ${job.id} (${job.state}).`);
         this.follow(services, job.id);
       }
     } catch (error) {
-      this.host.toast('error', describeError(error, 'Resuming the safe workflow'));
+      this.host.say('error', describeError(error, 'Resuming the safe workflow'));
     }
   }
 
@@ -487,14 +497,15 @@ export class LaunchController {
     const session = this.host.session();
     const request = this.request();
     const recipes = this.loaded()?.recipes;
-    if (!form?.recipe || !session || !request || !recipes) return;
-    const name = form.recipe.editor.text.trim();
+    const prompt = this.host.state.overlay?.kind === 'recipe' ? this.host.state.overlay : undefined;
+    if (!form || !prompt || !session || !request || !recipes) return;
+    const name = prompt.editor.text.trim();
     try {
       const recipe = recipes.save(name, request, { provider: session.providerId, region: session.region });
-      this.host.dispatch({ type: 'launch/recipe/close' });
-      this.host.toast('info', `Saved the form as recipe "${name}" (${sanitize(recipe.path)}); Ctrl+O in the form opens it.`);
+      this.host.dispatch({ type: 'overlay/close', kind: 'recipe' });
+      this.host.say('info', `Saved the form as recipe "${name}" (${sanitize(recipe.path)}); Ctrl+O in the form opens it.`);
     } catch (error) {
-      this.host.dispatch({ type: 'launch/recipe/error', message: describeError(error) });
+      this.host.dispatch({ type: 'overlay/error', kind: 'recipe', message: describeError(error) });
     }
   }
 
@@ -516,7 +527,7 @@ export class LaunchController {
         const spec = item.entry.spec;
         const what = spec?.name ? `"${sanitize(spec.name)}" (${spec.count} × ${sanitize(spec.productId)})` : `token ${item.entry.clientToken}`;
         if (item.state === 'adopted') {
-          this.host.toast('info', `An interrupted launch of ${what} had reached the provider: adopted ${item.servers.map((s) => sanitize(s.id)).join(', ')}.`);
+          this.host.say('info', `An interrupted launch of ${what} had reached the provider: adopted ${item.servers.map((s) => sanitize(s.id)).join(', ')}.`);
         } else {
           const how = item.state === 'unsent' ? 'was never sent' : 'was sent, but the provider has no server for it (the request may not have arrived)';
           ask.push({ token: item.entry.clientToken, sentence: `An interrupted launch of ${what} ${how}.` });
@@ -524,7 +535,7 @@ export class LaunchController {
       }
       this.host.dispatch({ type: 'reconcile/set', items: ask });
     } catch (error) {
-      this.host.toast('error', describeError(error, 'Checking interrupted launches'));
+      this.host.say('error', describeError(error, 'Checking interrupted launches'));
     }
   }
 
@@ -535,9 +546,9 @@ export class LaunchController {
     this.host.dispatch({ type: 'reconcile/done', token: item.token });
     try {
       const outcome = await (await this.services(session)).launcher.retry(item.token);
-      this.host.toast('info', `Relaunched with the same token: ${outcome.servers.map((s) => sanitize(s.id)).join(', ')}${outcome.resumed ? ' (they existed already)' : ''}.`);
+      this.host.say('info', `Relaunched with the same token: ${outcome.servers.map((s) => sanitize(s.id)).join(', ')}${outcome.resumed ? ' (they existed already)' : ''}.`);
     } catch (error) {
-      this.host.toast('error', describeError(error, 'Retrying the interrupted launch'));
+      this.host.say('error', describeError(error, 'Retrying the interrupted launch'));
     }
   }
 
@@ -548,9 +559,9 @@ export class LaunchController {
     this.host.dispatch({ type: 'reconcile/done', token: item.token });
     try {
       const result = await (await this.services(session)).launcher.abandon(item.token);
-      this.host.toast('info', result.state === 'adopted' ? `It had arrived after all: adopted ${result.servers.map((s) => sanitize(s.id)).join(', ')}.` : 'Abandoned; nothing was sent.');
+      this.host.say('info', result.state === 'adopted' ? `It had arrived after all: adopted ${result.servers.map((s) => sanitize(s.id)).join(', ')}.` : 'Abandoned; nothing was sent.');
     } catch (error) {
-      this.host.toast('error', describeError(error, 'Abandoning the interrupted launch'));
+      this.host.say('error', describeError(error, 'Abandoning the interrupted launch'));
     }
   }
 

@@ -1,5 +1,5 @@
 // The launch form's part of the state: pure transitions, like the rest of the reducer.
-import { editorOf, editorReduce, type EditorAction } from './editor.js';
+import { editorReduce, type EditorAction } from './editor.js';
 import type { AppState, LaunchFormState, LaunchResultView, ReviewView } from './state.js';
 import type { DraftProblem, FieldId, FormContext, LaunchDraft } from '../panes/launch/draft.js';
 
@@ -11,10 +11,6 @@ export type LaunchAction =
   | { type: 'launch/focus'; field: FieldId }
   | { type: 'launch/set'; patch: Partial<LaunchDraft> }
   | { type: 'launch/edit'; action: EditorAction }
-  | { type: 'launch/picker/open'; field: FieldId | 'recipe'; index: number }
-  | { type: 'launch/picker/move'; delta: number; count: number }
-  | { type: 'launch/picker/filter'; action: EditorAction }
-  | { type: 'launch/picker/close' }
   | { type: 'launch/vendor-ack' }
   | { type: 'launch/progress'; progress?: string }
   | { type: 'launch/reviewed'; review?: ReviewView; problems: DraftProblem[] }
@@ -24,10 +20,6 @@ export type LaunchAction =
   | { type: 'launch/done'; result: LaunchResultView }
   | { type: 'launch/launch-failed'; message: string }
   | { type: 'launch/agent'; message: string }
-  | { type: 'launch/recipe/open' }
-  | { type: 'launch/recipe/edit'; action: EditorAction }
-  | { type: 'launch/recipe/error'; message: string }
-  | { type: 'launch/recipe/close' }
   | { type: 'launch/load-draft'; draft: LaunchDraft };
 
 /** The draft fields that are edited as text (the rest are choices, toggles and pickers). */
@@ -83,12 +75,15 @@ export function launchReducer(state: AppState, action: LaunchAction): AppState {
       return withForm(state, { stage: 'form', ctx: action.ctx, draft: action.draft, focus: 'name', cursor: [...action.draft.name].length });
     case 'launch/failed':
       return withForm(state, { stage: 'failed', error: action.message });
-    case 'launch/close':
-      return { ...state, pane: 'images', launch: form && (form.stage === 'done' || form.stage === 'failed' || form.stage === 'loading') ? undefined : form };
+    case 'launch/close': {
+      const overlay = state.overlay?.kind === 'picker' || state.overlay?.kind === 'recipe' ? undefined : state.overlay;
+      return { ...state, pane: 'images', overlay, launch: form && (form.stage === 'done' || form.stage === 'failed' || form.stage === 'loading') ? undefined : form };
+    }
     case 'launch/focus': {
       if (!form?.draft) return state;
       const cursor = [...textOf(form.draft, action.field)].length;
-      return withForm(state, { focus: action.field, cursor, picker: undefined });
+      const next = withForm(state, { focus: action.field, cursor });
+      return next.overlay?.kind === 'picker' ? { ...next, overlay: undefined } : next;
     }
     case 'launch/set': {
       if (!form?.draft) return state;
@@ -109,19 +104,6 @@ export function launchReducer(state: AppState, action: LaunchAction): AppState {
         reviewProblems: after.text === before.text ? form.reviewProblems : form.reviewProblems.filter((p) => p.field !== form.focus),
       });
     }
-    case 'launch/picker/open':
-      return withForm(state, { picker: { field: action.field, index: action.index, filter: editorOf('') } });
-    case 'launch/picker/move': {
-      if (!form?.picker) return state;
-      const index = action.count === 0 ? 0 : clamp(form.picker.index + action.delta, 0, action.count - 1);
-      return withForm(state, { picker: { ...form.picker, index } });
-    }
-    case 'launch/picker/filter': {
-      if (!form?.picker) return state;
-      return withForm(state, { picker: { ...form.picker, filter: editorReduce(form.picker.filter, action.action, 128), index: 0 } });
-    }
-    case 'launch/picker/close':
-      return withForm(state, { picker: undefined });
     case 'launch/vendor-ack':
       return withForm(state, { vendorAck: true });
     case 'launch/progress':
@@ -139,8 +121,10 @@ export function launchReducer(state: AppState, action: LaunchAction): AppState {
         });
       }
       return withForm(state, { stage: 'review', review: action.review, progress: undefined, scroll: 0, reviewProblems: [] });
-    case 'launch/back':
-      return withForm(state, { stage: 'form', review: undefined, recipe: undefined, progress: undefined });
+    case 'launch/back': {
+      const next = withForm(state, { stage: 'form', review: undefined, progress: undefined });
+      return next.overlay?.kind === 'recipe' ? { ...next, overlay: undefined } : next;
+    }
     case 'launch/scroll':
       return form ? withForm(state, { scroll: clamp(form.scroll + action.delta, 0, Math.max(0, action.max)) }) : state;
     case 'launch/launching':
@@ -152,14 +136,6 @@ export function launchReducer(state: AppState, action: LaunchAction): AppState {
       return withForm(state, { stage: 'review', error: action.message, progress: undefined });
     case 'launch/agent':
       return form?.result ? withForm(state, { result: { ...form.result, agentDone: action.message } }) : state;
-    case 'launch/recipe/open':
-      return withForm(state, { recipe: { editor: editorOf(form?.draft?.name ?? '') } });
-    case 'launch/recipe/edit':
-      return form?.recipe ? withForm(state, { recipe: { editor: editorReduce(form.recipe.editor, action.action, 64) } }) : state;
-    case 'launch/recipe/error':
-      return form?.recipe ? withForm(state, { recipe: { ...form.recipe, error: action.message } }) : state;
-    case 'launch/recipe/close':
-      return withForm(state, { recipe: undefined });
     case 'launch/load-draft':
       return withForm(state, { draft: action.draft, reviewProblems: [], stage: 'form', review: undefined });
     default: {

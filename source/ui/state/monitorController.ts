@@ -13,7 +13,7 @@ import type { AppState } from './state.js';
 export interface MonitorHost {
   readonly state: AppState;
   dispatch(action: Action): void;
-  toast(level: 'error' | 'info', message: string): void;
+  say(level: 'error' | 'warning' | 'info', message: string): void;
   session(): Session | undefined;
   log(level: 'info' | 'warn' | 'error', message: string, detail?: unknown): void;
   /** Own images changed (a capture): reload them in place. */
@@ -145,29 +145,30 @@ export class MonitorController {
     const server = this.selected();
     if (!server) return;
     if (server.phase === 'terminated') {
-      this.host.toast('info', `${sanitize(server.name)} is terminated already.`);
+      this.host.say('info', `${sanitize(server.name)} is terminated already.`);
       return;
     }
-    this.host.dispatch({ type: 'monitor/terminate/open', serverId: server.id });
+    this.host.dispatch({ type: 'overlay/open', overlay: { kind: 'terminate', serverId: server.id, editor: { text: '', cursor: 0 } } });
   }
 
   async confirmTerminate(): Promise<void> {
-    const t = this.host.state.monitor.terminate;
+    const t = this.host.state.overlay?.kind === 'terminate' ? this.host.state.overlay : undefined;
     const session = this.host.session();
     const server = this.host.state.monitor.servers.find((s) => s.id === t?.serverId);
     if (!t || !session || !server) return;
     if (t.editor.text !== server.name) {
-      this.host.dispatch({ type: 'monitor/terminate/error', message: `That is not the name; type ${sanitize(server.name)} exactly.` });
+      const typedId = t.editor.text === server.id;
+      this.host.dispatch({ type: 'overlay/error', kind: 'terminate', message: `${typedId ? 'That is the id, not the name' : 'That is not the name'}; type ${sanitize(server.name)} exactly.` });
       return;
     }
-    this.host.dispatch({ type: 'monitor/terminate/close' });
+    this.host.dispatch({ type: 'overlay/close', kind: 'terminate' });
     try {
       await session.provider.terminate(server.id);
       session.audit('server.terminated', server.id, { name: server.name });
-      this.host.toast('info', `Terminating ${sanitize(server.name)} (${sanitize(server.id)}).`);
+      this.host.say('info', `Terminating ${sanitize(server.name)} (${sanitize(server.id)}).`);
       this.pollNow();
     } catch (error) {
-      this.host.toast('error', describeError(error, `Terminating ${sanitize(server.name)}`));
+      this.host.say('error', describeError(error, `Terminating ${sanitize(server.name)}`));
     }
   }
 
@@ -176,28 +177,29 @@ export class MonitorController {
     const session = this.host.session();
     if (!server || !session) return;
     if (!['running', 'initializing', 'ready', 'stalled'].includes(server.phase)) {
-      this.host.toast('error', `An image can be captured from a running server; ${sanitize(server.name)} is ${server.phase}.`);
+      this.host.say('error', `An image can be captured from a running server; ${sanitize(server.name)} is ${server.phase}.`);
       return;
     }
     const day = (server.observedAt ?? new Date().toISOString()).slice(0, 10).replace(/-/g, '');
-    this.host.dispatch({ type: 'monitor/capture/open', serverId: server.id, name: `${sanitize(server.name, 80)}-${day}` });
+    const name = `${sanitize(server.name, 80)}-${day}`;
+    this.host.dispatch({ type: 'overlay/open', overlay: { kind: 'capture', serverId: server.id, editor: { text: name, cursor: [...name].length }, saving: false } });
   }
 
   async confirmCapture(): Promise<void> {
-    const cap = this.host.state.monitor.capture;
+    const cap = this.host.state.overlay?.kind === 'capture' ? this.host.state.overlay : undefined;
     const session = this.host.session();
     if (!cap || cap.saving || !session) return;
     const name = cap.editor.text;
-    this.host.dispatch({ type: 'monitor/capture/saving' });
+    this.host.dispatch({ type: 'capture/saving', saving: true });
     let image: Image;
     try {
       image = await session.capturer.capture(cap.serverId, { name, ...(cap.label ? { label: cap.label } : {}), ...(cap.noReboot ? { noReboot: true } : {}) });
     } catch (error) {
-      this.host.dispatch({ type: 'monitor/capture/error', message: isStrataError(error) && error.kind === 'Invalid' ? `Name refused: ${error.message}` : describeError(error, 'Capturing') });
+      this.host.dispatch({ type: 'overlay/error', kind: 'capture', message: isStrataError(error) && error.kind === 'Invalid' ? `Name refused: ${error.message}` : describeError(error, 'Capturing') });
       return;
     }
-    this.host.dispatch({ type: 'monitor/capture/close' });
-    this.host.toast('info', `Capturing ${sanitize(image.name)} (${sanitize(image.id)}) from ${sanitize(cap.serverId)}.`);
+    this.host.dispatch({ type: 'overlay/close', kind: 'capture' });
+    this.host.say('info', `Capturing ${sanitize(image.name)} (${sanitize(image.id)}) from ${sanitize(cap.serverId)}.`);
     this.host.dispatch({ type: 'monitor/capture/progress', imageId: image.id, line: `capturing ${sanitize(image.name)}: ${image.state}` });
     this.host.refreshOwn();
     const abort = new AbortController();
@@ -207,9 +209,9 @@ export class MonitorController {
         signal: abort.signal,
         onProgress: (i) => this.host.dispatch({ type: 'monitor/capture/progress', imageId: image.id, line: `capturing ${sanitize(i.name)}: ${i.state}` }),
       });
-      this.host.toast('info', `Image ${sanitize(done.name)} (${sanitize(done.id)}) is available among own images, captured from ${sanitize(cap.serverId)}.`);
+      this.host.say('info', `Image ${sanitize(done.name)} (${sanitize(done.id)}) is available among own images, captured from ${sanitize(cap.serverId)}.`);
     } catch (error) {
-      if (!abort.signal.aborted) this.host.toast('error', describeError(error, `Capturing ${sanitize(image.name)}`));
+      if (!abort.signal.aborted) this.host.say('error', describeError(error, `Capturing ${sanitize(image.name)}`));
     } finally {
       this.captureAborts.delete(abort);
       this.host.dispatch({ type: 'monitor/capture/progress', imageId: image.id });

@@ -1,7 +1,6 @@
 // The monitor's part of the state: servers as the watcher last saw them, the selection, the server detail,
-// and the typed confirmations for terminate and capture.
-import { LABEL_COLOURS, type Image, type Server } from '../../core/types.js';
-import { editorOf, editorReduce, type EditorAction } from './editor.js';
+// captures in progress, safe-workflow jobs. (The typed confirmations for terminate and capture are overlays.)
+import type { Image, Server } from '../../core/types.js';
 import type { AppState, MonitorState } from './state.js';
 
 export type MonitorAction =
@@ -12,17 +11,6 @@ export type MonitorAction =
   | { type: 'monitor/detail'; serverId?: string }
   | { type: 'monitor/console'; serverId: string; text?: string; error?: string }
   | { type: 'monitor/scroll'; delta: number; max: number }
-  | { type: 'monitor/terminate/open'; serverId: string }
-  | { type: 'monitor/terminate/edit'; action: EditorAction }
-  | { type: 'monitor/terminate/error'; message: string }
-  | { type: 'monitor/terminate/close' }
-  | { type: 'monitor/capture/open'; serverId: string; name: string }
-  | { type: 'monitor/capture/edit'; action: EditorAction }
-  | { type: 'monitor/capture/saving' }
-  | { type: 'monitor/capture/label'; delta: number }
-  | { type: 'monitor/capture/no-reboot' }
-  | { type: 'monitor/capture/error'; message: string }
-  | { type: 'monitor/capture/close' }
   | { type: 'monitor/capture/progress'; imageId: string; line?: string }
   | { type: 'monitor/images'; images: Record<string, Image | null> }
   | { type: 'monitor/job'; job: { id: string; state: string; line: string } };
@@ -57,36 +45,6 @@ export function monitorReducer(state: AppState, action: MonitorAction): AppState
       return withMonitor(state, { detail: { ...m.detail, console: action.text, consoleError: action.error } });
     case 'monitor/scroll':
       return m.detail ? withMonitor(state, { detail: { ...m.detail, scroll: clamp(m.detail.scroll + action.delta, 0, Math.max(0, action.max)) } }) : state;
-    case 'monitor/terminate/open':
-      return withMonitor(state, { terminate: { serverId: action.serverId, editor: editorOf('') } });
-    case 'monitor/terminate/edit':
-      return m.terminate ? withMonitor(state, { terminate: { ...m.terminate, editor: editorReduce(m.terminate.editor, action.action, 256), error: undefined } }) : state;
-    case 'monitor/terminate/error':
-      return m.terminate ? withMonitor(state, { terminate: { ...m.terminate, error: action.message } }) : state;
-    case 'monitor/terminate/close':
-      return withMonitor(state, { terminate: undefined });
-    case 'monitor/capture/open':
-      return withMonitor(state, { capture: { serverId: action.serverId, editor: editorOf(action.name), saving: false } });
-    case 'monitor/capture/edit':
-      return m.capture && !m.capture.saving
-        ? withMonitor(state, { capture: { ...m.capture, editor: editorReduce(m.capture.editor, action.action, 256), error: undefined } })
-        : state;
-    case 'monitor/capture/label': {
-      if (!m.capture || m.capture.saving) return state;
-      // Cycles none → the colours → none.
-      const all = [undefined, ...LABEL_COLOURS];
-      const at = all.indexOf(m.capture.label);
-      const label = all[(at + action.delta + all.length) % all.length];
-      return withMonitor(state, { capture: { ...m.capture, label } });
-    }
-    case 'monitor/capture/no-reboot':
-      return m.capture && !m.capture.saving ? withMonitor(state, { capture: { ...m.capture, noReboot: !m.capture.noReboot } }) : state;
-    case 'monitor/capture/saving':
-      return m.capture ? withMonitor(state, { capture: { ...m.capture, saving: true, error: undefined } }) : state;
-    case 'monitor/capture/error':
-      return m.capture ? withMonitor(state, { capture: { ...m.capture, saving: false, error: action.message } }) : state;
-    case 'monitor/capture/close':
-      return withMonitor(state, { capture: undefined });
     case 'monitor/capture/progress': {
       const captures = { ...m.captures };
       if (action.line === undefined) delete captures[action.imageId];

@@ -3,7 +3,7 @@ import type { ProviderDescription } from '../../core/capabilities.js';
 import { LABEL_COLOURS, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import { editorOf, editorReduce, type EditorAction } from './editor.js';
-import { emptyMonitor, emptyScope, type AppState, type Modal, type Pane, type Toast } from './state.js';
+import { emptyMonitor, emptyScope, type AppState, type Message, type Overlay, type OverlayKind, type Pane } from './state.js';
 import { launchReducer, type LaunchAction } from './launchReducer.js';
 import { monitorReducer, type MonitorAction } from './monitorReducer.js';
 
@@ -13,10 +13,6 @@ export type Action =
   | { type: 'reconcile/set'; items: { token: string; sentence: string }[] }
   | { type: 'reconcile/done'; token: string }
   | { type: 'risk/scroll'; delta: number; max: number }
-  | { type: 'delete/open'; imageId: string; dependants: string[] }
-  | { type: 'delete/edit'; action: EditorAction }
-  | { type: 'delete/error'; message: string }
-  | { type: 'delete/close' }
   | { type: 'session/connecting'; providerId: string; region: string }
   | { type: 'session/ready'; description: ProviderDescription }
   | { type: 'session/error'; message: string }
@@ -34,20 +30,25 @@ export type Action =
   | { type: 'filter/edit'; action: EditorAction }
   | { type: 'filter/close'; keep: boolean }
   | { type: 'rename/open'; image: CatalogueImage }
-  | { type: 'rename/edit'; action: EditorAction }
-  | { type: 'rename/saving' }
-  | { type: 'rename/error'; message: string }
-  | { type: 'rename/close' }
-  | { type: 'modal/open'; modal: Modal }
-  | { type: 'modal/close' }
+  | { type: 'overlay/open'; overlay: Overlay }
+  /** Closes the overlay; with a kind, only an overlay of that kind (a late answer never closes another). */
+  | { type: 'overlay/close'; kind?: OverlayKind }
+  /** Edits the open overlay's line editor (the filter's, the command line's, a prompt's, the picker's). */
+  | { type: 'overlay/edit'; action: EditorAction }
+  /** A prompt's refusal, shown under its editor (the prompt stays open to fix it). */
+  | { type: 'overlay/error'; kind: OverlayKind; message?: string }
+  | { type: 'overlay/scroll'; delta: number; max: number; to?: 'top' | 'bottom' }
   | { type: 'palette/move'; delta: number }
-  | { type: 'help/scroll'; delta: number; max: number }
-  | { type: 'command/edit'; action: EditorAction }
+  | { type: 'picker/move'; delta: number; count: number }
+  | { type: 'capture/label'; delta: number }
+  | { type: 'capture/no-reboot' }
+  | { type: 'capture/saving'; saving: boolean }
+  | { type: 'help/filtering'; filtering: boolean; clear?: boolean }
   | { type: 'command/history'; delta: number }
-  | { type: 'command/message'; message?: string }
   | { type: 'command/ran'; line: string }
-  | { type: 'toast/add'; toast: Toast }
-  | { type: 'toast/remove'; id: number }
+  | { type: 'message/add'; message: Message }
+  /** A key was pressed: what was said before it has been seen. */
+  | { type: 'message/seen' }
   | { type: 'import/start'; id: number; name: string; path: string }
   | { type: 'import/end'; id: number }
   | { type: 'busy/add'; what: string }
@@ -55,8 +56,64 @@ export type Action =
   | { type: 'search/start'; scope: Scope; query: string }
   | { type: 'search/end'; scope: Scope; query: string };
 
-const MAX_TOASTS = 3;
+const MAX_MESSAGES = 100;
 const MAX_HISTORY = 50;
+
+/** The longest text each editor takes (a paste beyond it is refused with a sentence, never cut). */
+export const EDITOR_LIMITS: Partial<Record<OverlayKind, number>> & { launchField: number } = {
+  filter: 256,
+  command: 256,
+  rename: 256,
+  delete: 256,
+  terminate: 256,
+  capture: 256,
+  picker: 128,
+  recipe: 64,
+  help: 128,
+  launchField: 1024,
+};
+
+/** Overlays that belong to what was on screen in one session (closed when the provider or region changes). */
+const SESSION_BOUND: ReadonlySet<OverlayKind> = new Set(['info', 'palette', 'command', 'rename', 'delete', 'terminate', 'capture', 'picker', 'recipe']);
+
+function withOverlay(state: AppState, overlay: Overlay): AppState {
+  return { ...state, overlay };
+}
+
+function editFilter(state: AppState, action: EditorAction): AppState {
+  const editor = editorReduce(state.filter.editor, action, EDITOR_LIMITS.filter);
+  if (editor === state.filter.editor) return state;
+  const next = { ...state, filter: { editor } };
+  return editor.text !== state.filter.editor.text ? resetSelection(next) : next;
+}
+
+/** The open overlay after an edit of its line editor (an overlay without one is left as it is). */
+function editOverlay(state: AppState, action: EditorAction): AppState {
+  const o = state.overlay;
+  if (!o) return state;
+  switch (o.kind) {
+    case 'filter':
+      return editFilter(state, action);
+    case 'help': {
+      const filter = editorReduce(o.filter, action, EDITOR_LIMITS.help);
+      return filter === o.filter ? state : withOverlay(state, { ...o, filter, scroll: 0 });
+    }
+    case 'command':
+      return withOverlay(state, { ...o, editor: editorReduce(o.editor, action, EDITOR_LIMITS.command), message: undefined });
+    case 'picker':
+      return withOverlay(state, { ...o, filter: editorReduce(o.filter, action, EDITOR_LIMITS.picker), index: 0 });
+    case 'capture':
+      if (o.saving) return state;
+      return withOverlay(state, { ...o, editor: editorReduce(o.editor, action, EDITOR_LIMITS.capture), error: undefined });
+    case 'rename':
+    case 'delete':
+    case 'terminate':
+    case 'recipe':
+      return withOverlay(state, { ...o, editor: editorReduce(o.editor, action, EDITOR_LIMITS[o.kind]), error: undefined } as Overlay);
+    default:
+      return state;
+  }
+}
 
 function clamp(n: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, n));
@@ -83,14 +140,6 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, reconcile: action.items.length ? action.items : undefined };
     case 'risk/scroll':
       return { ...state, riskScroll: clamp(state.riskScroll + action.delta, 0, Math.max(0, action.max)) };
-    case 'delete/open':
-      return { ...state, deleteImage: { imageId: action.imageId, editor: editorOf(''), dependants: action.dependants } };
-    case 'delete/edit':
-      return state.deleteImage ? { ...state, deleteImage: { ...state.deleteImage, editor: editorReduce(state.deleteImage.editor, action.action, 256), error: undefined } } : state;
-    case 'delete/error':
-      return state.deleteImage ? { ...state, deleteImage: { ...state.deleteImage, error: action.message } } : state;
-    case 'delete/close':
-      return { ...state, deleteImage: undefined };
     case 'reconcile/done': {
       const rest = (state.reconcile ?? []).filter((r) => r.token !== action.token);
       return { ...state, reconcile: rest.length ? rest : undefined };
@@ -101,8 +150,7 @@ export function reducer(state: AppState, action: Action): AppState {
         session: { providerId: action.providerId, region: action.region, status: 'connecting' },
         scopes: { own: emptyScope(), vendor: emptyScope(), public: emptyScope() },
         selected: { own: 0, vendor: 0, public: 0 },
-        rename: undefined,
-        modal: state.modal?.kind === 'command' ? undefined : state.modal,
+        overlay: state.overlay && SESSION_BOUND.has(state.overlay.kind) ? undefined : state.overlay,
         // A launch form and the monitor belong to their provider and region.
         pane: state.pane === 'launch' ? 'images' : state.pane,
         launch: undefined,
@@ -120,7 +168,7 @@ export function reducer(state: AppState, action: Action): AppState {
       return state.pane === action.pane ? state : { ...state, pane: action.pane };
     case 'scope/set':
       if (state.scope === action.scope) return state;
-      return { ...state, scope: action.scope, rename: undefined };
+      return { ...state, scope: action.scope, overlay: state.overlay?.kind === 'rename' ? undefined : state.overlay };
 
     case 'images/loading':
       return withScope(state, action.scope, {
@@ -189,65 +237,85 @@ export function reducer(state: AppState, action: Action): AppState {
       return withSelected(state, action.count === 0 ? 0 : clamp(action.index, 0, action.count - 1));
 
     case 'filter/open':
-      return { ...state, filter: { ...state.filter, editing: true } };
-    case 'filter/edit': {
-      const editor = editorReduce(state.filter.editor, action.action, 256);
-      if (editor === state.filter.editor) return state;
-      const changed = editor.text !== state.filter.editor.text;
-      const next = { ...state, filter: { ...state.filter, editor } };
-      return changed ? resetSelection(next) : next;
+      return withOverlay(state, { kind: 'filter' });
+    case 'filter/edit':
+      return editFilter(state, action.action);
+    case 'filter/close': {
+      const closed = state.overlay?.kind === 'filter' ? { ...state, overlay: undefined } : state;
+      if (action.keep) return closed;
+      return resetSelection({ ...closed, filter: { editor: editorOf('') } });
     }
-    case 'filter/close':
-      if (action.keep) return { ...state, filter: { ...state.filter, editing: false } };
-      return resetSelection({ ...state, filter: { editor: editorOf(''), editing: false } });
 
     case 'rename/open':
-      return {
-        ...state,
-        rename: {
-          imageId: action.image.id,
-          scope: state.scope,
-          editor: editorOf(action.image.shownName),
-          original: action.image.shownName,
-          saving: false,
-        },
-      };
-    case 'rename/edit':
-      if (!state.rename || state.rename.saving) return state;
-      return { ...state, rename: { ...state.rename, editor: editorReduce(state.rename.editor, action.action, 256), error: undefined } };
-    case 'rename/saving':
-      return state.rename ? { ...state, rename: { ...state.rename, saving: true, error: undefined } } : state;
-    case 'rename/error':
-      return state.rename ? { ...state, rename: { ...state.rename, saving: false, error: action.message } } : state;
-    case 'rename/close':
-      return state.rename ? { ...state, rename: undefined } : state;
+      return withOverlay(state, {
+        kind: 'rename',
+        imageId: action.image.id,
+        scope: state.scope,
+        editor: editorOf(action.image.shownName),
+        original: action.image.shownName,
+      });
 
-    case 'modal/open':
-      return { ...state, modal: action.modal };
-    case 'modal/close':
-      return state.modal ? { ...state, modal: undefined } : state;
+    case 'overlay/open':
+      return withOverlay(state, action.overlay);
+    case 'overlay/close':
+      if (!state.overlay || (action.kind !== undefined && state.overlay.kind !== action.kind)) return state;
+      return { ...state, overlay: undefined };
+    case 'overlay/edit':
+      return editOverlay(state, action.action);
+    case 'overlay/error': {
+      const o = state.overlay;
+      if (!o || o.kind !== action.kind) return state;
+      if (o.kind === 'command') return withOverlay(state, { ...o, message: action.message });
+      if (o.kind === 'capture') return withOverlay(state, { ...o, error: action.message, saving: false });
+      if (o.kind === 'rename' || o.kind === 'delete' || o.kind === 'terminate' || o.kind === 'recipe') return withOverlay(state, { ...o, error: action.message } as Overlay);
+      return state;
+    }
+    case 'overlay/scroll': {
+      const o = state.overlay;
+      if (o?.kind !== 'help' && o?.kind !== 'info' && o?.kind !== 'messages') return state;
+      const max = Math.max(0, action.max);
+      const scroll = action.to === 'top' ? 0 : action.to === 'bottom' ? max : clamp(clamp(o.scroll, 0, max) + action.delta, 0, max);
+      return scroll === o.scroll ? state : withOverlay(state, { ...o, scroll });
+    }
     case 'palette/move': {
-      if (state.modal?.kind !== 'palette') return state;
+      if (state.overlay?.kind !== 'palette') return state;
       const n = LABEL_COLOURS.length + 1; // the colours, then "none"
-      const index = (state.modal.index + action.delta + n) % n;
-      return { ...state, modal: { ...state.modal, index } };
+      const index = (state.overlay.index + action.delta + n) % n;
+      return withOverlay(state, { ...state.overlay, index });
     }
-    case 'help/scroll': {
-      if (state.modal?.kind !== 'help' && state.modal?.kind !== 'info') return state;
-      return { ...state, modal: { ...state.modal, scroll: clamp(state.modal.scroll + action.delta, 0, Math.max(0, action.max)) } };
+    case 'picker/move': {
+      if (state.overlay?.kind !== 'picker') return state;
+      const index = action.count === 0 ? 0 : clamp(state.overlay.index + action.delta, 0, action.count - 1);
+      return withOverlay(state, { ...state.overlay, index });
     }
-    case 'command/edit': {
-      if (state.modal?.kind !== 'command') return state;
-      return { ...state, modal: { ...state.modal, editor: editorReduce(state.modal.editor, action.action, 256), message: undefined } };
+    case 'capture/label': {
+      const o = state.overlay;
+      if (o?.kind !== 'capture' || o.saving) return state;
+      // Cycles none → the colours → none.
+      const all = [undefined, ...LABEL_COLOURS];
+      const at = all.indexOf(o.label);
+      return withOverlay(state, { ...o, label: all[(at + action.delta + all.length) % all.length] });
+    }
+    case 'capture/no-reboot': {
+      const o = state.overlay;
+      return o?.kind === 'capture' && !o.saving ? withOverlay(state, { ...o, noReboot: !o.noReboot }) : state;
+    }
+    case 'capture/saving': {
+      const o = state.overlay;
+      return o?.kind === 'capture' ? withOverlay(state, { ...o, saving: action.saving, error: undefined }) : state;
+    }
+    case 'help/filtering': {
+      const o = state.overlay;
+      if (o?.kind !== 'help') return state;
+      return withOverlay(state, { ...o, filtering: action.filtering, ...(action.clear ? { filter: editorOf(''), scroll: 0 } : {}) });
     }
     case 'command/history': {
-      if (state.modal?.kind !== 'command' || state.history.length === 0) return state;
-      const index = clamp(state.modal.historyIndex + action.delta, -1, state.history.length - 1);
+      const o = state.overlay;
+      if (o?.kind !== 'command' || state.history.length === 0) return state;
+      const index = clamp(o.historyIndex + action.delta, -1, state.history.length - 1);
       const text = index < 0 ? '' : state.history[state.history.length - 1 - index];
-      return { ...state, modal: { ...state.modal, historyIndex: index, editor: editorOf(text) } };
+      return withOverlay(state, { ...o, historyIndex: index, editor: editorOf(text) });
     }
-    case 'command/message':
-      return state.modal?.kind === 'command' ? { ...state, modal: { ...state.modal, message: action.message } } : state;
     case 'command/ran': {
       const line = action.line.trim();
       if (!line) return state;
@@ -255,11 +323,11 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, history };
     }
 
-    case 'toast/add':
-      return { ...state, toasts: state.toasts.concat(action.toast).slice(-MAX_TOASTS) };
-    case 'toast/remove': {
-      const toasts = state.toasts.filter((t) => t.id !== action.id);
-      return toasts.length === state.toasts.length ? state : { ...state, toasts };
+    case 'message/add':
+      return { ...state, messages: state.messages.concat(action.message).slice(-MAX_MESSAGES) };
+    case 'message/seen': {
+      const last = state.messages[state.messages.length - 1]?.id ?? 0;
+      return last > state.seenMessageId ? { ...state, seenMessageId: last } : state;
     }
     case 'busy/add':
       return { ...state, busy: state.busy.concat(action.what) };

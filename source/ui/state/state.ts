@@ -23,26 +23,39 @@ export interface ScopeData {
   loadedAt?: number;
 }
 
-export type Modal =
-  | { kind: 'help'; scroll: number }
+/**
+ * Whatever is open over the panes: one at a time, one tagged union. Which overlay (if any) is open decides
+ * the key context, the key and paste handlers and what is drawn (ui/routes.ts). Prompts that belong to a
+ * pane (terminate and capture to the monitor, the picker and the recipe name to the launch form) are
+ * overlays too: they take every key while open.
+ */
+export type Overlay =
+  | { kind: 'help'; scroll: number; filter: EditorState; filtering: boolean }
   | { kind: 'info'; imageId: string; scroll: number }
+  | { kind: 'messages'; scroll: number }
   | { kind: 'palette'; imageId: string; index: number }
-  | { kind: 'command'; editor: EditorState; historyIndex: number; message?: string };
+  | { kind: 'command'; editor: EditorState; historyIndex: number; message?: string }
+  | { kind: 'filter' }
+  | { kind: 'rename'; imageId: string; scope: Scope; editor: EditorState; original: string; error?: string }
+  | { kind: 'delete'; imageId: string; editor: EditorState; dependants: string[]; error?: string }
+  | { kind: 'terminate'; serverId: string; editor: EditorState; error?: string }
+  | { kind: 'capture'; serverId: string; editor: EditorState; error?: string; saving: boolean; label?: LabelColour; noReboot?: boolean }
+  | { kind: 'picker'; field: FieldId | 'recipe'; index: number; filter: EditorState }
+  | { kind: 'recipe'; editor: EditorState; error?: string };
 
-export interface Toast {
+export type OverlayKind = Overlay['kind'];
+export type OverlayOf<K extends OverlayKind> = Extract<Overlay, { kind: K }>;
+
+/** A message for the user: shown whole in the message area until the next key; kept for :messages. */
+export interface Message {
   id: number;
-  level: 'error' | 'info';
-  message: string;
+  level: 'error' | 'warning' | 'info';
+  text: string;
+  /** Date.now() when it was said. */
+  at: number;
 }
 
-export interface RenameState {
-  imageId: string;
-  scope: Scope;
-  editor: EditorState;
-  original: string;
-  error?: string;
-  saving: boolean;
-}
+export type RenameState = OverlayOf<'rename'>;
 
 /** What the review step shows (secrets already redacted by the launcher). */
 export interface ReviewView {
@@ -77,15 +90,12 @@ export interface LaunchFormState {
   cursor: number;
   /** Problems only the launcher can see (files, quotas, names taken), from the last review. */
   reviewProblems: DraftProblem[];
-  picker?: { field: FieldId | 'recipe'; index: number; filter: EditorState };
   /** The user read the vendor-template advice and chose to go on. */
   vendorAck: boolean;
   review?: ReviewView;
   scroll: number;
   result?: LaunchResultView;
   error?: string;
-  /** Saving the form as a recipe: the name being typed. */
-  recipe?: { editor: EditorState; error?: string };
   progress?: string;
 }
 
@@ -95,10 +105,6 @@ export interface MonitorState {
   status: { ok: boolean; error?: string; retryInMs?: number; lastPollAt?: number; calls: number };
   selected: number;
   detail?: { serverId: string; scroll: number; console?: string; consoleError?: string };
-  /** Terminating asks for the server's name, typed. */
-  terminate?: { serverId: string; editor: EditorState; error?: string };
-  /** Capturing an image: its name, typed. */
-  capture?: { serverId: string; editor: EditorState; error?: string; saving: boolean; label?: LabelColour; noReboot?: boolean };
   /** Captures in progress: image id -> a line for the status. */
   captures: Record<string, string>;
   /** Images by id as last seen (own and vendor), for lineage and risk; undefined marks an image gone. */
@@ -119,12 +125,15 @@ export interface AppState {
   pane: Pane;
   scope: Scope;
   scopes: Record<Scope, ScopeData>;
-  filter: { editor: EditorState; editing: boolean };
+  /** The list's filter; it stays applied after its line is closed (the 'filter' overlay edits it). */
+  filter: { editor: EditorState };
   /** Index of the selected row in the filtered view, per scope. */
   selected: Record<Scope, number>;
-  rename?: RenameState;
-  modal?: Modal;
-  toasts: Toast[];
+  overlay?: Overlay;
+  /** What strata said, oldest first (the last 100): :messages shows them. */
+  messages: Message[];
+  /** Messages with an id above this were said since the last key: the message area shows them whole. */
+  seenMessageId: number;
   /** What is running, for the status bar ("searching the provider", "saving"). */
   busy: string[];
   history: string[];
@@ -133,8 +142,6 @@ export interface AppState {
   launch?: LaunchFormState;
   monitor: MonitorState;
   riskScroll: number;
-  /** Deleting an image: its name, typed, with what depends on it. */
-  deleteImage?: { imageId: string; editor: EditorState; dependants: string[]; error?: string };
   /** Image files being imported (:import), oldest first: what the message line says while they run. */
   imports: { id: number; name: string; path: string }[];
   /** Interrupted launches found at start that need the user's word. */
@@ -156,9 +163,10 @@ export function initialState(options: { providerId: string; region: string; scop
     pane: 'images',
     scope: options.scope ?? 'own',
     scopes: { own: emptyScope(), vendor: emptyScope(), public: emptyScope() },
-    filter: { editor: { text: '', cursor: 0 }, editing: false },
+    filter: { editor: { text: '', cursor: 0 } },
     selected: { own: 0, vendor: 0, public: 0 },
-    toasts: [],
+    messages: [],
+    seenMessageId: 0,
     busy: [],
     imports: [],
     history: [],

@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
 import type { CatalogueImage } from '../../../services/catalogue.js';
 import { LineEditorView } from '../../components/LineEditorView.js';
-import { fit, widthOf, wrap } from '../../components/text.js';
+import { fit, fitMiddle, widthOf, wrap } from '../../components/text.js';
 import { VirtualList } from '../../components/VirtualList.js';
 import { useAppState, useTheme } from '../../state/context.js';
 import { inverse, italic, paint, type Theme } from '../../theme.js';
@@ -19,8 +19,8 @@ export function ColumnHeadings({ columns }: { columns: Columns }) {
   const theme = useTheme();
   const cells = [
     ' '.repeat(columns.chip) + fit(HEADINGS.name, columns.name),
-    fit(HEADINGS.id, columns.id),
-    fit(HEADINGS.kind, columns.kind),
+    columns.id ? fit(HEADINGS.id, columns.id) : undefined,
+    columns.kind ? fit(HEADINGS.kind, columns.kind) : undefined,
     columns.arch ? fit(HEADINGS.arch, columns.arch) : undefined,
     columns.created ? fit(HEADINGS.created, columns.created) : undefined,
     fit(HEADINGS.state, columns.state),
@@ -48,7 +48,7 @@ interface RowProps {
  */
 export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme, selected: boolean, lookup?: ImageLookup): string {
   const life = lifecycle(image, lookup);
-  const name = fit(image.shownName, columns.name);
+  const name = fitMiddle(image.shownName, columns.name);
   let nameCell: string;
   if (selected) {
     const shown = name.trimEnd();
@@ -66,10 +66,8 @@ export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme,
     (selected ? '>' : ' ') +
     labelChip(image.label, image.labelSource === 'local', theme) +
     nameCell +
-    ' ' +
-    fit(image.id, columns.id) +
-    ' ' +
-    paint(fit(image.kind, columns.kind), image.kind === 'vendor' ? theme.vendor : undefined) +
+    (columns.id ? ' ' + fit(image.id, columns.id) : '') +
+    (columns.kind ? ' ' + paint(fit(image.kind, columns.kind), image.kind === 'vendor' ? theme.vendor : undefined) : '') +
     (columns.arch ? ' ' + fit(image.architecture, columns.arch) : '') +
     (columns.created ? ' ' + fit(day(image.createdAt), columns.created) : '') +
     ' ' +
@@ -81,7 +79,7 @@ const ImageRow = memo(function ImageRow({ image, selected, columns, rename, look
   const theme = useTheme();
   if (rename && rename.imageId === image.id) {
     // The row being renamed: the name cell is a line editor.
-    const [before, after] = formatRow(image, columns, theme, false).split(fit(image.shownName, columns.name));
+    const [before, after] = formatRow(image, columns, theme, false).split(fitMiddle(image.shownName, columns.name));
     return (
       <Text>
         {before}
@@ -94,11 +92,32 @@ const ImageRow = memo(function ImageRow({ image, selected, columns, rename, look
   return <Text>{formatRow(image, columns, theme, selected, lookup)}</Text>;
 });
 
+const DETAIL_LINES = 2;
+
+/**
+ * The two lines under the list: the selected image's whole name, then its id, kind, architecture, creation
+ * date, state and deprecation (what narrow columns leave out). A name too long for the first line goes on
+ * over the second; one too long for both is cut in its middle.
+ */
+export function detailLines(image: CatalogueImage | undefined, width: number, lookup?: ImageLookup): string[] {
+  const room = Math.max(10, width - 1);
+  if (!image) return [' ', ' '];
+  const life = lifecycle(image, lookup).text;
+  const facts = [image.id, image.kind, image.architecture, `created ${day(image.createdAt)}`, image.state, life].filter(Boolean).join(' · ');
+  const name = image.shownName;
+  // The name and its facts flow over both lines where they fit; else the name has the first line.
+  const joined = wrap(`${name} · ${facts}`, room);
+  if (joined.length <= DETAIL_LINES) return [joined[0], joined[1] ?? ' '];
+  const rest = wrap(facts, room);
+  if (widthOf(name) <= room && rest.length === 1) return [name, rest[0]];
+  return [fitMiddle(name, room).trimEnd(), fitMiddle(facts, room).trimEnd()];
+}
+
 export function ImagesPane({ width, height }: { width: number; height: number }) {
   const scope = useAppState((s) => s.scope);
   const view = useAppState((s) => selectView(s));
   const selected = useAppState(selectedIndex);
-  const rename = useAppState((s) => s.rename);
+  const rename = useAppState((s) => (s.overlay?.kind === 'rename' ? s.overlay : undefined));
   const data = useAppState((s) => s.scopes[s.scope]);
   const query = useAppState(filterText);
   const status = useAppState((s) => s.session.status);
@@ -107,7 +126,9 @@ export function ImagesPane({ width, height }: { width: number; height: number })
   const theme = useTheme();
   const idWidth = idWidthOf(data.items);
   const columns = useMemo(() => columnsFor(width, idWidth), [width, idWidth]);
-  const listHeight = Math.max(1, height - 1);
+  // The heading, the rows, and two lines that tell the selected row apart whatever the width.
+  const listHeight = Math.max(1, height - 1 - DETAIL_LINES);
+  const current = view.indices.length ? view.items[view.indices[selected]] : undefined;
 
   let empty: string;
   if (status === 'connecting') empty = 'Connecting…';
@@ -131,6 +152,11 @@ export function ImagesPane({ width, height }: { width: number; height: number })
           return <ImageRow image={image} selected={isSelected} columns={columns} rename={rename && rename.imageId === image.id ? rename : undefined} lookup={lookup} />;
         }}
       />
+      {detailLines(current, width, lookup).map((line, i) => (
+        <Text key={`detail-${i}`} color={theme.muted}>
+          {line}
+        </Text>
+      ))}
     </Box>
   );
 }

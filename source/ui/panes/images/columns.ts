@@ -6,6 +6,7 @@ import type { CatalogueImage } from '../../../services/catalogue.js';
 export interface Columns {
   chip: number;
   name: number;
+  /** 0 where the id gives way (the line under the list shows it). */
   id: number;
   kind: number;
   arch: number;
@@ -15,22 +16,27 @@ export interface Columns {
 }
 
 const GAP = 1;
+/** The name keeps at least this many cells; the other columns give way before it gets narrower. */
+const NAME_MIN = 20;
 
+/**
+ * The columns for a width, never wider than it (so no row wraps). The name comes first; the creation
+ * date gives way first, then the architecture, then the kind (the scope says it), then the id: each of
+ * them is on the line under the list for the selected row.
+ */
 export function columnsFor(width: number, idWidth: number): Columns {
   const chip = 4; // the selection marker, then the label chip (three cells with its trailing space)
-  const id = Math.max(8, Math.min(idWidth, 24));
-  const kind = 6;
   const state = 10;
   const lifecycle = 14;
-  let arch = 6;
-  let created = 10;
+  const c = { id: Math.max(8, Math.min(idWidth, 24)), kind: 6, arch: 6, created: 10 };
   // Every column after the name has one space before it.
-  const others = () => [id, kind, arch, state, created, lifecycle].filter((w) => w > 0);
-  const fixed = () => chip + others().reduce((sum, w) => sum + w + GAP, 0);
-  if (width - fixed() < 28) created = 0;
-  if (width - fixed() < 24) arch = 0;
-  const name = Math.max(12, width - fixed());
-  return { chip, name, id, kind, arch, state, created, lifecycle };
+  const fixed = () => chip + [c.id, c.kind, c.arch, state, c.created, lifecycle].filter((w) => w > 0).reduce((sum, w) => sum + w + GAP, 0);
+  for (const drop of ['created', 'arch', 'kind', 'id'] as const) {
+    if (width - fixed() >= NAME_MIN + (drop === 'created' ? 8 : drop === 'arch' ? 4 : 0)) break;
+    c[drop] = 0;
+  }
+  const name = Math.max(8, width - fixed());
+  return { chip, name, id: c.id, kind: c.kind, arch: c.arch, state, created: c.created, lifecycle };
 }
 
 const idWidths = new WeakMap<readonly CatalogueImage[], number>();

@@ -6,7 +6,9 @@ import { sanitize } from '../../../core/sanitize.js';
 import { LineEditorView } from '../../components/LineEditorView.js';
 import { fit, wrap } from '../../components/text.js';
 import { useAppState, useController, useTheme } from '../../state/context.js';
-import type { LaunchFormState } from '../../state/state.js';
+import type { LaunchFormState, OverlayOf } from '../../state/state.js';
+import { keyName } from '../../components/Bottom.js';
+import { Command } from '../../keymap.js';
 import { isTextField } from '../../state/launchReducer.js';
 import type { Theme } from '../../theme.js';
 import { describeProduct, keypairChoiceLabel, notOffered, type DraftProblem, type FieldDef, type KeypairMode } from './draft.js';
@@ -133,10 +135,9 @@ function windowOf(lines: Line[], focus: string, height: number): Line[] {
   return lines.slice(start, start + height);
 }
 
-function Picker({ form, width }: { form: LaunchFormState; width: number }) {
+function Picker({ form, width, picker }: { form: LaunchFormState; width: number; picker: OverlayOf<'picker'> }) {
   const c = useController();
   const theme = useTheme();
-  const picker = form.picker!;
   const entries = c.launch.visibleEntries();
   const multi = picker.field === 'firewallIds';
   const inner = Math.min(width - 4, 72);
@@ -199,6 +200,7 @@ function reviewLines(form: LaunchFormState, width: number, theme: Theme): Line[]
 
 export function LaunchPane({ width, height }: { width: number; height: number }) {
   const form = useAppState((s) => s.launch);
+  const picker = useAppState((s) => (s.overlay?.kind === 'picker' ? s.overlay : undefined));
   const c = useController();
   const theme = useTheme();
   if (!form) return null;
@@ -207,8 +209,12 @@ export function LaunchPane({ width, height }: { width: number; height: number })
   if (form.stage === 'failed') {
     return (
       <Box flexDirection="column">
-        <Text color={theme.danger}>{fit(sanitize(form.error ?? 'The launch form could not open.', 500), width).trimEnd()}</Text>
-        <Text color={theme.muted}>Esc goes back to the images.</Text>
+        {wrap(sanitize(form.error ?? 'The launch form could not open.', 1000), width - 1).map((line, i) => (
+          <Text key={i} color={theme.danger}>
+            {line}
+          </Text>
+        ))}
+        <Text color={theme.muted}>{`${keyName('launch-idle', Command.Close)} goes back to the images.`}</Text>
       </Box>
     );
   }
@@ -217,10 +223,12 @@ export function LaunchPane({ width, height }: { width: number; height: number })
     const fields = c.launch.fields();
     const problems = c.launch.problems();
     const lines = formLines(form, fields, problems, width, theme);
-    // The focused field's help, on up to two lines.
-    const help = wrap(fields.find((f) => f.id === form.focus)?.help ?? '', width).slice(0, 2);
-    const status = form.progress ?? (problems.length ? `${problems.length} problem${problems.length === 1 ? '' : 's'} to fix before the launch` : 'Ready to review (Ctrl+R)');
-    const room = Math.max(1, height - 3);
+    // The focused field's help, whole (at least two lines, so the form does not jump between fields).
+    const help = wrap(fields.find((f) => f.id === form.focus)?.help ?? '', width - 1).slice(0, Math.max(2, Math.floor(height / 4)));
+    while (help.length < 2) help.push(' ');
+    const status = form.progress ?? (problems.length ? `${problems.length} problem${problems.length === 1 ? '' : 's'} to fix before the launch` : `Ready to review (${keyName('form', Command.Review)})`);
+    const statusLines = wrap(status, width - 1);
+    const room = Math.max(1, height - help.length - statusLines.length);
     const body = windowOf(lines, form.focus, room);
     return (
       <Box flexDirection="column" width={width} height={height}>
@@ -229,33 +237,38 @@ export function LaunchPane({ width, height }: { width: number; height: number })
             <Box key={l.key}>{l.node}</Box>
           ))}
         </Box>
-        {form.picker ? (
+        {picker ? (
           <Box position="absolute" marginTop={2} marginLeft={Math.max(0, width - Math.min(width - 4, 72) - 2)}>
-            <Picker form={form} width={width} />
+            <Picker form={form} width={width} picker={picker} />
           </Box>
         ) : null}
-        <Text color={theme.muted}>{help[0] ?? ' '}</Text>
-        <Text color={theme.muted}>{help[1] ?? ' '}</Text>
-        <Text color={problems.length ? theme.warning : theme.ok}>{fit(status, width).trimEnd()}</Text>
+        {help.map((line, i) => (
+          <Text key={`help-${i}`} color={theme.muted}>
+            {line}
+          </Text>
+        ))}
+        {statusLines.map((line, i) => (
+          <Text key={`status-${i}`} color={problems.length ? theme.warning : theme.ok}>
+            {line}
+          </Text>
+        ))}
       </Box>
     );
   }
 
   if (form.stage === 'review' || form.stage === 'launching') {
     const lines = reviewLines(form, width, theme);
-    const room = Math.max(1, height - 2);
+    // The launch's own refusal, whole, above the foot: what to press first (it says so), then why.
+    const errorLines = form.error ? wrap(sanitize(form.error, 1000), width - 1) : [];
+    const footText =
+      form.stage === 'launching'
+        ? (form.progress ?? 'launching…')
+        : `${keyName('review', Command.Launch)} ${form.review?.workflow ? 'starts the safe workflow' : 'launches'} · ${keyName('review', Command.SaveRecipe)} saves as a recipe · j/k/PgDn scroll · ${keyName('review', Command.Close)} back to the form`;
+    const footLines = wrap(footText, width - 1);
+    const room = Math.max(1, height - errorLines.length - footLines.length);
     reviewRows = Math.max(0, lines.length - room);
-    const shown = lines.slice(form.scroll, form.scroll + room);
-    let foot: ReactNode;
-    if (form.stage === 'launching') foot = <Text color={theme.warning}>{fit(form.progress ?? 'launching…', width).trimEnd()}</Text>;
-    else if (form.recipe) {
-      foot = (
-        <Text>
-          <LineEditorView editor={form.recipe.editor} width={Math.min(60, width)} prefix="Save as recipe: " />
-          <Text color={form.recipe.error ? theme.danger : theme.muted}>{'  ' + fit(form.recipe.error ? sanitize(form.recipe.error, 300) : 'Enter saves · Esc cancels', Math.max(0, width - 62)).trimEnd()}</Text>
-        </Text>
-      );
-    } else foot = <Text color={theme.muted}>{fit(`L ${form.review?.workflow ? 'start the safe workflow' : 'launch'} · s save as recipe · j/k/PgDn scroll · Esc back to the form`, width).trimEnd()}</Text>;
+    const scroll = Math.min(form.scroll, reviewRows);
+    const shown = lines.slice(scroll, scroll + room);
     return (
       <Box flexDirection="column" width={width} height={height}>
         <Box flexDirection="column" height={room}>
@@ -263,27 +276,42 @@ export function LaunchPane({ width, height }: { width: number; height: number })
             <Box key={l.key}>{l.node}</Box>
           ))}
         </Box>
-        <Text color={theme.danger}>{form.error ? fit(sanitize(form.error, 500), width).trimEnd() : ' '}</Text>
-        {foot}
+        {errorLines.map((line, i) => (
+          <Text key={`error-${i}`} color={theme.danger}>
+            {line}
+          </Text>
+        ))}
+        {footLines.map((line, i) => (
+          <Text key={`foot-${i}`} color={form.stage === 'launching' ? theme.warning : theme.muted}>
+            {line}
+          </Text>
+        ))}
       </Box>
     );
   }
 
-  // done
+  // done: every line whole (the key file, the passphrase's keeper), wrapped with a hanging indent.
   const result = form.result!;
+  const out: { text: string; colour?: string }[] = [];
+  const para = (text: string, colour?: string) => {
+    const indent = /^\s*/.exec(text)![0] + (text.trimStart().startsWith('!') ? '  ' : '');
+    wrap(text, width - 1 - indent.length).forEach((part, i) => out.push({ text: (i ? ' '.repeat(indent.length) : '') + (i ? part.trimStart() : part), colour }));
+  };
+  for (const l of result.lines) para(l, l.startsWith('!') ? theme.warning : undefined);
+  if (result.keyFile && result.agentAvailable && !result.agentDone) para(`An ssh-agent runs here: press ${keyName('result', Command.AddToAgent)} to add the key to it.`);
+  if (result.agentDone) para(result.agentDone, theme.muted);
+  para(`${keyName('result', Command.Close)} or Enter goes back to the images.`, theme.muted);
+  const room = Math.max(1, height - 1);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.ok}>
         {result.title ?? 'Launched'}
       </Text>
-      {result.lines.map((l, i) => (
-        <Text key={i} color={l.startsWith('!') ? theme.warning : undefined}>
-          {fit(l, width).trimEnd() || ' '}
+      {out.slice(0, room).map((l, i) => (
+        <Text key={i} color={l.colour}>
+          {l.text || ' '}
         </Text>
       ))}
-      {result.keyFile && result.agentAvailable && !result.agentDone ? <Text>{fit('An ssh-agent runs here: press a to add the key to it.', width).trimEnd()}</Text> : null}
-      {result.agentDone ? <Text color={theme.muted}>{fit(result.agentDone, width).trimEnd()}</Text> : null}
-      <Text color={theme.muted}>Esc or Enter goes back to the images.</Text>
     </Box>
   );
 }

@@ -7,7 +7,6 @@ import { formatDuration, readinessOf } from '../../../core/readiness.js';
 import { serverRisks, UNKNOWN, type ImageLookup } from '../../../core/lineage.js';
 import { sanitize } from '../../../core/sanitize.js';
 import type { Server } from '../../../core/types.js';
-import { LineEditorView } from '../../components/LineEditorView.js';
 import { fit, wrap } from '../../components/text.js';
 import { VirtualList } from '../../components/VirtualList.js';
 import { useAppState, useController, useTheme } from '../../state/context.js';
@@ -53,40 +52,64 @@ function bar(progress: number): string {
   return '#'.repeat(filled) + '-'.repeat(BAR_WIDTH - filled);
 }
 
-/** The columns for a width: below 100 columns the progress bar gives way, the flags keep some room. */
-function layout(width: number): { nameWidth: number; bar: boolean } {
-  const bar = width >= 100;
-  const fixed = 2 + 22 + 1 + PHASE_WIDTH + 1 + (bar ? BAR_WIDTH + 3 : 0) + TIME_WIDTH + 1;
-  return { nameWidth: Math.max(10, Math.min(36, width - fixed - 14)), bar };
+/** Room the flags always keep ("image gone, late" and more): they win over the bar, the id and the time. */
+const FLAGS_MIN = 24;
+const ID_WIDTH = 22;
+const SHORT_TIME_WIDTH = 8;
+
+export interface MonitorLayout {
+  nameWidth: number;
+  bar: boolean;
+  id: boolean;
+  /** Elapsed against expected, or elapsed alone where room is short ("late" says the rest). */
+  timeWidth: number;
+  flagsWidth: number;
+}
+
+/**
+ * The columns for a width. The flags keep their room at every width: the progress bar gives way first,
+ * then the id (the detail shows it), then the expected time; the name keeps at least 10 cells.
+ */
+export function monitorLayout(width: number): MonitorLayout {
+  const usable = width - 1; // never the last column: no row can wrap
+  const need = (o: { bar: boolean; id: boolean; timeWidth: number }) => 2 + 10 + 1 + (o.id ? ID_WIDTH + 1 : 0) + PHASE_WIDTH + 1 + (o.bar ? BAR_WIDTH + 3 : 0) + o.timeWidth + 1 + FLAGS_MIN;
+  let o = { bar: true, id: true, timeWidth: TIME_WIDTH };
+  if (need(o) > usable || width < 100) o = { ...o, bar: false };
+  if (need(o) > usable) o = { ...o, id: false };
+  if (need(o) > usable) o = { ...o, timeWidth: SHORT_TIME_WIDTH };
+  const fixed = need(o) - 10 - FLAGS_MIN;
+  const nameWidth = Math.max(10, Math.min(36, usable - fixed - FLAGS_MIN));
+  return { ...o, nameWidth, flagsWidth: Math.max(FLAGS_MIN, usable - fixed - nameWidth) };
 }
 
 function formatRow(server: Server, width: number, theme: Theme, selected: boolean, expectedSeconds: number, lookup: ImageLookup): string {
   const r = readinessOf(server, nowOf(server), expectedSeconds);
-  const id = fit(sanitize(server.id), 22);
-  const { nameWidth, bar: withBar } = layout(width);
-  const name = fit(sanitize(server.name), nameWidth);
+  const l = monitorLayout(width);
+  const name = fit(sanitize(server.name), l.nameWidth);
   const flags = serverFlags(server, expectedSeconds, lookup);
-  const flagText = flags.map((f) => paint(f.text, f.level === 'danger' ? theme.danger : theme.warning)).join(', ');
-  const time = server.phase === 'terminated' ? '' : `${formatDuration(r.elapsedMs)} / ${formatDuration(r.expectedMs)}`;
+  const flagText = fit(flags.map((f) => f.text).join(', '), l.flagsWidth).trimEnd();
+  // Colour per flag, over the fitted text (one span where every flag has the same level).
+  const level = flags.some((f) => f.level === 'danger') ? theme.danger : theme.warning;
+  const time =
+    server.phase === 'terminated' ? '' : l.timeWidth === TIME_WIDTH ? `${formatDuration(r.elapsedMs)} / ${formatDuration(r.expectedMs)}` : formatDuration(r.elapsedMs);
   return (
     (selected ? '>' : ' ') +
     ' ' +
-    (selected ? inverse(name.trimEnd()) + ' '.repeat(nameWidth - name.trimEnd().length) : name) +
+    (selected ? inverse(name.trimEnd()) + ' '.repeat(l.nameWidth - name.trimEnd().length) : name) +
     ' ' +
-    id +
-    ' ' +
+    (l.id ? fit(sanitize(server.id), ID_WIDTH) + ' ' : '') +
     paint(fit(server.phase, PHASE_WIDTH), phaseColour(server.phase, theme)) +
-    (withBar ? ' [' + bar(r.progress) + ']' : '') +
+    (l.bar ? ' [' + bar(r.progress) + ']' : '') +
     ' ' +
-    fit(time, TIME_WIDTH) +
+    fit(time, l.timeWidth) +
     ' ' +
-    flagText
-  );
+    paint(flagText, flagText ? level : undefined)
+  ).trimEnd();
 }
 
 const Row = memo(function Row(props: { server: Server; width: number; selected: boolean; expected: number; lookup: ImageLookup }) {
   const theme = useTheme();
-  return <Text wrap="truncate-end">{formatRow(props.server, props.width, theme, props.selected, props.expected, props.lookup)}</Text>;
+  return <Text>{formatRow(props.server, props.width, theme, props.selected, props.expected, props.lookup)}</Text>;
 });
 
 function Detail({ width, height }: { width: number; height: number }) {
@@ -145,57 +168,13 @@ function Detail({ width, height }: { width: number; height: number }) {
   );
 }
 
-function Prompt({ width }: { width: number }) {
-  const m = useAppState((s) => s.monitor);
-  const theme = useTheme();
-  const interruption = useAppState((s) => s.session.description?.capabilities.images.captureInterrupts ?? 'reboot');
-  if (m.terminate) {
-    const server = m.servers.find((s) => s.id === m.terminate!.serverId);
-    return (
-      <Box flexDirection="column">
-        <Text color={theme.danger}>{fit(`Terminate ${sanitize(server?.name ?? m.terminate.serverId)}? Type its name to confirm (Esc cancels).`, width).trimEnd()}</Text>
-        <Text>
-          <LineEditorView editor={m.terminate.editor} width={Math.min(60, width)} prefix="> " />
-          {m.terminate.error ? <Text color={theme.danger}>{'  ' + fit(m.terminate.error, Math.max(0, width - 62)).trimEnd()}</Text> : null}
-        </Text>
-      </Box>
-    );
-  }
-  if (m.capture) {
-    return (
-      <Box flexDirection="column">
-        <Text color={theme.accent}>
-          {fit(
-            m.capture.saving
-              ? 'Capturing…'
-              : `Capture an image: its name (Enter captures, Esc cancels); label ${m.capture.label ?? 'none'} (Tab); ${m.capture.noReboot ? `no ${interruption}` : `the server may ${interruption}`} (Ctrl+N):`,
-            width,
-          ).trimEnd()}
-        </Text>
-        <Text>
-          <LineEditorView editor={m.capture.editor} width={Math.min(70, width)} prefix="> " />
-          {m.capture.error ? <Text color={theme.danger}>{'  ' + fit(m.capture.error, Math.max(0, width - 72)).trimEnd()}</Text> : null}
-        </Text>
-      </Box>
-    );
-  }
-  return null;
-}
-
 export function MonitorPane({ width, height }: { width: number; height: number }) {
   const m = useAppState((s) => s.monitor);
   const lookup = useAppState(imageLookup);
   const expected = useAppState((s) => s.session.description?.capabilities.servers.expectedReadySeconds ?? 1200);
   const theme = useTheme();
-  const prompt = m.terminate || m.capture ? 2 : 0;
-  if (m.detail) {
-    return (
-      <Box flexDirection="column" width={width} height={height}>
-        <Detail width={width} height={height - prompt} />
-        <Prompt width={width} />
-      </Box>
-    );
-  }
+  if (m.detail) return <Detail width={width} height={height} />;
+  const l = monitorLayout(width);
   const ready = m.servers.filter((s) => s.phase === 'ready').length;
   const coming = m.servers.filter((s) => !['ready', 'failed', 'stalled', 'terminated'].includes(s.phase)).length;
   const trouble = m.servers.filter((s) => s.phase === 'failed' || s.phase === 'stalled').length;
@@ -206,13 +185,14 @@ export function MonitorPane({ width, height }: { width: number; height: number }
     : `The provider did not answer: ${sanitize(m.status.error ?? '', 300)} Retrying in ${Math.ceil((m.status.retryInMs ?? 0) / 1000)}s; showing the last known state.`;
   const captures = Object.values(m.captures);
   const jobs = m.jobs.slice(0, 3);
-  const listHeight = Math.max(1, height - 2 - prompt - (captures.length ? 1 : 0) - jobs.length);
+  const statusLines = wrap(status, width - 1);
+  const listHeight = Math.max(1, height - 1 - statusLines.length - (captures.length ? 1 : 0) - jobs.length);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.muted}>
         {fit(
-          `  ${fit('NAME', layout(width).nameWidth)} ${fit('ID', 22)} ${fit('PHASE', PHASE_WIDTH)}${layout(width).bar ? ` ${fit('PROGRESS', BAR_WIDTH + 2)}` : ''} ${fit('ELAPSED / EXPECTED', TIME_WIDTH)} FLAGS`,
-          width,
+          `  ${fit('NAME', l.nameWidth)} ${l.id ? `${fit('ID', ID_WIDTH)} ` : ''}${fit('PHASE', PHASE_WIDTH)}${l.bar ? ` ${fit('PROGRESS', BAR_WIDTH + 2)}` : ''} ${fit(l.timeWidth === TIME_WIDTH ? 'ELAPSED / EXPECTED' : 'ELAPSED', l.timeWidth)} FLAGS`,
+          width - 1,
         ).trimEnd()}
       </Text>
       <VirtualList
@@ -228,8 +208,11 @@ export function MonitorPane({ width, height }: { width: number; height: number }
           {fit(`safe workflow ${j.line}`, width).trimEnd()}
         </Text>
       ))}
-      <Text color={m.status.ok ? theme.muted : theme.danger}>{fit(status, width).trimEnd()}</Text>
-      <Prompt width={width} />
+      {statusLines.map((line, i) => (
+        <Text key={`status-${i}`} color={m.status.ok ? theme.muted : theme.danger}>
+          {fit(line, width - 1).trimEnd()}
+        </Text>
+      ))}
     </Box>
   );
 }

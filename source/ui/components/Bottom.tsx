@@ -1,0 +1,171 @@
+// The lines above the status bar: what strata said since the last key (every message whole, wrapped to as
+// many lines as it needs, newest last), then either a prompt (its instruction first, then its editor, then
+// its refusal), the command line, the filter line, or the position line. The Screen asks how many lines
+// this takes before it sizes the pane, so nothing here is ever cut at 80 or 60 columns.
+import { Text } from 'ink';
+import type { ReactNode } from 'react';
+import { sanitize } from '../../core/sanitize.js';
+import { Command, displayKey, keyOf, type KeyContext } from '../keymap.js';
+import type { Route } from '../routes.js';
+import { suggestions } from '../commands.js';
+import { useAppState, useController, useTheme } from '../state/context.js';
+import type { AppState, Message, Overlay } from '../state/state.js';
+import { selectView } from '../state/selectors.js';
+import type { Theme } from '../theme.js';
+import { LineEditorView } from './LineEditorView.js';
+import { fit, widthOf, wrap } from './text.js';
+
+export interface BottomLine {
+  key: string;
+  node: ReactNode;
+}
+
+/** The key a command has in a context, as shown ("Enter", "Ctrl+N"). */
+export function keyName(context: KeyContext, command: Command): string {
+  const key = keyOf(context, command);
+  return key ? displayKey(key) : '?';
+}
+
+/** Messages said since the last key, oldest first. */
+export function unreadMessages(s: AppState): Message[] {
+  return s.messages.filter((m) => m.id > s.seenMessageId);
+}
+
+function colourOf(level: Message['level'], theme: Theme): string | undefined {
+  return level === 'error' ? theme.danger : level === 'warning' ? theme.warning : theme.ok;
+}
+
+/** Text lines, each fitted (never wider than the screen: no row wraps). */
+function textLines(key: string, text: string, width: number, colour?: string, indent = ''): BottomLine[] {
+  return wrap(sanitize(text, 4000), Math.max(10, width - 1 - indent.length)).map((part, i) => ({
+    key: `${key}-${i}`,
+    node: <Text color={colour}>{fit((i ? indent : '') + part, width - 1).trimEnd() || ' '}</Text>,
+  }));
+}
+
+/** The instruction of a prompt: what to type first, then what it does and what depends on it. */
+export function promptText(o: Overlay, interruption: string, serverName?: string): string {
+  switch (o.kind) {
+    case 'delete': {
+      const how = `Type ${o.imageId} and ${keyName('prompt', Command.Submit)} to delete it (${keyName('prompt', Command.Cancel)} cancels).`;
+      if (o.dependants.length === 0) return `${how} Nothing strata knows depends on it.`;
+      const n = o.dependants.length;
+      const shown = o.dependants.slice(0, 4).join(', ');
+      return `${how} ${n} depend${n === 1 ? 's' : ''} on it and will stand on a deleted image: ${shown}${n > 4 ? ` and ${n - 4} more` : ''}.`;
+    }
+    case 'terminate': {
+      const name = sanitize(serverName ?? o.serverId, 128);
+      return `Type ${name} and ${keyName('prompt', Command.Submit)} to terminate it (${keyName('prompt', Command.Cancel)} cancels). Server ${name} (${sanitize(o.serverId)}) and its disks are deleted.`;
+    }
+    case 'capture': {
+      if (o.saving) return 'Capturing: asking the provider to start the image…';
+      const label = `Label: ${o.label ?? 'none'} (${keyName('capture', Command.LabelNext)} changes it).`;
+      const reboot = o.noReboot
+        ? `No ${interruption}: the disk is copied while the server runs, as a crash would leave it (${keyName('capture', Command.NoReboot)} turns this off).`
+        : `The server may ${interruption} while its disk is copied (${keyName('capture', Command.NoReboot)}: no ${interruption}).`;
+      return `Type the new image's name; ${keyName('capture', Command.Submit)} captures, ${keyName('capture', Command.Cancel)} cancels. ${label} ${reboot}`;
+    }
+    case 'recipe':
+      return `Type a name for the recipe; ${keyName('recipe', Command.Submit)} saves it, ${keyName('recipe', Command.Cancel)} cancels.`;
+    default:
+      return '';
+  }
+}
+
+/** What the message line says while image files are imported (the newest first). */
+function importingLine(imports: { name: string; path: string }[]): string {
+  const last = imports[imports.length - 1]!;
+  const more = imports.length > 1 ? ` (and ${imports.length - 1} more)` : '';
+  return `Importing ${sanitize(last.name, 128)} from ${sanitize(last.path, 200)}…${more}`;
+}
+
+/**
+ * The bottom lines for a route, at most maxLines: a prompt and its refusal are always whole; messages give
+ * way from the oldest, and a line says how many more there are (M shows them all).
+ */
+export function useBottomLines(bottom: Route['bottom'], width: number, maxLines: number): BottomLine[] {
+  const overlay = useAppState((s) => s.overlay);
+  const messages = useAppState((s) => s.messages);
+  const seen = useAppState((s) => s.seenMessageId);
+  const unread = messages.length && messages[messages.length - 1].id > seen ? messages.filter((m) => m.id > seen) : undefined;
+  const pane = useAppState((s) => s.pane);
+  const position = useAppState((s) => {
+    if (s.pane !== 'images') return '';
+    const n = selectView(s).indices.length;
+    const at = n === 0 ? 0 : Math.min(s.selected[s.scope], n - 1) + 1;
+    return `${at}/${n.toLocaleString('en-US')}`;
+  });
+  const matches = useAppState((s) => (s.overlay?.kind === 'filter' ? selectView(s).indices.length : 0));
+  const filterText = useAppState((s) => s.filter.editor);
+  const imports = useAppState((s) => s.imports);
+  const serverName = useAppState((s) => (s.overlay?.kind === 'terminate' ? s.monitor.servers.find((x) => x.id === (s.overlay as { serverId: string }).serverId)?.name : undefined));
+  const interruption = useAppState((s) => s.session.description?.capabilities.images.captureInterrupts ?? 'reboot');
+  const controller = useController();
+  const theme = useTheme();
+
+  const tail: BottomLine[] = [];
+  if (bottom === 'prompt' && overlay && 'editor' in overlay) {
+    const danger = overlay.kind === 'delete' || overlay.kind === 'terminate';
+    tail.push(...textLines('prompt', promptText(overlay, interruption, serverName), width, danger ? theme.danger : theme.accent, '  '));
+    tail.push({ key: 'editor', node: <LineEditorView editor={overlay.editor} width={width - 1} prefix="> " /> });
+    const error = 'error' in overlay ? overlay.error : undefined;
+    if (error) tail.push(...textLines('error', error, width, theme.danger, '  '));
+  } else if (bottom === 'command' && overlay?.kind === 'command') {
+    const options = suggestions(overlay.editor.text, controller.commandContext());
+    const hint = overlay.message ?? (options.length ? options.slice(0, 12).join('  ') : `${keyName('command', Command.Submit)} runs · ${keyName('command', Command.Complete)} completes · ${keyName('command', Command.Cancel)} closes`);
+    // Candidates keep their spacing on one line where they fit; a refusal wraps whole.
+    if (widthOf(hint) < width - 1) tail.push({ key: 'hint', node: <Text color={overlay.message ? theme.danger : theme.muted}>{` ${sanitize(hint, 400)}`}</Text> });
+    else tail.push(...textLines('hint', ` ${hint}`, width, overlay.message ? theme.danger : theme.muted, '  '));
+    tail.push({ key: 'editor', node: <LineEditorView editor={overlay.editor} width={width - 1} prefix=":" /> });
+  } else if (bottom === 'filter') {
+    const count = ` ${matches.toLocaleString('en-US')} match${matches === 1 ? '' : 'es'} · ${keyName('filter', Command.Submit)} keeps · ${keyName('filter', Command.Cancel)} clears`;
+    const room = Math.max(10, width - count.length - 1);
+    tail.push({
+      key: 'filter',
+      node: (
+        <Text>
+          <LineEditorView editor={filterText} width={room} prefix="/" />
+          <Text color={theme.muted}>{width - room > 10 ? count : ''}</Text>
+        </Text>
+      ),
+    });
+  } else {
+    const lead = pane !== 'images' ? ' ' : ` ${position} `;
+    const room = Math.max(1, width - lead.length - 1);
+    let body: ReactNode = null;
+    let extra: BottomLine[] = [];
+    if (overlay?.kind === 'rename') {
+      if (overlay.error) {
+        extra = textLines('rename-error', overlay.error, width, theme.danger, '  ');
+        body = <Text color={theme.muted}>{fit(`Rename: ${keyName('rename', Command.Submit)} saves, ${keyName('rename', Command.Cancel)} cancels`, room).trimEnd()}</Text>;
+      } else body = <Text color={theme.muted}>{fit(`Rename: ${keyName('rename', Command.Submit)} saves, ${keyName('rename', Command.Cancel)} cancels`, room).trimEnd()}</Text>;
+    } else if (imports.length > 0) body = <Text color={theme.warning}>{fit(importingLine(imports), room).trimEnd()}</Text>;
+    else if (pane === 'images' && filterText.text) body = <Text color={theme.muted}>{fit(`filter /${sanitize(filterText.text, 200)}  (/ edits, Esc clears)`, room).trimEnd()}</Text>;
+    tail.push(...extra);
+    // The position is plain text: it changes on every move, and a colour would cost bytes each time.
+    tail.push({
+      key: 'line',
+      node: (
+        <Text>
+          {lead}
+          {body}
+        </Text>
+      ),
+    });
+  }
+
+  const room = Math.max(0, maxLines - tail.length);
+  const said: BottomLine[] = [];
+  if (unread && room > 0) {
+    const all: BottomLine[] = [];
+    for (const m of unread) all.push(...textLines(`m${m.id}`, m.text, width, colourOf(m.level, theme), '  '));
+    if (all.length <= room) said.push(...all);
+    else {
+      const keep = all.slice(all.length - (room - 1));
+      const hidden = all.length - keep.length;
+      said.push({ key: 'more', node: <Text color={theme.muted}>{fit(`… ${hidden} more line${hidden === 1 ? '' : 's'} of messages: ${keyName('global', Command.Messages)} shows them whole`, width - 1).trimEnd()}</Text> });
+      said.push(...keep);
+    }
+  }
+  return [...said, ...tail];
+}
