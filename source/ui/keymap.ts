@@ -129,7 +129,7 @@ function quitting(context: KeyContext): Binding {
 
 export const KEYMAP: readonly Binding[] = [
   { command: Command.Help, context: 'global', keys: ['?'], description: 'Show every key binding', hint: 'help' },
-  { command: Command.CommandLine, context: 'global', keys: [':'], description: 'Command line (:images, :region eu-west, :scope public, :messages, :import ~/disk.qcow2, …)', hint: 'cmd' },
+  { command: Command.CommandLine, context: 'global', keys: [':'], description: 'Command line (:images, :region eu-west, :scope public, :messages, :import ~/disk.qcow2 and more)', hint: 'cmd' },
   { command: Command.NextPane, context: 'global', keys: ['tab'], description: 'Next pane: images → monitor → risk' },
   { command: Command.PrevPane, context: 'global', keys: ['shift+tab'], description: 'Previous pane' },
   { command: Command.Messages, context: 'global', keys: ['M'], description: 'The recent messages, whole (also :messages)' },

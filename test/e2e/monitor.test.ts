@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApp, useAppCleanup } from './harness.js';
+import { Command, keyFor } from '../keys.js';
 
 useAppCleanup();
 
@@ -57,12 +58,12 @@ describe('the readiness monitor and lineage', () => {
     expect(detail).toMatch(/requested[\s\S]*ready/);
 
     // Capture an image from it.
-    app.press('i');
-    await app.waitForText('Capture an image: its name');
+    app.press(keyFor('detail', Command.Capture));
+    await app.waitForText("Type the new image's name");
     app.press('ctrl+u');
     app.write('e2e-own-image');
-    app.press('tab'); // the label: red
-    await app.waitForText('label red (Tab)');
+    app.press(keyFor('capture', Command.LabelNext)); // the label: red
+    await app.waitForText('Label: red (Tab changes it)');
     app.press('enter');
     await app.waitForText(/is available among own images, captured from srv-/, { timeout: 30_000 });
     app.press('esc');

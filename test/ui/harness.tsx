@@ -13,7 +13,8 @@ import { Controller } from '../../source/ui/state/controller.js';
 import { initialState } from '../../source/ui/state/state.js';
 import { createStore } from '../../source/ui/state/store.js';
 import { createTheme } from '../../source/ui/theme.js';
-import { keyOf, type Command, type KeyContext } from '../../source/ui/keymap.js';
+import type { Command, KeyContext } from '../../source/ui/keymap.js';
+import { keyFor } from '../keys.js';
 
 export interface Harness {
   frame(): string;
@@ -47,13 +48,6 @@ export function keyBytes(name: string): string {
   if (ctrl) return String.fromCharCode(ctrl[1].charCodeAt(0) - 96);
   if ([...name].length === 1) return name;
   throw new Error(`The harness cannot type the key "${name}".`);
-}
-
-/** The first key the keymap binds to a command in a context: tests press commands, so a rebinding shows. */
-export function keyFor(context: KeyContext, command: Command): string {
-  const key = keyOf(context, command);
-  if (!key) throw new Error(`No key is bound to ${command} in the ${context} context.`);
-  return key;
 }
 
 export async function start(options: { region?: string; scope?: Scope; readOnly?: boolean; columns?: number; rows?: number; home?: string; preloadLimit?: number; configDir?: string } = {}): Promise<Harness> {
