@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { start } from './harness.js';
+import { Command } from '../keys.js';
 import { createSandboxProvider } from '../../source/providers/sandbox/index.js';
 
 describe('the image list screen', () => {
@@ -30,12 +31,12 @@ describe('the image list screen', () => {
     await h.waitFor('img-');
     await h.type('jjj');
     await h.waitFor(/ 4\/\d+/, 'position 4 after three j in one read');
-    await h.press('k');
+    await h.command('list', Command.Up);
     await h.waitFor(/ 3\/\d+/);
-    await h.press('G');
+    await h.command('list', Command.Bottom);
     const f = await h.waitFor((s) => /\s(\d+)\/\1\s/.test(s), 'the last row');
     expect(f).toBeTruthy();
-    await h.press('g');
+    await h.command('list', Command.Top);
     await h.waitFor(/ 1\/\d+/);
   });
 
@@ -44,28 +45,28 @@ describe('the image list screen', () => {
     await h.waitFor('vendor');
     await h.waitFor('img-');
     const total = Number(/ 1\/(\d+)/.exec(await h.waitFor(/ 1\/\d+/))![1]);
-    await h.press('/');
+    await h.command('list', Command.Filter);
     await h.type('ubuntu');
     const f = await h.waitFor((s) => /^\/ubuntu/m.test(s), 'the filter line');
     // Rows start with the selection marker's column; the two lines under the list describe the selected row.
     const rows = f.split('\n').filter((l) => /^[ >]/.test(l) && l.includes('img-'));
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(r.toLowerCase()).toMatch(/u.*b.*u.*n.*t.*u/);
-    await h.press('enter');
+    await h.command('filter', Command.Submit);
     await h.waitFor('filter /ubuntu');
-    await h.press('esc');
+    await h.command('list', Command.ClearFilter);
     await h.waitFor(new RegExp(` 1/${total}\\b`));
   });
 
   it('switches scope with s and the number keys, and the vendor templates are marked', async () => {
     const h = await start();
     await h.waitFor('img-');
-    await h.press('2');
+    await h.command('list', Command.ScopeVendor);
     const f = await h.waitFor(/\[vendor\]/);
     await h.waitFor(/vendor\s+(x86_64|arm64)/);
     expect(h.frame()).toMatch(/deprecated|available/);
     expect(f).toBeTruthy();
-    await h.press('s');
+    await h.command('list', Command.NextScope);
     await h.waitFor(/\[public\]/);
     await h.waitFor(/public · 100,000 images|loading/);
   });
@@ -73,9 +74,10 @@ describe('the image list screen', () => {
   it('renames inline; the name is written as a tag in a region that holds tags, and survives a restart', async () => {
     const h = await start();
     await h.waitFor('img-');
-    await h.press('r', 'ctrl+u');
+    await h.command('list', Command.Rename);
+    await h.command('rename', Command.DeleteToStart);
     await h.type('golden web 2026');
-    await h.press('enter');
+    await h.command('rename', Command.Submit);
     await h.waitFor('Renamed to "golden web 2026" (tag, shared)');
     const home = h.home;
     // A second session over the same home sees it.
@@ -87,12 +89,13 @@ describe('the image list screen', () => {
     const h = await start();
     await h.waitFor('img-');
     const before = h.frame();
-    await h.press('r', 'ctrl+u');
+    await h.command('list', Command.Rename);
+    await h.command('rename', Command.DeleteToStart);
     await h.type('x$(reboot)');
-    await h.press('enter');
+    await h.command('rename', Command.Submit);
     const f = await h.waitFor('Name refused');
     expect(f).toMatch(/Name refused: .*"\$"/);
-    await h.press('esc');
+    await h.command('rename', Command.Cancel);
     await h.waitFor((s) => !s.includes('Name refused') && !s.includes('x$(reboot)'));
     expect(h.frame().split('\n')[2]).toBe(before.split('\n')[2]);
   });
@@ -101,22 +104,23 @@ describe('the image list screen', () => {
     const h = await start({ region: 'ap-south' });
     await h.waitFor('ap-south');
     await h.waitFor('img-');
-    await h.press('r', 'ctrl+u');
+    await h.command('list', Command.Rename);
+    await h.command('rename', Command.DeleteToStart);
     await h.type('local-name');
-    await h.press('enter');
+    await h.command('rename', Command.Submit);
     await h.waitFor('Renamed to "local-name" (local)');
-    await h.press('c');
+    await h.command('list', Command.Label);
     await h.waitFor('Saved in the local store');
-    await h.press('j', 'j', 'j', 'enter'); // from none: red, orange, yellow
+    await h.command('palette', Command.Down, Command.Down, Command.Down, Command.Choose); // from none: red, orange, yellow
     await h.waitFor((s) => /ye\s*local-name/i.test(s), 'a local yellow label');
   });
 
   it('sets a colour label from the palette', async () => {
     const h = await start();
     await h.waitFor('img-');
-    await h.press('c');
+    await h.command('list', Command.Label);
     await h.waitFor('Saved as a tag (shared with teammates)');
-    await h.press('down', 'down', 'down', 'down', 'enter'); // from none: red, orange, yellow, green
+    await h.command('palette', Command.Down, Command.Down, Command.Down, Command.Down, Command.Choose); // from none: red, orange, yellow, green
     await h.waitFor(/Gn\S*\s/);
   });
 
@@ -124,29 +128,29 @@ describe('the image list screen', () => {
     const h = await start({ readOnly: true });
     await h.waitFor('img-');
     expect(h.frame()).toContain('READ-ONLY');
-    await h.press('r');
+    await h.command('list', Command.Rename);
     await h.waitFor('read-only (--read-only): renaming is disabled');
-    await h.press('?');
+    await h.command('global', Command.Help);
     const f = await h.waitFor('Help');
     expect(f).toMatch(/Rename the image inline\s+\(disabled: read-only session\)/);
-    await h.press('esc');
+    await h.command('help', Command.Close);
     await h.waitFor('NAME');
   });
 
   it('runs : commands with completion: a region switch', async () => {
     const h = await start();
     await h.waitFor('img-');
-    await h.press(':');
+    await h.command('global', Command.CommandLine);
     await h.type('reg');
-    await h.press('tab');
+    await h.command('command', Command.Complete);
     await h.waitFor(/^ eu-west  us-east  ap-south$/m, 'the region candidates');
     await h.type('ap');
-    await h.press('tab', 'enter');
+    await h.command('command', Command.Complete, Command.Submit);
     await h.waitFor('sandbox · ap-south');
     await h.waitFor(/plain/);
-    await h.press(':');
+    await h.command('global', Command.CommandLine);
     await h.type('nonsense');
-    await h.press('enter');
+    await h.command('command', Command.Submit);
     await h.waitFor('Unknown command ":nonsense"');
   });
 
@@ -163,7 +167,7 @@ describe('the image list screen', () => {
     const h = await start({ home, scope: 'public', preloadLimit: 5000 });
     await h.waitFor('(the rest by search)');
     expect(h.controller.state.scopes.public.items.some((i) => i.id === target.id)).toBe(false);
-    await h.press('/');
+    await h.command('list', Command.Filter);
     await h.type(target.name);
     await h.waitFor(() => h.controller.state.scopes.public.items.some((i) => i.id === target.id), 'the provider-side search result');
     await h.waitFor(target.id);

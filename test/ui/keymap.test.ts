@@ -54,6 +54,14 @@ describe('keymap', () => {
     expect(mutating).toEqual(expect.arrayContaining([Command.Rename, Command.Label]));
     expect(bindingsFor('list').find((b) => b.command === Command.Down)?.mutating).toBeFalsy();
   });
+  it('lists every context of the keymap in the help, so every binding is documented', async () => {
+    const { helpLines } = await import('../../source/ui/components/HelpOverlay.js');
+    const lines = helpLines({ disabledReason: () => undefined }, { readOnly: false, renameNative: true, tags: true, canImport: true });
+    for (const b of KEYMAP) {
+      if (b.context === 'small') continue;
+      expect(lines.some((l) => l.kind === 'binding' && l.text.startsWith(b.description)), `${b.context}: ${b.description}`).toBe(true);
+    }
+  });
   it('shows keys readably', () => {
     expect(displayKey('ctrl+c')).toBe('Ctrl+C');
     expect(displayKey('pgdn')).toBe('PgDn');

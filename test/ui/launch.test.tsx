@@ -79,7 +79,7 @@ describe('the launch form', () => {
     await h.waitFor(/mount point/i);
     const f = await h.waitFor(/\d problems to fix before the launch/);
     expect(f).not.toContain('Review the launch\n');
-    await h.press('ctrl+r');
+    await h.command('form', Command.Review);
     await h.waitFor(/fields need fixing before the review/);
     expect(h.frame()).not.toContain('The request the provider will receive');
   });
@@ -93,12 +93,12 @@ describe('the launch form', () => {
     // The advice wraps: read it as one text.
     expect(f.replace(/\n\s+/g, ' ')).toMatch(/start a server from the template, capture your own image from it, and launch production from your image/);
     expect(f).toMatch(/Use template \*\s+\[ \]/);
-    await h.press('ctrl+r');
+    await h.command('form', Command.Review);
     await h.waitFor(/This is a vendor template: the vendor will delete it/);
     await focus(h, /Use template/);
     await h.press('space');
     await h.waitFor(/Use template \*\s+\[x\]/);
-    await h.press('ctrl+r');
+    await h.command('form', Command.Review);
     await h.waitFor('The request the provider will receive');
   });
 
@@ -107,7 +107,7 @@ describe('the launch form', () => {
     await openOn(h, 'Postgres primary', 'Postgres primary');
     await h.press('ctrl+u');
     await h.type('recipe-web');
-    await h.press('ctrl+r');
+    await h.command('form', Command.Review);
     const r = await h.waitFor('The request the provider will receive');
     expect(r).toContain('"name": "recipe-web"');
     expect(r).toContain("(this provider has no CLI of its own)");
@@ -124,7 +124,7 @@ describe('the launch form', () => {
     await h.waitFor(/^> Name/m);
     await h.press('ctrl+u');
     await h.type('changed');
-    await h.press('ctrl+o');
+    await h.command('form', Command.OpenRecipe);
     await h.waitFor('Open a launch recipe');
     await h.press('enter');
     await h.waitFor('Opened recipe "recipe-web-eu"');
@@ -136,9 +136,9 @@ describe('the launch form', () => {
     await openOn(h, 'Postgres primary', 'Postgres primary');
     await h.press('ctrl+u');
     await h.type('again-1');
-    await h.press('ctrl+r');
+    await h.command('form', Command.Review);
     await h.waitFor('The request the provider will receive');
-    await h.press('L');
+    await h.command('review', Command.Launch);
     await h.waitFor(/Launched/);
     // Leave by Tab (the form stays, done), through the other panes, back to the images.
     for (let i = 0; i < 6 && !/Images \[own\]/.test(h.frame()); i++) await h.press('tab');
