@@ -195,8 +195,13 @@ export class Controller {
         this.deps.logger.log('info', 'session opened', { provider: next.providerId, region: next.region });
         this.loadInitial();
         this.startAutoRefresh();
-        void this.launch.reconcile();
-        void this.launch.resumeJobs();
+        // A read-only session changes nothing, in the foreground or the background: interrupted launches and
+        // unfinished jobs are shown and left for a session that may act.
+        if (this.state.readOnly) void this.launch.showInterrupted();
+        else {
+          void this.launch.reconcile();
+          void this.launch.resumeJobs();
+        }
         // The monitor watches the region from the start: the list's risk flags and the monitor are live.
         this.monitor.watch();
       } catch (error) {

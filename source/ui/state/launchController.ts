@@ -455,6 +455,30 @@ export class LaunchController {
     }
   }
 
+  /**
+   * At the start of a read-only session: unfinished jobs and interrupted launches are listed (the jobs in
+   * the monitor, waiting) and left alone; a sentence says who may act on them.
+   */
+  async showInterrupted(): Promise<void> {
+    const session = this.host.session();
+    if (!session) return;
+    const launches = session.hasUnfinishedLaunches();
+    const jobs = session.hasUnfinishedJobs();
+    if (!launches && !jobs) return;
+    if (jobs) {
+      try {
+        const services = await this.services(session);
+        for (const job of services.jobs.unfinished()) {
+          this.host.dispatch({ type: 'monitor/job', job: { id: job.id, state: job.state, line: `${jobLine(job)} — left as it is: this session is read-only` } });
+        }
+      } catch (error) {
+        this.host.say('error', describeError(error, 'Listing the unfinished jobs'));
+      }
+    }
+    const what = [jobs ? 'unfinished safe-workflow jobs' : '', launches ? 'interrupted launches' : ''].filter(Boolean).join(' and ');
+    this.host.say('warning', `This session is read-only: ${what} of ${session.region} are left as they are. Start strata without --read-only to let them go on.`);
+  }
+
   /** At the start of a session: unfinished jobs go on from where they were. */
   async resumeJobs(): Promise<void> {
     const session = this.host.session();
