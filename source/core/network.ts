@@ -248,3 +248,31 @@ export function formatPorts(rule: Pick<FirewallRule, 'protocol' | 'fromPort' | '
   if (rule.protocol === 'icmp') return '';
   return rule.fromPort === rule.toPort ? String(rule.fromPort) : `${rule.fromPort}-${rule.toPort}`;
 }
+
+/**
+ * The address this session's user connects from, as a one-address CIDR block: the SSH client of the session
+ * (SSH_CLIENT "ip port port", else SSH_CONNECTION "ip port ip port"), or undefined where there is none.
+ */
+export function sshClientCidr(env: Record<string, string | undefined>): string | undefined {
+  const words = (env.SSH_CLIENT ?? env.SSH_CONNECTION ?? '').trim().split(/\s+/);
+  const address = (words[0] ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  if (!address) return undefined;
+  if (parseIpv4(address) !== undefined) return `${formatIpv4(parseIpv4(address)!)}/32`;
+  const v6 = parseIpv6(address.replace(/%.*$/, ''));
+  return v6 === undefined ? undefined : `${formatIpv6(v6)}/128`;
+}
+
+/** Ports an open-to-the-world rule must not leave open without a word: remote shells and desktops. */
+const REMOTE_ACCESS_PORTS: readonly { port: number; what: string }[] = [
+  { port: 22, what: 'SSH' },
+  { port: 3389, what: 'RDP' },
+];
+
+/** A sentence where a rule opens SSH or RDP to the whole internet (0.0.0.0/0 or ::/0), else undefined. */
+export function worldOpenWarning(rule: FirewallRule): string | undefined {
+  const cidr = parseCidr(rule.source);
+  if (!cidr.ok || cidr.value.prefix !== 0 || rule.protocol !== 'tcp') return undefined;
+  const hit = REMOTE_ACCESS_PORTS.find((p) => rule.fromPort <= p.port && p.port <= rule.toPort);
+  if (!hit) return undefined;
+  return `${hit.what} (port ${hit.port}) is open to the whole internet from ${rule.source}; narrow it to the addresses that need it (e.g. your own, /32).`;
+}

@@ -75,8 +75,9 @@ describe('launching from the form', () => {
     app.write('e2e-fw');
     app.press('tab');
     retype(app, 'tcp 22 203.0.113.0/24, tcp 443 0.0.0.0/0');
-    app.press('tab'); // keypair: create at launch
-    app.press('right');
+    app.press('tab'); // keypair: none by default (never a root key nobody chose); then existing, then create at launch
+    await app.waitForText(/^> Keypair\s+\[none\]/m);
+    app.press(['right', 'right']);
     await app.waitForText(/\[create at launch\]/);
     app.press('tab');
     app.write('e2e-key');

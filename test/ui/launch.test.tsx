@@ -1,7 +1,9 @@
 // Component tests of the launch form: sections, capability-driven fields, inline problems, the vendor
 // template advice, the review, recipes. On the real sandbox, in a temporary home.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSandboxProvider } from '../../source/providers/sandbox/index.js';
 import { describe, expect, it } from 'vitest';
 import { start, type Harness } from './harness.js';
 import { Command } from '../../source/ui/keymap.js';
@@ -38,6 +40,51 @@ describe('the launch form', () => {
     expect(f).toMatch(/Name \*/);
     expect(f).toMatch(/Size \*\s+sb\.a\.small/);
     expect(f).not.toContain('Not offered here');
+  });
+
+  it('starts with the default firewall and no root keypair, never with what another run made and sorts first', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'strata-ui-'));
+    const provider = await createSandboxProvider({ home, region: 'eu-west' });
+    await provider.createFirewall('aaa-other-run', [{ protocol: 'tcp', fromPort: 5432, toPort: 5432, source: '10.0.0.0/8' }]);
+    await provider.createKeypair('aaa-someone-elses-root');
+    await provider.close();
+    const h = await start({ home });
+    await openOn(h, 'Postgres primary', 'Postgres primary');
+    const f = await h.waitFor(/Firewalls\s+default/);
+    expect(f).not.toContain('aaa-other-run');
+    expect(f).not.toContain('aaa-someone-elses-root');
+    expect(f).toMatch(/Keypair\s+\[none\]/);
+    // The default firewall lets SSH in from anywhere: said at its field, without stopping the review.
+    expect(f.replace(/\n\s+/g, ' ')).toMatch(/Firewall default: SSH \(port 22\) is open to the whole internet from 0\.0\.0\.0\/0/);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("a new firewall's first rule is SSH from the user's own address; SSH open to the world gets a warning, and Enter keeps what Space unticked", async () => {
+    const saved = process.env.SSH_CLIENT;
+    process.env.SSH_CLIENT = '203.0.113.7 51234 22';
+    try {
+      const h = await start();
+      await openOn(h, 'Postgres primary', 'Postgres primary');
+      await focus(h, /New firewall/);
+      await h.command('form', Command.Toggle);
+      await h.waitFor(/its rules \*\s+tcp 22 203\.0\.113\.7\/32/);
+      await focus(h, /its rules/);
+      await h.command('form', Command.DeleteToStart);
+      await h.type('tcp 22 0.0.0.0/0');
+      await h.waitFor((f) => /SSH \(port 22\) is open to the whole internet from 0\.0\.0\.0\/0/.test(f.replace(/\n\s+/g, ' ')), 'the warning at the field');
+      // The firewall picker: Space unticks the default one, Enter closes the list as it is (nothing ticked).
+      await focus(h, /Firewalls/);
+      await h.command('form', Command.Activate);
+      await h.waitFor('Space ticks, Enter closes');
+      await h.command('picker', Command.Toggle);
+      await h.waitFor(/\[ \] default/);
+      await h.command('picker', Command.Choose);
+      await h.waitFor(/Firewalls\s+\(none: Enter picks\)/);
+      expect(h.controller.state.launch?.draft?.firewallIds).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.SSH_CLIENT;
+      else process.env.SSH_CLIENT = saved;
+    }
   });
 
   it('offers in the plain region only what it can do, and says why the rest is missing', async () => {

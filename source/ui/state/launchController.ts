@@ -7,12 +7,14 @@ import type { LaunchOutcome, LaunchProblem, LaunchRequest, Review } from '../../
 import type { LaunchServices } from '../../services/launching.js';
 import type { JobRecord, SafeWorkflowInput } from '../../services/jobs.js';
 import type { Session } from '../../services/session.js';
+import { sshClientCidr } from '../../core/network.js';
 import {
   describeProduct,
   draftToRequest,
   fieldOfPath,
   fieldsFor,
   formProblems,
+  formWarnings,
   newDraft,
   productsFor,
   requestToDraft,
@@ -96,6 +98,8 @@ export class LaunchController {
         groups: known.groups.map((g) => g.name),
         billingCodes: known.billingCodes.map((c) => c.name),
         keyDirectory: services.launcher.keyDirectory({ keypair: { mode: 'create', name: 'x' } }),
+        clientCidr: sshClientCidr(process.env),
+        lastChoice: this.lastChoice(services, session),
       };
       if (this.form?.imageId !== image.id || this.form.stage !== 'loading') return;
       this.host.dispatch({ type: 'launch/ready', ctx, draft: newDraft(ctx) });
@@ -106,6 +110,21 @@ export class LaunchController {
 
   close(): void {
     this.host.dispatch({ type: 'launch/close' });
+  }
+
+  /** The firewalls and keypair of the newest recipe saved for this provider and region, if any. */
+  private lastChoice(services: LaunchServices, session: Session): FormContext['lastChoice'] {
+    try {
+      const newest = services.recipes
+        .list()
+        .flatMap((r) => (r.recipe && r.recipe.provider === session.providerId && r.recipe.region === session.region ? [r.recipe] : []))
+        .sort((a, b) => (b.savedAt ?? '').localeCompare(a.savedAt ?? ''))[0];
+      if (!newest) return undefined;
+      const kp = newest.request.keypair;
+      return { firewallIds: newest.request.firewallIds, keypair: kp.mode === 'none' ? { mode: 'none', name: '' } : { mode: kp.mode, name: kp.name } };
+    } catch {
+      return undefined;
+    }
   }
 
   fields() {
@@ -225,6 +244,7 @@ export class LaunchController {
     if (!entry) return;
     const ids = form.draft.firewallIds.includes(entry.value) ? form.draft.firewallIds.filter((id) => id !== entry.value) : [...form.draft.firewallIds, entry.value];
     this.host.dispatch({ type: 'launch/set', patch: { firewallIds: ids } });
+    this.host.dispatch({ type: 'overlay/open', overlay: { ...picker, toggled: true } });
   }
 
   pickerChoose(): void {
@@ -238,8 +258,9 @@ export class LaunchController {
       return;
     }
     if (picker.field === 'firewallIds') {
-      // Enter on an unticked firewall ticks it; the list closes either way.
-      if (entry && !form.draft.firewallIds.includes(entry.value)) this.pickerToggle();
+      // Enter closes the list as ticked. Only where Space was never used here does it tick the highlighted
+      // entry (a quick pick of one): what Space unticked stays unticked.
+      if (entry && !picker.toggled && !form.draft.firewallIds.includes(entry.value)) this.pickerToggle();
     } else if (entry) {
       this.host.dispatch({ type: 'launch/set', patch: { [picker.field]: entry.value } as never });
     }
@@ -271,12 +292,19 @@ export class LaunchController {
     }
   }
 
+  /** What stops the review, field by field: the form's own problems, then the launcher's from the last review. */
   problems(): DraftProblem[] {
     const form = this.form;
     if (!form?.draft || !form.ctx) return [];
     const inline = formProblems(form.draft, form.ctx);
     const seen = new Set(inline.map((p) => `${p.field}\u0000${p.message}`));
     return inline.concat(form.reviewProblems.filter((p) => !seen.has(`${p.field}\u0000${p.message}`)));
+  }
+
+  /** What deserves a word at its field without stopping anything (SSH open to the world). */
+  warnings(): DraftProblem[] {
+    const form = this.form;
+    return form?.draft && form.ctx ? formWarnings(form.draft, form.ctx) : [];
   }
 
   /** The safe workflow's input, where the form is on a vendor template with the workflow turned on. */

@@ -40,7 +40,8 @@ export type Overlay =
   | { kind: 'delete'; imageId: string; editor: EditorState; dependants: string[]; error?: string }
   | { kind: 'terminate'; serverId: string; editor: EditorState; error?: string }
   | { kind: 'capture'; serverId: string; editor: EditorState; error?: string; saving: boolean; label?: LabelColour; noReboot?: boolean }
-  | { kind: 'picker'; field: FieldId | 'recipe'; index: number; filter: EditorState }
+  /** toggled: Space ticked or unticked something here (then Enter closes the list as ticked). */
+  | { kind: 'picker'; field: FieldId | 'recipe'; index: number; filter: EditorState; toggled?: boolean }
   | { kind: 'recipe'; editor: EditorState; error?: string };
 
 export type OverlayKind = Overlay['kind'];

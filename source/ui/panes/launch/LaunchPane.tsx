@@ -61,7 +61,7 @@ function valueOf(field: FieldDef, form: LaunchFormState, width: number): string 
   }
 }
 
-function formLines(form: LaunchFormState, fields: FieldDef[], problems: DraftProblem[], width: number, theme: Theme): Line[] {
+function formLines(form: LaunchFormState, fields: FieldDef[], problems: DraftProblem[], width: number, theme: Theme, warnings: DraftProblem[] = []): Line[] {
   const lines: Line[] = [];
   const ctx = form.ctx!;
   const image = ctx.image;
@@ -85,6 +85,7 @@ function formLines(form: LaunchFormState, fields: FieldDef[], problems: DraftPro
     const focused = form.focus === field.id;
     const label = fit(`${field.label}${field.required ? ' *' : ''}`, LABEL_WIDTH);
     const mine = problems.filter((p) => p.field === field.id);
+    const cautions = warnings.filter((p) => p.field === field.id);
     let value: ReactNode;
     if (focused && isTextField(form, field.id)) {
       const text = (form.draft as unknown as Record<string, string>)[field.id] ?? '';
@@ -111,6 +112,11 @@ function formLines(form: LaunchFormState, fields: FieldDef[], problems: DraftPro
     mine.forEach((p, i) =>
       wrap(sanitize(p.message, 600), width - indent.length).forEach((part, j) =>
         lines.push({ key: `problem-${field.id}-${i}-${j}`, field: field.id, node: <Text color={theme.danger}>{indent + part}</Text> }),
+      ),
+    );
+    cautions.forEach((p, i) =>
+      wrap(`! ${sanitize(p.message, 600)}`, width - indent.length).forEach((part, j) =>
+        lines.push({ key: `warning-${field.id}-${i}-${j}`, field: field.id, node: <Text color={theme.warning}>{indent + (j ? '  ' : '') + part}</Text> }),
       ),
     );
   }
@@ -222,7 +228,7 @@ export function LaunchPane({ width, height }: { width: number; height: number })
   if (form.stage === 'form') {
     const fields = c.launch.fields();
     const problems = c.launch.problems();
-    const lines = formLines(form, fields, problems, width, theme);
+    const lines = formLines(form, fields, problems, width, theme, c.launch.warnings());
     // The focused field's help, whole (at least two lines, so the form does not jump between fields).
     const help = wrap(fields.find((f) => f.id === form.focus)?.help ?? '', width - 1).slice(0, Math.max(2, Math.floor(height / 4)));
     while (help.length < 2) help.push(' ');

@@ -2,7 +2,7 @@
 // fields the provider's capabilities allow, and the conversion to the LaunchRequest the launcher takes.
 // Pure: no I/O, no React.
 import type { Capabilities, ProviderDescription } from '../../../core/capabilities.js';
-import { parseCidr, parsePortRange, parseProtocol } from '../../../core/network.js';
+import { parseCidr, parsePortRange, parseProtocol, worldOpenWarning } from '../../../core/network.js';
 import type { Filesystem, Firewall, FirewallRule, Image, Keypair, LaunchSpec, Product, RaidLevel } from '../../../core/types.js';
 import { validateLaunch } from '../../../core/launch.js';
 import type { LaunchRequest } from '../../../services/launcher.js';
@@ -95,6 +95,10 @@ export interface FormContext {
   billingCodes: string[];
   /** Where created private keys go unless the user says otherwise. */
   keyDirectory: string;
+  /** The address the user connects from (this session's SSH client), as a /32 or /128: a new firewall's first rule. */
+  clientCidr?: string;
+  /** What the newest recipe of this provider and region chose: the defaults before anything else. */
+  lastChoice?: { firewallIds: string[]; keypair?: { mode: KeypairMode; name: string } };
 }
 
 const KEYPAIR_CHOICES: Record<KeypairMode, string> = { none: 'none', existing: 'existing', create: 'create at launch' };
@@ -114,6 +118,43 @@ export function keypairChoiceLabel(mode: KeypairMode): string {
 }
 
 /** A fresh draft for an image: a name from the image, the smallest size that fits, the default firewall. */
+/**
+ * The firewalls and the root keypair a new form starts with. Never whatever sorts first (another run's
+ * security group, a root key the user did not choose): the newest recipe's choice where it still exists,
+ * else the provider's firewall named "default" where it has one, and no keypair where none is required.
+ */
+function defaultAccess(ctx: FormContext, modes: KeypairMode[]): Pick<LaunchDraft, 'firewallIds' | 'keypairMode' | 'keypairName'> {
+  const caps = ctx.description.capabilities;
+  const known = new Set(ctx.firewalls.map((f) => f.id));
+  const fromRecipe = ctx.lastChoice?.firewallIds.filter((id) => known.has(id)) ?? [];
+  const byName = ctx.firewalls.filter((f) => f.name.toLowerCase() === 'default').map((f) => f.id);
+  const firewallIds = caps.launch.firewall === 'none' ? [] : fromRecipe.length ? fromRecipe : byName.slice(0, 1);
+  const kp = ctx.lastChoice?.keypair;
+  if (kp && modes.includes(kp.mode) && (kp.mode !== 'existing' || ctx.keypairs.some((k) => k.name === kp.name))) {
+    // A keypair the recipe created exists now (or its name is taken): a new one needs a new name.
+    return { firewallIds, keypairMode: kp.mode, keypairName: kp.mode === 'existing' ? kp.name : '' };
+  }
+  // Where a keypair is required and none can be made, an existing one must be picked: the picker shows them.
+  return { firewallIds, keypairMode: modes[0], keypairName: '' };
+}
+
+/** What deserves a word at its field without stopping the launch: SSH or RDP open to the world. */
+export function formWarnings(draft: LaunchDraft, ctx: FormContext): DraftProblem[] {
+  const out: DraftProblem[] = [];
+  if (draft.newFirewall) {
+    for (const rule of parseRules(draft.rules).rules) {
+      const warning = worldOpenWarning(rule);
+      if (warning) out.push({ field: 'rules', message: warning, level: 'warning' });
+    }
+  }
+  for (const id of draft.firewallIds) {
+    const firewall = ctx.firewalls.find((f) => f.id === id);
+    const warning = firewall?.rules.map(worldOpenWarning).find((w) => w !== undefined);
+    if (warning) out.push({ field: 'firewallIds', message: `Firewall ${firewall!.name}: ${warning}`, level: 'warning' });
+  }
+  return out;
+}
+
 export function newDraft(ctx: FormContext): LaunchDraft {
   const caps = ctx.description.capabilities;
   const product = ctx.products.filter((p) => p.architecture === ctx.image.architecture).sort((a, b) => a.vcpus - b.vcpus || a.memoryMiB - b.memoryMiB)[0];
@@ -124,12 +165,11 @@ export function newDraft(ctx: FormContext): LaunchDraft {
     name: /^[a-z]/.test(base) ? base : `server-${base}`,
     count: '1',
     productId: product?.id ?? '',
-    firewallIds: ctx.firewalls.length > 0 && caps.launch.firewall !== 'none' ? [ctx.firewalls[0].id] : [],
+    ...defaultAccess(ctx, modes),
     newFirewall: false,
     newFirewallName: '',
-    rules: 'tcp 22 0.0.0.0/0',
-    keypairMode: ctx.keypairs.length > 0 && modes.includes('existing') ? 'existing' : modes[0],
-    keypairName: ctx.keypairs[0]?.name ?? '',
+    // SSH from where the user is, never from anywhere by default; without an SSH client the user says who.
+    rules: ctx.clientCidr ? `tcp 22 ${ctx.clientCidr}` : '',
     keypairDirectory: ctx.keyDirectory,
     keypairDirectoryDefault: ctx.keyDirectory,
     group: '',
@@ -254,6 +294,8 @@ export function notOffered(description: ProviderDescription): string[] {
 export interface DraftProblem {
   field: FieldId;
   message: string;
+  /** A warning is shown at its field and does not stop the review (an error does). */
+  level?: 'warning';
 }
 
 function wholeNumber(text: string): number {
