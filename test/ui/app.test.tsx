@@ -174,6 +174,37 @@ describe('the image list screen', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
+  it(':own from the monitor brings the image list to the front', async () => {
+    const h = await start();
+    await h.waitFor('img-');
+    await h.command('global', Command.NextPane);
+    await h.waitFor(/Monitor/);
+    await h.command('global', Command.CommandLine);
+    await h.type('vendor');
+    await h.command('command', Command.Submit);
+    await h.waitFor(/Images\s+own\s+\[vendor\]/);
+    expect(h.controller.state.pane).toBe('images');
+  });
+
+  it('a provider that cannot be opened leaves the session, the header and the status bar as they were', async () => {
+    const saved = process.env.STRATA_LIBVIRT_URI;
+    process.env.STRATA_LIBVIRT_URI = 'qemu+tcp://127.0.0.1:1/system';
+    try {
+      const h = await start();
+      await h.waitFor('img-');
+      await h.command('global', Command.CommandLine);
+      await h.type('provider libvirt');
+      await h.command('command', Command.Submit);
+      await h.waitFor(/Opening libvirt failed/, 'the refusal');
+      const f = await h.waitFor(/sandbox · eu-west · own · \d+ images/);
+      expect(f).not.toMatch(/^libvirt ·/m);
+      expect(h.controller.state.session).toMatchObject({ providerId: 'sandbox', region: 'eu-west', status: 'ready' });
+    } finally {
+      if (saved === undefined) delete process.env.STRATA_LIBVIRT_URI;
+      else process.env.STRATA_LIBVIRT_URI = saved;
+    }
+  });
+
   it('fits 80x24', async () => {
     const h = await start({ columns: 80, rows: 24 });
     const f = await h.waitFor('img-');

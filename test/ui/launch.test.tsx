@@ -138,15 +138,25 @@ describe('the launch form', () => {
     await h.press('l');
     const f = await h.waitFor('is a vendor template');
     // The advice wraps: read it as one text.
-    expect(f.replace(/\n\s+/g, ' ')).toMatch(/start a server from the template, capture your own image from it, and launch production from your image/);
+    expect(f.replace(/\n\s+/g, ' ')).toMatch(/start a server from it, capture your own image from it, and launch production from your image/);
     expect(f).toMatch(/Use template \*\s+\[ \]/);
     await h.command('form', Command.Review);
-    await h.waitFor(/This is a vendor template: the vendor will delete it/);
+    await h.waitFor(/This image is not yours: its publisher will delete it one day/);
     await focus(h, /Use template/);
     await h.press('space');
     await h.waitFor(/Use template \*\s+\[x\]/);
     await h.command('form', Command.Review);
     await h.waitFor('The request the provider will receive');
+  });
+
+  it("gives the seed's advice on a public image too, and wants the same deliberate choice", async () => {
+    const h = await start({ scope: 'public', preloadLimit: 2000 });
+    await h.waitFor('img-p-');
+    await h.command('list', Command.Launch);
+    const f = await h.waitFor('is a public image, published by');
+    expect(f.replace(/\n\s+/g, ' ')).toMatch(/capture your own image from it, and launch production from your image/);
+    await h.command('form', Command.Review);
+    await h.waitFor(/This image is not yours: its publisher will delete it one day/);
   });
 
   it('reviews with the exact request, then saves the form as a recipe that opens again', async () => {

@@ -52,7 +52,7 @@ export function Header({ width }: { width: number }) {
 }
 
 /** The footer's key hints for what has the keys now, from the keymap; disabled ones carry their reason. */
-export function footerHints(c: Pick<Controller, 'disabledReason'>, contexts: KeyContext[]): { text: string; disabled?: string }[] {
+export function footerHints(c: Pick<Controller, 'disabledReason'>, contexts: KeyContext[], readOnly = false): { text: string; disabled?: string }[] {
   const out: { text: string; disabled?: string }[] = [];
   const seen = new Set<string>();
   // "? help" first where it applies (what a newcomer needs), then the context's own, then the rest.
@@ -61,7 +61,11 @@ export function footerHints(c: Pick<Controller, 'disabledReason'>, contexts: Key
     for (const b of KEYMAP) {
       if (b.context !== context || !b.hint || seen.has(b.hint) || (only && b.hint !== only)) continue;
       seen.add(b.hint);
-      out.push({ text: `${displayKey(b.keys[0])} ${b.hint}`, disabled: c.disabledReason(context, b.command) });
+      const disabled = c.disabledReason(context, b.command);
+      // A key read-only disables is shown struck through (its reason is in the help and the refusal); one
+      // that does not apply here at all (no new key to add to ssh-agent) is left out.
+      if (disabled !== undefined && !(b.mutating && readOnly)) continue;
+      out.push({ text: `${displayKey(b.keys[0])} ${b.hint}`, disabled });
     }
   }
   return out;
@@ -76,8 +80,9 @@ export function StatusBar({ width }: { width: number }) {
   const loading = useAppState(loadingLine);
   const contexts = useAppState((s) => contextsOf(route(s)).join(' '));
   // Disabled reasons follow the selection and read-only: recomputed when those change.
-  useAppState((s) => s.readOnly);
+  const readOnly = useAppState((s) => s.readOnly);
   useAppState((s) => (s.pane === 'images' ? selectedImage(s)?.id : s.monitor.servers[s.monitor.selected]?.id));
+  useAppState((s) => s.launch?.result?.agentDone);
   const c = useController();
   const theme = useTheme();
   const count = data.total !== undefined && data.total > data.items.length && !data.loading ? `${data.items.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : data.items.length.toLocaleString('en-US');
@@ -87,7 +92,7 @@ export function StatusBar({ width }: { width: number }) {
     ? `${session.providerId} · ${session.region || '…'} · ${pane}`
     : `${session.providerId} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}`;
   const busy = loading && !launching ? ` · ${loading}…` : '';
-  const hints = footerHints(c, contexts.split(' ') as KeyContext[]);
+  const hints = footerHints(c, contexts.split(' ') as KeyContext[], readOnly);
   let room = width - widthOf(left) - widthOf(busy) - 3;
   const shown: { text: string; disabled?: string }[] = [];
   for (const h of hints) {

@@ -208,8 +208,8 @@ export class Controller {
         const message = describeError(error, `Opening ${options.providerId}${options.region ? ` in ${options.region}` : ''}`);
         this.deps.logger.log('error', message, error);
         if (this.session) {
-          // Stay where we were: the old session still works.
-          this.dispatch({ type: 'session/ready', description: this.session.description });
+          // Stay where we were: the old session still works (and the header and status bar name it again).
+          this.dispatch({ type: 'session/ready', description: this.session.description, providerId: this.session.providerId });
           this.loadInitial();
         } else {
           this.dispatch({ type: 'session/error', message });
@@ -612,6 +612,8 @@ export class Controller {
         this.setPane(parsed.pane as Pane);
         break;
       case 'scope':
+        // A scope is a view of the image list: from another pane, the list comes to the front.
+        if (this.state.pane !== 'images') this.setPane('images');
         this.setScope(parsed.scope);
         break;
       case 'region':

@@ -15,6 +15,7 @@ import {
   fieldsFor,
   formProblems,
   formWarnings,
+  isBorrowed,
   newDraft,
   productsFor,
   requestToDraft,
@@ -130,7 +131,7 @@ export class LaunchController {
   fields() {
     const form = this.form;
     if (!form?.draft || !form.ctx) return [];
-    return fieldsFor(form.draft, form.ctx.description, form.ctx.image.kind === 'vendor');
+    return fieldsFor(form.draft, form.ctx.description, isBorrowed(form.ctx.image));
   }
 
   moveFocus(delta: number): void {
@@ -310,7 +311,7 @@ export class LaunchController {
   /** The safe workflow's input, where the form is on a vendor template with the workflow turned on. */
   private workflowInput(request: LaunchRequest): SafeWorkflowInput | undefined {
     const form = this.form;
-    if (!form?.draft?.workflow || form.ctx?.image.kind !== 'vendor') return undefined;
+    if (!form?.draft?.workflow || !(form.ctx && isBorrowed(form.ctx.image))) return undefined;
     return {
       templateImageId: form.ctx.image.id,
       builder: { ...request, count: 1 },
@@ -322,7 +323,7 @@ export class LaunchController {
   private request(): LaunchRequest | undefined {
     const form = this.form;
     if (!form?.draft || !form.ctx) return undefined;
-    return draftToRequest(form.draft, form.ctx.description, form.ctx.image.kind === 'vendor').request;
+    return draftToRequest(form.draft, form.ctx.description, isBorrowed(form.ctx.image)).request;
   }
 
   /** Ctrl+R or Enter on the last line: every problem at once, or the review screen. Nothing is sent. */

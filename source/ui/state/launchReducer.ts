@@ -1,7 +1,7 @@
 // The launch form's part of the state: pure transitions, like the rest of the reducer.
 import { editorReduce, type EditorAction } from './editor.js';
 import type { AppState, LaunchFormState, LaunchResultView, ReviewView } from './state.js';
-import type { DraftProblem, FieldId, FormContext, LaunchDraft } from '../panes/launch/draft.js';
+import { isBorrowed, type DraftProblem, type FieldId, type FormContext, type LaunchDraft } from '../panes/launch/draft.js';
 
 export type LaunchAction =
   | { type: 'launch/open'; imageId: string }
@@ -71,7 +71,7 @@ export function launchReducer(state: AppState, action: LaunchAction): AppState {
     case 'launch/ready':
       if (!form || form.stage !== 'loading') return state;
       // On a vendor template the first question is the seed's: build your own image, or use the template?
-      if (action.ctx.image.kind === 'vendor') return withForm(state, { stage: 'form', ctx: action.ctx, draft: action.draft, focus: 'workflow', cursor: 0 });
+      if (isBorrowed(action.ctx.image)) return withForm(state, { stage: 'form', ctx: action.ctx, draft: action.draft, focus: 'workflow', cursor: 0 });
       return withForm(state, { stage: 'form', ctx: action.ctx, draft: action.draft, focus: 'name', cursor: [...action.draft.name].length });
     case 'launch/failed':
       return withForm(state, { stage: 'failed', error: action.message });

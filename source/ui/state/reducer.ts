@@ -14,7 +14,7 @@ export type Action =
   | { type: 'reconcile/done'; token: string }
   | { type: 'risk/scroll'; delta: number; max: number }
   | { type: 'session/connecting'; providerId: string; region: string }
-  | { type: 'session/ready'; description: ProviderDescription }
+  | { type: 'session/ready'; description: ProviderDescription; providerId?: string }
   | { type: 'session/error'; message: string }
   | { type: 'pane/set'; pane: Pane }
   | { type: 'scope/set'; scope: Scope }
@@ -160,7 +160,7 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'session/ready':
       return {
         ...state,
-        session: { ...state.session, region: action.description.region, status: 'ready', description: action.description, error: undefined },
+        session: { ...state.session, providerId: action.providerId ?? state.session.providerId, region: action.description.region, status: 'ready', description: action.description, error: undefined },
       };
     case 'session/error':
       return { ...state, session: { ...state.session, status: 'error', error: action.message } };

@@ -11,7 +11,7 @@ import { keyName } from '../../components/Bottom.js';
 import { Command } from '../../keymap.js';
 import { isTextField } from '../../state/launchReducer.js';
 import type { Theme } from '../../theme.js';
-import { describeProduct, keypairChoiceLabel, notOffered, type DraftProblem, type FieldDef, type KeypairMode } from './draft.js';
+import { describeProduct, isBorrowed, keypairChoiceLabel, notOffered, type DraftProblem, type FieldDef, type KeypairMode } from './draft.js';
 
 const LABEL_WIDTH = 18;
 
@@ -66,10 +66,11 @@ function formLines(form: LaunchFormState, fields: FieldDef[], problems: DraftPro
   const ctx = form.ctx!;
   const image = ctx.image;
   lines.push({ key: 'title', node: <Text bold>{fit(`Launch from ${sanitize(image.shownName ?? image.name)}`, width).trimEnd()}</Text> });
-  if (image.kind === 'vendor') {
+  if (isBorrowed(image)) {
+    const what = image.kind === 'vendor' ? 'a vendor template. The vendor publishes new ones and deletes the old' : `a public image, published by ${sanitize(image.owner, 60)}. Whoever published it can deprecate and delete it`;
     const advice =
-      `${sanitize(image.shownName ?? image.name)} is a vendor template. The vendor publishes new ones and deletes the old; ` +
-      'a server whose backing image is gone cannot be re-imaged. The safe way: start a server from the template, ' +
+      `${sanitize(image.shownName ?? image.name)} is ${what}; ` +
+      'a server whose backing image is gone cannot be re-imaged. The safe way: start a server from it, ' +
       'capture your own image from it, and launch production from your image.';
     wrap(advice, width - 2).forEach((text, i) =>
       lines.push({ key: `advice-${i}`, node: <Text color={theme.warning}>{(i === 0 ? '! ' : '  ') + text}</Text> }),

@@ -211,7 +211,7 @@ export function fieldsFor(draft: LaunchDraft, description: ProviderDescription, 
                 { id: 'workflowImageName' as const, section: 'Image', label: '  image name', kind: 'text' as const, required: true, help: `The name of your own image, captured from the builder: ${caps.images.nameRules.description}.` },
                 { id: 'workflowTerminate' as const, section: 'Image', label: '  then terminate', kind: 'toggle' as const, required: false, help: 'Space: terminate the builder server once the image is available (only the server the job started).' },
               ]
-            : [{ id: 'useTemplate' as const, section: 'Image', label: 'Use template', kind: 'toggle' as const, required: true, help: 'Space: launch from the vendor template directly anyway (read the advice above first).' }]),
+            : [{ id: 'useTemplate' as const, section: 'Image', label: 'Use template', kind: 'toggle' as const, required: true, help: 'Space: launch from this image directly anyway (read the advice above first).' }]),
         ]
       : []),
     { id: 'name', section: 'Server', label: 'Name', kind: 'text', required: true, help: `Server name: ${launch.nameRules.description}.` },
@@ -334,6 +334,14 @@ export function parseRules(text: string): { rules: FirewallRule[]; problems: str
   return { rules, problems };
 }
 
+/**
+ * An image the user does not own (a vendor template, a public image): whoever published it may deprecate
+ * and delete it, so the form gives the seed's advice and wants a deliberate choice, as for a template.
+ */
+export function isBorrowed(image: Pick<Image, 'kind'>): boolean {
+  return image.kind === 'vendor' || image.kind === 'public';
+}
+
 /** The request the launcher takes, and the problems only the form can see (numbers and rules as typed). */
 export function draftToRequest(draft: LaunchDraft, description: ProviderDescription, vendor = false): { request: LaunchRequest; problems: DraftProblem[] } {
   const problems: DraftProblem[] = [];
@@ -341,7 +349,7 @@ export function draftToRequest(draft: LaunchDraft, description: ProviderDescript
   if (vendor && !draft.useTemplate && !draft.workflow) {
     problems.push({
       field: 'useTemplate',
-      message: 'This is a vendor template: the vendor will delete it. Turn on the safe workflow above, or launch from it directly anyway (Space).',
+      message: 'This image is not yours: its publisher will delete it one day. Turn on the safe workflow above, or launch from it directly anyway (Space).',
     });
   }
   const count = wholeNumber(draft.count);
@@ -481,7 +489,7 @@ export function requestToSpec(request: LaunchRequest): LaunchSpec {
  * (core validation). Files and quotas are checked by the launcher's review.
  */
 export function formProblems(draft: LaunchDraft, ctx: FormContext): DraftProblem[] {
-  const vendor = ctx.image.kind === 'vendor';
+  const vendor = isBorrowed(ctx.image);
   const { request, problems } = draftToRequest(draft, ctx.description, vendor);
   const own = new Set(problems.map((p) => p.field));
   const core = validateLaunch(requestToSpec(request), ctx.description.capabilities, {

@@ -181,7 +181,7 @@ export function MonitorPane({ width, height }: { width: number; height: number }
   const late = m.servers.filter((s) => readinessOf(s, nowOf(s), expected).overdue).length;
   const since = m.status.lastPollAt ? `${Math.max(0, Math.round((Date.now() - m.status.lastPollAt) / 1000))}s ago` : 'not yet';
   const status = m.status.ok
-    ? `${m.servers.length} servers: ${ready} ready, ${coming} coming up${late ? `, ${late} late` : ''}${trouble ? `, ${trouble} failed or stalled` : ''} · polled ${since}`
+    ? `${m.servers.length} server${m.servers.length === 1 ? '' : 's'}: ${ready} ready, ${coming} coming up${late ? `, ${late} late` : ''}${trouble ? `, ${trouble} failed or stalled` : ''} · polled ${since}`
     : `The provider did not answer: ${sanitize(m.status.error ?? '', 300)} Retrying in ${Math.ceil((m.status.retryInMs ?? 0) / 1000)}s; showing the last known state.`;
   const captures = Object.values(m.captures);
   const jobs = m.jobs.slice(0, 3);
