@@ -364,9 +364,9 @@ const globalKeys: Handler = (c, key) => {
 const reconcileKeys: Handler = swallow((c, key) => {
   const command = resolve('reconcile', key.name);
   if (command === undefined || refused(c, 'reconcile', command)) return true;
-  if (command === Command.Confirm) void c.launch.retryInterrupted();
-  else if (command === Command.Abandon) void c.launch.abandonInterrupted();
-  else if (command === Command.Close) c.launch.laterInterrupted();
+  if (command === Command.Confirm) void c.interrupted.retryInterrupted();
+  else if (command === Command.Abandon) void c.interrupted.abandonInterrupted();
+  else if (command === Command.Close) c.interrupted.laterInterrupted();
   else if (command === Command.Quit) c.quit();
   return true;
 });
@@ -487,7 +487,7 @@ const monitorKeys: Handler = (c, key) => {
       c.monitor.pollNow();
       return true;
     case Command.CancelJob:
-      void c.launch.cancelNewestJob();
+      void c.jobs.cancelNewestJob();
       return true;
     default:
       return false;

@@ -14,8 +14,11 @@ import { findImage, selectedImage, selectView, filterText } from './selectors.js
 import type { AppStore } from './store.js';
 import type { Action } from './reducer.js';
 import { LaunchController } from './launchController.js';
+import { JobsController } from './jobsController.js';
+import { InterruptedController } from './interruptedController.js';
+import type { LaunchServices } from '../../services/launching.js';
 import { MonitorController } from './monitorController.js';
-import { TAB_PANES, type Pane } from './state.js';
+import { TAB_PANES, type AppState, type Pane } from './state.js';
 
 export interface ControllerDeps {
   store: AppStore;
@@ -54,21 +57,51 @@ export class Controller {
   readonly launch: LaunchController;
   /** The monitor's effects (the watcher, terminate, capture). */
   readonly monitor: MonitorController;
+  /** The safe-workflow jobs: started from the form, followed, resumed, cancelled. */
+  readonly jobs: JobsController;
+  /** Launches interrupted by a kill or a dropped session: adopted, or asked about, at start. */
+  readonly interrupted: InterruptedController;
+  /** The launch services (launcher, jobs, billing, recipes) of a session, loaded on first use. */
+  private services?: { session: Session; promise: Promise<LaunchServices>; loaded?: LaunchServices };
+
+  private launchServices(session: Session): Promise<LaunchServices> {
+    if (this.services?.session !== session) {
+      const entry: { session: Session; promise: Promise<LaunchServices>; loaded?: LaunchServices } = { session, promise: session.services() };
+      entry.promise.then((loaded) => (entry.loaded = loaded)).catch(() => undefined);
+      this.services = entry;
+    }
+    return this.services.promise;
+  }
 
   constructor(private readonly deps: ControllerDeps) {
-    this.launch = new LaunchController({
-      get state() {
-        return deps.store.getState();
-      },
-      dispatch: (action) => this.dispatch(action),
-      say: (level, message) => this.say(level, message),
-      session: () => this.session,
-      log: (level, message, detail) => deps.logger.log(level, message, detail),
+    // Each host reads the state when asked (a getter: spreading a snapshot would go stale).
+    const base = <T extends object>(extra: T) =>
+      Object.defineProperty(
+        {
+          dispatch: (action: Action) => this.dispatch(action),
+          say: (level: 'error' | 'warning' | 'info', message: string) => this.say(level, message),
+          session: () => this.session,
+          services: (session: Session) => this.launchServices(session),
+          ...extra,
+        },
+        'state',
+        { get: () => deps.store.getState(), enumerable: true },
+      ) as T & { readonly state: AppState; dispatch(action: Action): void; say(level: 'error' | 'warning' | 'info', message: string): void; session(): Session | undefined; services(session: Session): Promise<LaunchServices> };
+    this.jobs = new JobsController(base({
       launched: () => this.monitor.pollNow(),
       imagesChanged: () => {
         if (this.state.scopes.own.complete) void this.refreshScope('own');
       },
-    });
+    }));
+    this.interrupted = new InterruptedController(base({ jobs: this.jobs }));
+    this.launch = new LaunchController(
+      base({
+        log: (level: 'info' | 'warn' | 'error', message: string, detail?: unknown) => deps.logger.log(level, message, detail),
+        launched: () => this.monitor.pollNow(),
+        loadedServices: () => (this.services && this.services.session === this.session ? this.services.loaded : undefined),
+        jobs: this.jobs,
+      }),
+    );
     this.monitor = new MonitorController({
       get state() {
         return deps.store.getState();
@@ -197,10 +230,10 @@ export class Controller {
         this.startAutoRefresh();
         // A read-only session changes nothing, in the foreground or the background: interrupted launches and
         // unfinished jobs are shown and left for a session that may act.
-        if (this.state.readOnly) void this.launch.showInterrupted();
+        if (this.state.readOnly) void this.interrupted.showInterrupted();
         else {
-          void this.launch.reconcile();
-          void this.launch.resumeJobs();
+          void this.interrupted.reconcile();
+          void this.jobs.resumeJobs();
         }
         // The monitor watches the region from the start: the list's risk flags and the monitor are live.
         this.monitor.watch();

@@ -1,11 +1,13 @@
-// The launch form's effects: loading what the form offers, the launcher's review, the launch itself,
-// recipes, the ssh-agent offer, and the reconciliation of interrupted launches at start.
+// The launch form's effects: loading what the form offers, the pickers, the launcher's review, the launch
+// itself, recipes and the ssh-agent offer. Jobs (jobsController.ts) and interrupted launches
+// (interruptedController.ts) have controllers of their own; the reducer decides, a controller dispatches and reads.
 import { describeError, isStrataError, RefusedWithProblems } from '../../core/errors.js';
 import { dedupeProblems } from '../../core/launch.js';
 import { sanitize } from '../../core/sanitize.js';
 import type { LaunchOutcome, LaunchProblem, LaunchRequest, Review } from '../../services/launcher.js';
 import type { LaunchServices } from '../../services/launching.js';
-import type { JobRecord, SafeWorkflowInput } from '../../services/jobs.js';
+import type { SafeWorkflowInput } from '../../services/jobs.js';
+import type { JobsController } from './jobsController.js';
 import type { Session } from '../../services/session.js';
 import { sshClientCidr } from '../../core/network.js';
 import {
@@ -36,8 +38,12 @@ export interface LaunchHost {
   log(level: 'info' | 'warn' | 'error', message: string, detail?: unknown): void;
   /** Servers were started: the monitor should look now rather than at its next slow poll. */
   launched(): void;
-  /** An image was made (a job's capture): own images are reloaded in place. */
-  imagesChanged(): void;
+  /** The launch services of a session (one cache for every controller: loaded on first use). */
+  services(session: Session): Promise<LaunchServices>;
+  /** The launch services of the current session, where they are loaded already. */
+  loadedServices(): LaunchServices | undefined;
+  /** The safe-workflow jobs (started from the form on a template). */
+  readonly jobs: JobsController;
 }
 
 /** One entry of a picker list. */
@@ -52,21 +58,14 @@ function refusedProblems(error: unknown): LaunchProblem[] | undefined {
 }
 
 export class LaunchController {
-  /** The launch services of the session the form belongs to, loaded when the form first opens. */
-  private svc?: { session: Session; services: LaunchServices };
-
   constructor(private readonly host: LaunchHost) {}
 
-  private async services(session: Session): Promise<LaunchServices> {
-    if (this.svc?.session === session) return this.svc.services;
-    const services = await session.services();
-    this.svc = { session, services };
-    return services;
+  private services(session: Session): Promise<LaunchServices> {
+    return this.host.services(session);
   }
 
   private loaded(): LaunchServices | undefined {
-    const session = this.host.session();
-    return this.svc && this.svc.session === session ? this.svc.services : undefined;
+    return this.host.loadedServices();
   }
 
   private get form(): LaunchFormState | undefined {
@@ -78,10 +77,9 @@ export class LaunchController {
     const image = selectedImage(this.host.state);
     const session = this.host.session();
     if (!image || !session) return;
-    // As the reducer decides (launch/open): a finished launch's form is not kept, it loads afresh.
-    const kept = this.form?.imageId === image.id && this.form.draft && this.form.stage !== 'done';
     this.host.dispatch({ type: 'launch/open', imageId: image.id });
-    if (kept) return;
+    // The reducer decides whether the draft is kept (the same image, not finished): only a new form loads.
+    if (this.form?.stage !== 'loading' || this.form.imageId !== image.id) return;
     try {
       const services = await this.services(session);
       const [products, firewalls, keypairs, known] = await Promise.all([
@@ -421,9 +419,7 @@ export class LaunchController {
   private async startWorkflow(session: Session, input: SafeWorkflowInput): Promise<void> {
     this.host.dispatch({ type: 'launch/launching', progress: 'starting the safe workflow…' });
     try {
-      const services = await this.services(session);
-      const job = await services.jobs.startSafeWorkflow(input);
-      this.follow(services, job.id);
+      const job = await this.host.jobs.start(session, input);
       this.host.dispatch({
         type: 'launch/done',
         result: {
@@ -444,82 +440,6 @@ export class LaunchController {
         return;
       }
       this.host.dispatch({ type: 'launch/launch-failed', message: describeError(error, 'Starting the safe workflow') });
-    }
-  }
-
-  /** Runs (or follows) a job, its progress into the monitor's job lines. */
-  private follow(services: LaunchServices, id: string): void {
-    const update = (job: JobRecord) => this.host.dispatch({ type: 'monitor/job', job: { id: job.id, state: job.state, line: jobLine(job) } });
-    const current = services.jobs.get(id);
-    if (current) update(current);
-    void services.jobs
-      .run(id, { onUpdate: update })
-      .then((job) => {
-        update(job);
-        if (job.state === 'done') {
-          this.host.say('info', `The safe workflow is done: image ${sanitize(job.imageId ?? '')} ("${sanitize(job.params.imageName)}") is yours.`);
-          this.host.imagesChanged();
-        }
-        else if (job.state === 'failed') this.host.say('error', `The safe workflow failed: ${sanitize(job.error ?? 'no reason given', 300)}`);
-        this.host.launched();
-      })
-      .catch((error) => this.host.say('error', describeError(error, 'The safe workflow')));
-  }
-
-  /** X in the monitor: the newest unfinished job stops after its current step (nothing is terminated). */
-  async cancelNewestJob(): Promise<void> {
-    const session = this.host.session();
-    const job = this.host.state.monitor.jobs.find((j) => !['done', 'failed', 'cancelled'].includes(j.state));
-    if (!session || !job) {
-      this.host.say('info', 'No safe-workflow job is running.');
-      return;
-    }
-    try {
-      const services = await this.services(session);
-      this.host.say('info', `Cancelling job ${job.id}: it stops after its current step.`);
-      const done = await services.jobs.cancel(job.id);
-      this.host.dispatch({ type: 'monitor/job', job: { id: done.id, state: done.state, line: jobLine(done) } });
-    } catch (error) {
-      this.host.say('error', describeError(error, `Cancelling job ${job.id}`));
-    }
-  }
-
-  /**
-   * At the start of a read-only session: unfinished jobs and interrupted launches are listed (the jobs in
-   * the monitor, waiting) and left alone; a sentence says who may act on them.
-   */
-  async showInterrupted(): Promise<void> {
-    const session = this.host.session();
-    if (!session) return;
-    const launches = session.hasUnfinishedLaunches();
-    const jobs = session.hasUnfinishedJobs();
-    if (!launches && !jobs) return;
-    if (jobs) {
-      try {
-        const services = await this.services(session);
-        for (const job of services.jobs.unfinished()) {
-          this.host.dispatch({ type: 'monitor/job', job: { id: job.id, state: job.state, line: `${jobLine(job)} — left as it is: this session is read-only` } });
-        }
-      } catch (error) {
-        this.host.say('error', describeError(error, 'Listing the unfinished jobs'));
-      }
-    }
-    const what = [jobs ? 'unfinished safe-workflow jobs' : '', launches ? 'interrupted launches' : ''].filter(Boolean).join(' and ');
-    this.host.say('warning', `This session is read-only: ${what} of ${session.region} are left as they are. Start strata without --read-only to let them go on.`);
-  }
-
-  /** At the start of a session: unfinished jobs go on from where they were. */
-  async resumeJobs(): Promise<void> {
-    const session = this.host.session();
-    if (!session || !session.hasUnfinishedJobs()) return;
-    try {
-      const services = await this.services(session);
-      for (const job of services.jobs.unfinished()) {
-        this.host.say('info', `Resuming the safe workflow job ${job.id} (${job.state}).`);
-        this.follow(services, job.id);
-      }
-    } catch (error) {
-      this.host.say('error', describeError(error, 'Resuming the safe workflow'));
     }
   }
 
@@ -562,73 +482,6 @@ export class LaunchController {
     }
   }
 
-  // ---- interrupted launches -------------------------------------------------------------------------------
 
-  /** At the start of a session: adopt what the provider has, ask about what it may not have received. */
-  async reconcile(): Promise<void> {
-    const session = this.host.session();
-    // Nothing unfinished in the journal (the usual start): the launcher is not even loaded.
-    if (!session || !session.hasUnfinishedLaunches()) return;
-    try {
-      const services = await this.services(session);
-      const items = await services.launcher.reconcile();
-      const ask: { token: string; sentence: string }[] = [];
-      for (const item of items) {
-        // A safe-workflow job's builder launch is the job's to resume, not the user's to decide.
-        if (services.jobs.isJobToken(item.entry.clientToken)) continue;
-        // The journal keeps the spec that was sent: name the launch the way the user named it.
-        const spec = item.entry.spec;
-        const what = spec?.name ? `"${sanitize(spec.name)}" (${spec.count} × ${sanitize(spec.productId)})` : `token ${item.entry.clientToken}`;
-        if (item.state === 'adopted') {
-          this.host.say('info', `An interrupted launch of ${what} had reached the provider: adopted ${item.servers.map((s) => sanitize(s.id)).join(', ')}.`);
-        } else {
-          const how = item.state === 'unsent' ? 'was never sent' : 'was sent, but the provider has no server for it (the request may not have arrived)';
-          ask.push({ token: item.entry.clientToken, sentence: `An interrupted launch of ${what} ${how}.` });
-        }
-      }
-      this.host.dispatch({ type: 'reconcile/set', items: ask });
-    } catch (error) {
-      this.host.say('error', describeError(error, 'Checking interrupted launches'));
-    }
-  }
-
-  async retryInterrupted(): Promise<void> {
-    const item = this.host.state.reconcile?.[0];
-    const session = this.host.session();
-    if (!item || !session) return;
-    this.host.dispatch({ type: 'reconcile/done', token: item.token });
-    try {
-      const outcome = await (await this.services(session)).launcher.retry(item.token);
-      this.host.say('info', `Relaunched with the same token: ${outcome.servers.map((s) => sanitize(s.id)).join(', ')}${outcome.resumed ? ' (they existed already)' : ''}.`);
-    } catch (error) {
-      this.host.say('error', describeError(error, 'Retrying the interrupted launch'));
-    }
-  }
-
-  async abandonInterrupted(): Promise<void> {
-    const item = this.host.state.reconcile?.[0];
-    const session = this.host.session();
-    if (!item || !session) return;
-    this.host.dispatch({ type: 'reconcile/done', token: item.token });
-    try {
-      const result = await (await this.services(session)).launcher.abandon(item.token);
-      this.host.say('info', result.state === 'adopted' ? `It had arrived after all: adopted ${result.servers.map((s) => sanitize(s.id)).join(', ')}.` : 'Abandoned; nothing was sent.');
-    } catch (error) {
-      this.host.say('error', describeError(error, 'Abandoning the interrupted launch'));
-    }
-  }
-
-  laterInterrupted(): void {
-    const item = this.host.state.reconcile?.[0];
-    if (item) this.host.dispatch({ type: 'reconcile/done', token: item.token });
-  }
 }
 
-/** One line for a job: where it is, and what it is waiting for. */
-export function jobLine(job: JobRecord): string {
-  const what = `job ${job.id.slice(0, 8)} "${sanitize(job.params.imageName, 60)}"`;
-  if (job.state === 'done') return `${what}: done, image ${sanitize(job.imageId ?? '')}`;
-  if (job.state === 'failed') return `${what}: failed in ${job.failedStep ?? 'a step'}: ${sanitize(job.error ?? '', 200)}`;
-  if (job.state === 'cancelled') return `${what}: cancelled`;
-  return `${what}: ${job.state}${job.note ? ` (${sanitize(job.note, 120)})` : ''}`;
-}
