@@ -14,7 +14,7 @@ import type {
   SecurityGroup,
   Tag,
 } from '@aws-sdk/client-ec2';
-import type { Capabilities, NameRules } from '../../core/capabilities.js';
+import type { Capabilities, NameRules, VolumeDevice } from '../../core/capabilities.js';
 import { shellQuote } from '../../core/shell.js';
 import { BILLING_TAG, GROUP_TAG, LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
 import type {
@@ -40,16 +40,12 @@ import type {
 export const EBS_DEVICE_NAMES: readonly string[] = Array.from({ length: 16 }, (_, i) => `/dev/sd${String.fromCharCode(0x66 + i)}`);
 
 /**
- * What the guest sees: on Nitro instances (every current generation) EBS volumes are NVMe devices and the
- * root volume is nvme0n1, so the data volumes appear as /dev/nvme1n1 … /dev/nvme16n1. The kernel numbers
- * them in discovery order, which for volumes attached at launch is the order of the block device mappings
- * in practice but not by contract; the volume script treats them as a set (RAID) or in this order (one
- * mount per volume). Xen instances (t2, m4, …) would show /dev/xvdf …; strata does not target them.
- * Instance-store (ephemeral NVMe) disks of sizes that have them are numbered after the EBS ones only
- * when the kernel happens to find them later; sizes with instance storage should not be combined with a
- * volume plan until the next session's device mapping by EBS volume id (nvme id-ctrl serial) lands.
+ * What the guest is told to look for: the names the volumes are attached as. The guest's own names
+ * depend on the instance type (Xen: /dev/xvdf …; Nitro: NVMe disks numbered in no set order), so the
+ * volume script finds each volume in the guest (core/volumes.ts: by that name, or the EBS data disks as
+ * a set, never the root disk or instance storage); one user data works on every instance type.
  */
-export const NITRO_VOLUME_DEVICES: readonly string[] = Array.from({ length: 16 }, (_, i) => `/dev/nvme${i + 1}n1`);
+export const EC2_VOLUME_DEVICES: readonly VolumeDevice[] = EBS_DEVICE_NAMES.map((device) => ({ naming: 'ec2' as const, device }));
 
 /** AMI names: 3 to 128 characters of letters, digits, spaces and ( ) [ ] . / ' @ _ -; unique per account and region. */
 export const IMAGE_NAME_RULES: NameRules = {
@@ -100,7 +96,7 @@ export const AWS_CAPABILITIES: Capabilities = {
     maxVolumeGiB: 16_384,
     // RAID is assembled in the guest by strata's cloud-init volume script (mdadm), not by EC2.
     raidLevels: ['none', '0', '1', '5', '10'],
-    volumeDevices: [...NITRO_VOLUME_DEVICES],
+    volumeDevices: [...EC2_VOLUME_DEVICES],
     filesystems: ['ext4', 'xfs'],
     encryption: true,
     userData: 'optional',
@@ -114,7 +110,7 @@ export const AWS_CAPABILITIES: Capabilities = {
   },
 };
 
-export const AWS_PROFILE_LINE = 'EC2: tags, RAID in the guest, keypair creation; volumes as Nitro NVMe devices';
+export const AWS_PROFILE_LINE = 'EC2: tags, RAID in the guest, keypair creation; volumes found in the guest on Xen and Nitro';
 
 export function awsCapabilities(): Capabilities {
   return structuredClone(AWS_CAPABILITIES);
