@@ -29,7 +29,6 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { ProviderDescription } from '../../core/capabilities.js';
 import { StrataError, invalid, notFound, unsupported } from '../../core/errors.js';
-import { splitQuery } from '../../core/fuzzy.js';
 import { validateLaunch } from '../../core/launch.js';
 import { LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
 import {
@@ -64,6 +63,8 @@ import {
   imageFromEc2,
   keypairFromEc2,
   nameFilterValues,
+  nameFilterWord,
+  nameHasWords,
   parseImageQuery,
   previewRequest,
   productsFromEc2,
@@ -113,6 +114,8 @@ export const IDS_PER_STATUS_CALL = 100;
 /** Above this many running servers, one paged DescribeInstanceStatus for the region beats calls per 100 ids. */
 export const STATUS_BY_ID_LIMIT = 500;
 const DEFAULT_PAGE = 100;
+/** EC2 calls one page of a catalogue search may make when words are matched here (each returns up to 1000). */
+export const FILTERED_CALLS_PER_PAGE = 3;
 
 /** The real EC2, through the SDK, loaded on the first call. */
 export function sdkApi(options: AwsProviderOptions): Ec2Api {
@@ -194,9 +197,10 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-function matchesQuery(image: Image, query: string): boolean {
+/** Own images: every word in the name, the Name tag or the id, in any order, case-insensitively. */
+function matchesWords(image: Image, words: readonly string[]): boolean {
   const text = `${image.name}\n${image.displayName ?? ''}\n${image.id}`.toLowerCase();
-  return splitQuery(query).every((term) => text.includes(term));
+  return words.every((word) => text.includes(word.toLowerCase()));
 }
 
 export class AwsProvider implements ProviderService {
@@ -288,6 +292,7 @@ export class AwsProvider implements ProviderService {
     const token = decodeToken(options.page, scope, query);
     const doing = 'listing images';
 
+    const asked = parseImageQuery(query);
     if (scope === 'own' && query !== '') {
       // Own images are few: search them here, case-insensitively, on the name and the Name tag.
       const all: Image[] = [];
@@ -301,7 +306,9 @@ export class AwsProvider implements ProviderService {
         for (const image of out.Images ?? []) all.push(imageFromEc2(image, this.imageContext('own')));
         next = out.NextToken;
       } while (next);
-      const matching = all.filter((image) => matchesQuery(image, query)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      const matching = all
+        .filter((image) => matchesWords(image, asked.words) && (asked.architecture === undefined || image.architecture === asked.architecture))
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       const start = token?.o ?? 0;
       const items = matching.slice(start, start + pageSize);
       const end = start + items.length;
@@ -309,8 +316,7 @@ export class AwsProvider implements ProviderService {
     }
 
     const filters: Filter[] = [];
-    const input: DescribeImagesCommandInput = { MaxResults: Math.max(5, pageSize) };
-    const asked = parseImageQuery(query);
+    const input: DescribeImagesCommandInput = {};
     if (scope === 'own') {
       input.Owners = ['self'];
       input.IncludeDeprecated = true;
@@ -325,18 +331,40 @@ export class AwsProvider implements ProviderService {
     // Deprecated templates and public images are shown when asked for ("deprecated" in the query).
     if (asked.includeDeprecated) input.IncludeDeprecated = true;
     if (asked.architecture) filters.push({ Name: 'architecture', Values: [asked.architecture] });
-    if (asked.name !== '') filters.push({ Name: 'name', Values: nameFilterValues(asked.name) });
+    // EC2 is asked for one word (nameFilterWord); every word is matched here on what comes back.
+    const word = nameFilterWord(asked.words);
+    if (word !== undefined) filters.push({ Name: 'name', Values: nameFilterValues(word) });
     if (filters.length > 0) input.Filters = filters;
-    if (token?.t) input.NextToken = token.t;
-    const out = await this.call<DescribeImagesCommandOutput>('DescribeImages', input, { doing });
-    const all = out.Images ?? [];
-    // EC2 honours MaxResults; an EC2-compatible endpoint may not. A longer answer is paged here, by an
-    // offset into the same EC2 page (asked for again with the same token), so a page never exceeds pageSize.
-    const start = token?.o ?? 0;
-    const items = all.slice(start, start + pageSize).map((image) => imageFromEc2(image, this.imageContext(scope)));
-    const end = start + items.length;
-    const next: PageToken | undefined =
-      end < all.length ? { s: scope, q: query, ...(token?.t ? { t: token.t } : {}), o: end } : out.NextToken ? { s: scope, q: query, t: out.NextToken } : undefined;
+    const filtering = asked.words.length > 1;
+    // EC2 takes MaxResults of 5 to 1000; with words matched here, as many as it gives, and a few calls.
+    input.MaxResults = filtering ? 1000 : Math.max(5, pageSize);
+    const calls = filtering ? FILTERED_CALLS_PER_PAGE : 1;
+
+    // A page: matches from EC2's pages from the token on. EC2 honours MaxResults; an EC2-compatible endpoint
+    // may not, and words matched here leave fewer: a page ends inside an EC2 page with an offset into its
+    // matches (that EC2 page is asked for again, with the same token, for the next page).
+    const items: Image[] = [];
+    let ec2Token = token?.t;
+    let skip = token?.o ?? 0;
+    let next: PageToken | undefined;
+    for (let call = 1; ; call++) {
+      const out = await this.call<DescribeImagesCommandOutput>('DescribeImages', { ...input, ...(ec2Token ? { NextToken: ec2Token } : {}) }, { doing });
+      const matches = (out.Images ?? []).filter((image) => nameHasWords(image.Name ?? '', asked.words)).slice(skip);
+      const room = pageSize - items.length;
+      if (matches.length > room) {
+        items.push(...matches.slice(0, room).map((image) => imageFromEc2(image, this.imageContext(scope))));
+        next = { s: scope, q: query, ...(ec2Token ? { t: ec2Token } : {}), o: skip + room };
+        break;
+      }
+      items.push(...matches.map((image) => imageFromEc2(image, this.imageContext(scope))));
+      skip = 0;
+      if (!out.NextToken) break;
+      ec2Token = out.NextToken;
+      if (items.length === pageSize || call >= calls) {
+        next = { s: scope, q: query, t: ec2Token };
+        break;
+      }
+    }
     return { items, ...(next ? { next: encodeToken(next) } : {}) };
   }
 

@@ -15,6 +15,7 @@ import type {
   Tag,
 } from '@aws-sdk/client-ec2';
 import type { Capabilities, NameRules, VolumeDevice } from '../../core/capabilities.js';
+import { parseCatalogueQuery } from '../../core/query.js';
 import { shellQuote } from '../../core/shell.js';
 import { BILLING_TAG, GROUP_TAG, LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
 import type {
@@ -258,34 +259,47 @@ export function imageFromEc2(image: Ec2Image, ctx: ImageContext): Image {
   return result;
 }
 
-/** A DescribeImages name filter for a user's query: *query*, in the spellings a name is likely to use. */
 /**
- * A catalogue query: words match the name; `arch:arm64`, `owner:amazon` (an alias or an account id) and
- * `deprecated` (include deprecated images, which EC2 hides unless asked) become EC2's own filters.
+ * A catalogue query: words match the name, in any order; `arch:arm64`, `owner:amazon` (an alias or an
+ * account id) and `deprecated` (include deprecated images, which EC2 hides unless asked) become EC2's own
+ * filters (core/query.ts; the local fuzzy filter skips them too).
  */
 export interface ImageQuery {
+  /** The words, as typed, joined by single spaces. */
   name: string;
+  words: string[];
   architecture?: string;
   owner?: string;
   includeDeprecated: boolean;
 }
 
 export function parseImageQuery(query: string): ImageQuery {
-  const words: string[] = [];
-  const parsed: ImageQuery = { name: '', includeDeprecated: false };
-  for (const word of query.trim().split(/\s+/).filter(Boolean)) {
-    const match = /^(arch|owner|deprecated):?(.*)$/i.exec(word);
-    const key = match?.[1].toLowerCase();
-    const value = match?.[2] ?? '';
-    if (key === 'arch' && /^(x86_64|arm64|i386)$/i.test(value)) parsed.architecture = value.toLowerCase();
-    else if (key === 'owner' && /^[a-z0-9-]{1,64}$/i.test(value)) parsed.owner = value.toLowerCase();
-    else if (key === 'deprecated' && /^(|yes|true)$/i.test(value)) parsed.includeDeprecated = true;
-    else words.push(word);
-  }
-  parsed.name = words.join(' ');
-  return parsed;
+  const parsed = parseCatalogueQuery(query);
+  return {
+    name: parsed.words.join(' '),
+    words: parsed.words,
+    ...(parsed.architecture ? { architecture: parsed.architecture } : {}),
+    ...(parsed.owner ? { owner: parsed.owner } : {}),
+    includeDeprecated: parsed.includeDeprecated,
+  };
 }
 
+/**
+ * The word EC2 is asked for (its name filter takes wildcards, ORed, so several words in any order would
+ * need one pattern per order): the longest, most likely the rarest. The other words are matched here, on
+ * what EC2 returns (nameHasWords).
+ */
+export function nameFilterWord(words: readonly string[]): string | undefined {
+  return words.reduce<string | undefined>((best, word) => (best === undefined || word.length > best.length ? word : best), undefined);
+}
+
+/** Every word in the image's name, in any order, case-insensitively. */
+export function nameHasWords(name: string, words: readonly string[]): boolean {
+  const text = name.toLowerCase();
+  return words.every((word) => text.includes(word.toLowerCase()));
+}
+
+/** A DescribeImages name filter for one word: *word*, in the spellings a name is likely to use. */
 export function nameFilterValues(query: string): string[] {
   const escaped = query.trim().replace(/[\\*?]/g, (ch) => `\\${ch}`);
   if (escaped === '') return [];

@@ -362,10 +362,10 @@ describe('catalogue queries', () => {
   it('turns arch:, owner: and deprecated into EC2 filters, the rest into the name', async () => {
     const { parseImageQuery } = await import('../../../source/providers/aws/mapping.js');
     expect(parseImageQuery('ubuntu 24.04 arch:arm64 owner:099720109477 deprecated')).toEqual({
-      name: 'ubuntu 24.04', architecture: 'arm64', owner: '099720109477', includeDeprecated: true,
+      name: 'ubuntu 24.04', words: ['ubuntu', '24.04'], architecture: 'arm64', owner: '099720109477', includeDeprecated: true,
     });
-    expect(parseImageQuery('  debian ')).toEqual({ name: 'debian', includeDeprecated: false });
+    expect(parseImageQuery('  debian ')).toEqual({ name: 'debian', words: ['debian'], includeDeprecated: false });
     // Not a filter it knows: part of the name.
-    expect(parseImageQuery('arch:sparc owner:$(x)')).toEqual({ name: 'arch:sparc owner:$(x)', includeDeprecated: false });
+    expect(parseImageQuery('arch:sparc owner:$(x)')).toEqual({ name: 'arch:sparc owner:$(x)', words: ['arch:sparc', 'owner:$(x)'], includeDeprecated: false });
   });
 });

@@ -78,12 +78,13 @@ describe('images', () => {
   });
 
   it('asks for vendor templates from Amazon and the trusted owners, searching by name on the EC2 side', async () => {
-    const { api, aws } = provider({ DescribeImages: { Images: vendorImages.Images.slice(0, 2) } }, { trustedOwnerIds: ['099720109477'] });
+    const jammyArm = { ...vendorImages.Images[0], ImageId: 'ami-0a00000000000a001', Name: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-arm64-server-20240111', Architecture: 'arm64' };
+    const { api, aws } = provider({ DescribeImages: { Images: [vendorImages.Images[0], jammyArm] } }, { trustedOwnerIds: ['099720109477'] });
     const page = await aws.listImages({ scope: 'vendor', query: 'jammy', pageSize: 1 });
     expect(page.items.map((i) => [i.id, i.kind, i.owned])).toEqual([['ami-0c7217cdde317cfec', 'vendor', false]]);
     // EC2 takes at least 5 per call: the rest of its answer is the next page, asked for again with the same token.
     const rest = await aws.listImages({ scope: 'vendor', query: 'jammy', pageSize: 1, page: page.next });
-    expect(rest.items.map((i) => i.id)).toEqual(['ami-05576a079321f21f8']);
+    expect(rest.items.map((i) => i.id)).toEqual(['ami-0a00000000000a001']);
     expect(rest.next).toBeUndefined();
     expect(api.of('DescribeImages')[1].input.NextToken).toBeUndefined();
     expect(api.of('DescribeImages')[0].input).toEqual({
@@ -115,6 +116,58 @@ describe('images', () => {
         { Name: 'state', Values: ['available'] },
       ],
     });
+  });
+
+  it('finds the README\'s example: filters go to EC2, several words match in any order', async () => {
+    const image = (id: string, name: string) => ({ ...vendorImages.Images[0], ImageId: id, Name: name, Architecture: 'arm64' });
+    // EC2 answers the name filter for one word ("ubuntu"); the other word is matched here.
+    const { api, aws } = provider({
+      DescribeImages: {
+        Images: [
+          image('ami-0000000000000e001', 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20240701'),
+          image('ami-0000000000000e002', 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-arm64-server-20240701'),
+          image('ami-0000000000000e003', '24.04 minimal Ubuntu (arm64)'),
+        ],
+      },
+    });
+    const page = await aws.listImages({ scope: 'public', query: 'ubuntu 24.04 arch:arm64 owner:099720109477', pageSize: 1000 });
+    expect(page.items.map((i) => i.id)).toEqual(['ami-0000000000000e001', 'ami-0000000000000e003']);
+    expect(api.of('DescribeImages')[0].input).toEqual({
+      MaxResults: 1000,
+      ExecutableUsers: ['all'],
+      Owners: ['099720109477'],
+      Filters: [
+        { Name: 'is-public', Values: ['true'] },
+        { Name: 'state', Values: ['available'] },
+        { Name: 'architecture', Values: ['arm64'] },
+        // The longest word, in the spellings a name uses; never one pattern of all words ("*ubuntu 24.04*").
+        { Name: 'name', Values: ['*ubuntu*', '*UBUNTU*', '*Ubuntu*'] },
+      ],
+    });
+  });
+
+  it('with words matched here, reads on through a few EC2 pages for a page of matches, then hands back EC2\'s token', async () => {
+    const pages: Record<string, { Images: object[]; NextToken?: string }> = {
+      '': { Images: [{ ...vendorImages.Images[0], ImageId: 'ami-0000000000000f001', Name: 'debian-12-amd64' }], NextToken: 'e2' },
+      e2: { Images: [{ ...vendorImages.Images[0], ImageId: 'ami-0000000000000f002', Name: 'debian-12-backports-amd64' }], NextToken: 'e3' },
+      e3: { Images: [{ ...vendorImages.Images[0], ImageId: 'ami-0000000000000f003', Name: 'debian-11-backports-amd64' }], NextToken: 'e4' },
+      e4: { Images: [{ ...vendorImages.Images[0], ImageId: 'ami-0000000000000f004', Name: 'debian-12-backports-arm64' }] },
+    };
+    const { api, aws } = provider({ DescribeImages: (input: any) => pages[input.NextToken ?? ''] });
+    const first = await aws.listImages({ scope: 'public', query: 'backports debian-12', pageSize: 100 });
+    expect(first.items.map((i) => i.id)).toEqual(['ami-0000000000000f002']);
+    expect(api.of('DescribeImages').map((c) => c.input.NextToken)).toEqual([undefined, 'e2', 'e3']);
+    const second = await aws.listImages({ scope: 'public', query: 'backports debian-12', pageSize: 100, page: first.next });
+    expect(second.items.map((i) => i.id)).toEqual(['ami-0000000000000f004']);
+    expect(second.next).toBeUndefined();
+  });
+
+  it('searches own images for every word and the architecture here', async () => {
+    const { aws } = provider({ DescribeImages: { Images: ownImages.Images } });
+    expect(ownImages.Images.map((i: any) => i.Architecture)).toEqual(['x86_64', 'arm64']);
+    expect((await aws.listImages({ scope: 'own', query: 'arch:arm64' })).items.map((i) => i.id)).toEqual(['ami-0a1b2c3d4e5f60002']);
+    expect((await aws.listImages({ scope: 'own', query: 'arm db arch:arm64' })).items.map((i) => i.id)).toEqual(['ami-0a1b2c3d4e5f60002']);
+    expect((await aws.listImages({ scope: 'own', query: 'db arch:x86_64' })).items).toEqual([]);
   });
 
   it('gets an image as own when the account owns it (account id from its security groups)', async () => {
