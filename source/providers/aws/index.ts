@@ -223,8 +223,18 @@ export class AwsProvider implements ProviderService {
     try {
       return await this.api.call<T>(action, input);
     } catch (error) {
-      throw mapAwsError(error, { action, profile: this.options.profile, region: this.regionName, ...context });
+      throw mapAwsError(error, this.errorContext(action, context));
     }
+  }
+
+  /** What an error sentence may name: the action, the profile, the region, the endpoint and where it was set. */
+  private errorContext(action: string, context: Omit<AwsErrorContext, 'action'> = {}): AwsErrorContext {
+    const endpoint = this.options.endpoint
+      ? { url: this.options.endpoint, from: '--endpoint' }
+      : process.env[ENDPOINT_ENV]
+        ? { url: process.env[ENDPOINT_ENV], from: ENDPOINT_ENV }
+        : undefined;
+    return { action, profile: this.options.profile, region: this.regionName ?? this.options.region, ...(endpoint ? { endpoint } : {}), ...context };
   }
 
   private nowMs(): number {
@@ -716,7 +726,7 @@ export class AwsProvider implements ProviderService {
       if (code === 'UnauthorizedOperation') {
         return { allowed: false, sentence: 'EC2 refuses the launch: these credentials may not call RunInstances with these parameters (dry run).' };
       }
-      const mapped = mapAwsError(error, { action: 'RunInstances', profile: this.options.profile, region: this.regionName });
+      const mapped = mapAwsError(error, this.errorContext('RunInstances'));
       return { allowed: false, sentence: `The dry run of RunInstances failed: ${mapped.message}` };
     }
   }

@@ -148,7 +148,18 @@ const REGION_NAMES: Record<string, string> = {
   'me-south-1': 'Middle East (Bahrain)',
   'me-central-1': 'Middle East (UAE)',
   'sa-east-1': 'South America (São Paulo)',
+  'ap-east-2': 'Asia Pacific (Taipei)',
+  'ap-southeast-5': 'Asia Pacific (Malaysia)',
+  'ap-southeast-7': 'Asia Pacific (Thailand)',
+  'mx-central-1': 'Mexico (Central)',
+  'us-gov-east-1': 'AWS GovCloud (US-East)',
+  'us-gov-west-1': 'AWS GovCloud (US-West)',
+  'cn-north-1': 'China (Beijing)',
+  'cn-northwest-1': 'China (Ningxia)',
 };
+
+/** The regions strata knows by name (EC2 may have newer ones: DescribeRegions is the authority). */
+export const KNOWN_REGIONS: readonly string[] = Object.keys(REGION_NAMES);
 
 export function regionName(id: string): string {
   return REGION_NAMES[id] ?? id;
