@@ -26,6 +26,7 @@ import type {
   Instance,
   InstanceStatus,
   RunInstancesCommandOutput,
+  SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import type { ProviderDescription } from '../../core/capabilities.js';
 import { StrataError, invalid, notFound, unsupported } from '../../core/errors.js';
@@ -74,6 +75,7 @@ import {
   runInstancesCli,
   runInstancesInput,
   serverFromEc2,
+  tagsToRecord,
 } from './mapping.js';
 import { checkClientToken, checkDescription, checkFirewallRules, checkPublicKey, checkResourceName, checkTagChanges } from './validate.js';
 
@@ -565,6 +567,74 @@ export class AwsProvider implements ProviderService {
     return { id, name, rules: checked, ...(description !== undefined ? { description } : {}) };
   }
 
+  /**
+   * The rules of a launch's own firewall that an earlier attempt did not get to add (it stopped between
+   * CreateSecurityGroup and AuthorizeSecurityGroupIngress), added now: one call per rule, since EC2 refuses
+   * a whole call when one of its rules is there already (InvalidPermission.Duplicate, which is fine here).
+   */
+  private async completeRules(group: SecurityGroup, rules: FirewallRule[]): Promise<void> {
+    const checked = checkFirewallRules(rules, 'newFirewall.rules');
+    const have = firewallFromEc2(group).rules;
+    const same = (a: FirewallRule, b: FirewallRule) => a.protocol === b.protocol && a.fromPort === b.fromPort && a.toPort === b.toPort && a.source === b.source;
+    for (const rule of checked.filter((r) => !have.some((h) => same(h, r)))) {
+      try {
+        await this.api.call('AuthorizeSecurityGroupIngress', { GroupId: group.GroupId, IpPermissions: rulesToIpPermissions([rule]) });
+      } catch (error) {
+        if (awsErrorCode(error) === 'InvalidPermission.Duplicate') continue;
+        throw mapAwsError(error, this.errorContext('AuthorizeSecurityGroupIngress', { doing: `adding rules to ${group.GroupName ?? group.GroupId}` }));
+      }
+    }
+  }
+
+  /**
+   * Deletes a security group. EC2 refuses one that is in use (DependencyViolation) without saying by
+   * what: strata looks for the servers that use it and the groups whose rules refer to it, and names them
+   * in a Conflict. An unknown id is NotFound; the VPC's default group cannot be deleted (Invalid).
+   */
+  async deleteFirewall(id: string): Promise<void> {
+    if (typeof id !== 'string' || id === '') throw invalid('A firewall id is needed.', 'firewallId');
+    await this.region();
+    const doing = `deleting firewall ${id}`;
+    try {
+      await this.api.call('DeleteSecurityGroup', { GroupId: id });
+    } catch (error) {
+      const code = awsErrorCode(error);
+      if (code === 'DependencyViolation') throw new StrataError('Conflict', await this.inUseSentence(id), { detail: mapAwsError(error, this.errorContext('DeleteSecurityGroup')).detail });
+      if (code === 'CannotDelete') {
+        throw new StrataError('Invalid', `Firewall ${id} is the default security group of its VPC, which EC2 never deletes.`, { field: 'firewallId' });
+      }
+      throw mapAwsError(error, this.errorContext('DeleteSecurityGroup', { doing }));
+    }
+  }
+
+  /** What uses a security group, as far as strata can see: servers (not terminated), other groups' rules. */
+  private async inUseSentence(id: string): Promise<string> {
+    const [servers, groups] = await Promise.all([
+      this.instancesWhere(
+        [
+          { Name: 'instance.group-id', Values: [id] },
+          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
+        ],
+        'looking up what uses a firewall',
+      ).catch(() => undefined),
+      this.call<DescribeSecurityGroupsCommandOutput>('DescribeSecurityGroups', { Filters: [{ Name: 'ip-permission.group-id', Values: [id] }] })
+        .then((out) => (out.SecurityGroups ?? []).filter((g) => g.GroupId !== id))
+        .catch(() => undefined),
+    ]);
+    const users = [
+      ...(servers ?? []).map((i) => `server ${tagsToRecord(i.Tags)[NAME_TAG] ?? i.InstanceId} (${i.InstanceId})`),
+      ...(groups ?? []).map((g) => `the rules of firewall ${g.GroupName ?? g.GroupId} (${g.GroupId})`),
+    ];
+    if (users.length === 0) {
+      return `Firewall ${id} is still in use (EC2: DependencyViolation), by something strata does not list: a network interface, a load balancer or another account's rule; remove that first.`;
+    }
+    const named = users.length <= 3 ? users.join(', ') : `${users.slice(0, 2).join(', ')} and ${users.length - 2} more`;
+    const hasServers = (servers?.length ?? 0) > 0;
+    const hasRules = (groups?.length ?? 0) > 0;
+    const what = hasServers && hasRules ? 'move those servers to another firewall (or terminate them) and remove those rules' : hasServers ? 'move those servers to another firewall (or terminate them)' : 'remove those rules';
+    return `Firewall ${id} is in use by ${named}; ${what} first.`;
+  }
+
   async listKeypairs(): Promise<Keypair[]> {
     await this.region();
     const out = await this.call<DescribeKeyPairsCommandOutput>('DescribeKeyPairs', {}, { doing: 'listing keypairs' });
@@ -739,16 +809,18 @@ export class AwsProvider implements ProviderService {
     const previous = await this.instancesOfToken(clientToken);
     if (previous.length > 0) return this.toServers(previous);
 
-    // A firewall created by an earlier attempt of this same launch is reused, not created twice.
-    let reusedFirewall: string | undefined;
+    // A firewall created by an earlier attempt of this same launch (tagged with its token) is this launch's
+    // own: it is reused, not created twice, and not refused as "exists already".
+    let reused: SecurityGroup | undefined;
     if (spec.newFirewall) {
       const out = await this.call<DescribeSecurityGroupsCommandOutput>(
         'DescribeSecurityGroups',
         { Filters: [{ Name: `tag:${LAUNCH_TAG}`, Values: [clientToken] }] },
         { doing: 'looking up the launch firewall' },
       );
-      reusedFirewall = out.SecurityGroups?.find((g) => g.GroupName === spec.newFirewall!.name)?.GroupId;
+      reused = out.SecurityGroups?.find((g) => g.GroupName === spec.newFirewall!.name && g.GroupId);
     }
+    const reusedFirewall = reused?.GroupId;
     const checkedSpec: LaunchSpec = reusedFirewall ? { ...spec, newFirewall: undefined } : spec;
 
     const [products, firewalls, keypairs, image] = await Promise.all([
@@ -767,8 +839,10 @@ export class AwsProvider implements ProviderService {
     if (problems.length > 0) throw invalid(problems[0].message, problems[0].field);
 
     const extraFirewallIds: string[] = [];
-    if (reusedFirewall) extraFirewallIds.push(reusedFirewall);
-    else if (spec.newFirewall) {
+    if (reused && reusedFirewall && spec.newFirewall) {
+      await this.completeRules(reused, spec.newFirewall.rules);
+      extraFirewallIds.push(reusedFirewall);
+    } else if (spec.newFirewall) {
       const fw = await this.createFirewall(spec.newFirewall.name, spec.newFirewall.rules, `Created by strata for ${spec.name}`, { [LAUNCH_TAG]: clientToken });
       extraFirewallIds.push(fw.id);
     }

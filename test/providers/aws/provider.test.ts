@@ -404,6 +404,31 @@ describe('launch', () => {
     ]);
   });
 
+  it('adds the rules an earlier attempt did not get to add to the launch\'s own firewall, and reuses it', async () => {
+    // The earlier attempt stopped between CreateSecurityGroup and AuthorizeSecurityGroupIngress: the group
+    // is there, tagged with the token, with one of its two rules.
+    const half = {
+      GroupId: 'sg-0half', GroupName: 'api-fw', OwnerId: '123456789012',
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      Tags: [{ Key: 'strata:launch-id', Value: 'strata-launch-48' }],
+    };
+    const groups = fixture('describe-security-groups');
+    const { api, aws } = launchable({
+      DescribeSecurityGroups: (input: any) => (input.Filters?.[0]?.Name === 'tag:strata:launch-id' ? { SecurityGroups: [half] } : { SecurityGroups: [...groups.SecurityGroups, half] }),
+      AuthorizeSecurityGroupIngress: {},
+    });
+    const rules = [
+      { protocol: 'tcp' as const, fromPort: 443, toPort: 443, source: '0.0.0.0/0' },
+      { protocol: 'tcp' as const, fromPort: 22, toPort: 22, source: '203.0.113.0/24' },
+    ];
+    await aws.launch({ ...spec, newFirewall: { name: 'api-fw', rules } }, 'strata-launch-48');
+    expect(api.of('CreateSecurityGroup')).toEqual([]);
+    expect(api.of('AuthorizeSecurityGroupIngress').map((c) => c.input)).toEqual([
+      { GroupId: 'sg-0half', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24' }] }] },
+    ]);
+    expect(api.of('RunInstances')[0].input.SecurityGroupIds).toEqual(['sg-0123456789abcdef0', 'sg-0half']);
+  });
+
   it('previews with nothing started: the request, the CLI line, and EC2\'s own dry run', async () => {
     const { api, aws } = launchable({ RunInstances: ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412) });
     const preview = await aws.previewLaunch({ ...spec, userData: '#!/bin/sh\necho secret-ish\n' }, 'strata-launch-46');
@@ -453,6 +478,49 @@ describe('firewalls and keypairs', () => {
     await expectStrataError(aws.createFirewall('web3', rules), 'Invalid');
     expect(api.of('DeleteSecurityGroup').map((c) => c.input)).toEqual([{ GroupId: 'sg-0new' }]);
     await expectStrataError(aws.createFirewall('web', rules), 'Conflict');
+  });
+
+  it('deletes a security group; an unknown or malformed id is NotFound; the default group is refused', async () => {
+    const { api, aws } = provider({
+      DeleteSecurityGroup: (input: any) =>
+        input.GroupId === 'sg-0gone0000000000000'
+          ? ec2Error('InvalidGroup.NotFound', "The security group 'sg-0gone0000000000000' does not exist")
+          : input.GroupId === 'nonsense'
+            ? ec2Error('InvalidGroupId.Malformed', 'Invalid id: "nonsense"')
+            : input.GroupId === 'sg-0default000000000'
+              ? ec2Error('CannotDelete', 'the specified group: "sg-0default000000000" name: "default" cannot be deleted by a user')
+              : {},
+    });
+    await aws.deleteFirewall('sg-0123456789abcdef0');
+    expect(api.of('DeleteSecurityGroup').map((c) => c.input)).toEqual([{ GroupId: 'sg-0123456789abcdef0' }]);
+    const gone = await expectStrataError(aws.deleteFirewall('sg-0gone0000000000000'), 'NotFound');
+    expect(gone.message).toBe('Deleting firewall sg-0gone0000000000000 failed: the firewall (security group) does not exist in eu-west-1.');
+    await expectStrataError(aws.deleteFirewall('nonsense'), 'NotFound');
+    await expectStrataError(aws.deleteFirewall('sg-0default000000000'), 'Invalid', 'firewallId');
+    await expectStrataError(aws.deleteFirewall(''), 'Invalid', 'firewallId');
+  });
+
+  it('says what uses a security group EC2 will not delete: its servers and the groups whose rules refer to it', async () => {
+    const inUse = ec2Error('DependencyViolation', 'resource sg-0123456789abcdef0 has a dependent object');
+    const { api, aws } = provider({
+      DeleteSecurityGroup: inUse,
+      DescribeInstances: { Reservations: [{ Instances: [{ InstanceId: 'i-0000000000000a001', Tags: [{ Key: 'Name', Value: 'api-1' }], State: { Name: 'running' } }] }] },
+      DescribeSecurityGroups: (input: any) =>
+        input.Filters?.[0]?.Name === 'ip-permission.group-id' ? { SecurityGroups: [{ GroupId: 'sg-0lb00000000000000', GroupName: 'lb' }] } : fixture('describe-security-groups'),
+    });
+    const error = await expectStrataError(aws.deleteFirewall('sg-0123456789abcdef0'), 'Conflict');
+    expect(error.message).toBe(
+      'Firewall sg-0123456789abcdef0 is in use by server api-1 (i-0000000000000a001), the rules of firewall lb (sg-0lb00000000000000); move those servers to another firewall (or terminate them) and remove those rules first.',
+    );
+    expect(error.detail).toContain('DependencyViolation');
+    expect(api.of('DescribeInstances')[0].input.Filters).toEqual([
+      { Name: 'instance.group-id', Values: ['sg-0123456789abcdef0'] },
+      { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
+    ]);
+    // Nothing strata can list: it says so, and what it may be.
+    const other = provider({ DeleteSecurityGroup: inUse, DescribeInstances: { Reservations: [] }, DescribeSecurityGroups: { SecurityGroups: [] } });
+    const unlisted = await expectStrataError(other.aws.deleteFirewall('sg-0123456789abcdef0'), 'Conflict');
+    expect(unlisted.message).toMatch(/^Firewall sg-0123456789abcdef0 is still in use \(EC2: DependencyViolation\), by something strata does not list: a network interface/);
   });
 
   it('lists security groups as firewalls, sorted by name', async () => {
