@@ -3,6 +3,22 @@ import type { RaidLevel, Filesystem, Region } from './types.js';
 
 export type Requirement = 'none' | 'optional' | 'required';
 
+/**
+ * How the volume script finds one volume in the guest: the provider's device naming.
+ * - A device path ("/dev/vdb"): the guest names the volume so (virtio disks, in attach order).
+ * - An EC2 block device ({ naming: 'ec2', device: '/dev/sdf' }): the name the volume is attached at
+ *   (RunInstances' DeviceName). The guest's own name depends on the instance type: /dev/xvdf on Xen, an
+ *   NVMe disk numbered in no set order on Nitro. The script finds it by that name (the Xen name, a udev
+ *   link of that name, or the name the EBS NVMe controller reports), or, where the guest tells no names,
+ *   takes the EBS data disks as a set (never the root disk, never instance storage); see core/volumes.ts.
+ */
+export type VolumeDevice = string | { naming: 'ec2'; device: string };
+
+/** The device path of a volume device as the provider names it ("/dev/vdb", "/dev/sdf"), for text. */
+export function volumeDeviceName(device: VolumeDevice): string {
+  return typeof device === 'string' ? device : device.device;
+}
+
 export interface NameRules {
   minLength: number;
   maxLength: number;
@@ -49,8 +65,11 @@ export interface Capabilities {
     minVolumeGiB: number;
     maxVolumeGiB: number;
     raidLevels: RaidLevel[];
-    /** The block devices extra volumes appear as in the guest, in attach order (for the volume script). */
-    volumeDevices: string[];
+    /**
+     * The block devices extra volumes are attached as, in attach order (for the volume script): paths the
+     * guest sees as they are, or EC2 block device names the script looks up (see VolumeDevice).
+     */
+    volumeDevices: VolumeDevice[];
     filesystems: Filesystem[];
     encryption: boolean;
     userData: Requirement;

@@ -59,8 +59,6 @@ export function describeError(error: unknown, doing?: string): string {
     switch (error.kind) {
       case 'Throttled':
         return `${prefix}the provider is throttling requests; strata will retry. (${error.message})`;
-      case 'AuthFailed':
-        return `${prefix}the provider refused the credentials: ${error.message}`;
       default:
         return `${prefix}${error.message}`;
     }

@@ -2,6 +2,8 @@
 // A query matches when its characters appear in order (case-insensitive, spaces split it into terms that
 // must all match). Results are ordered by score: consecutive runs and word starts rank first, then the
 // original order. Incremental: a query that extends the previous one filters the previous result only.
+// Filter terms of a catalogue query (`arch:arm64`, `owner:…`, `deprecated`) are not matched (splitQuery).
+import { isFilterTerm } from './query.js';
 
 export interface FuzzyResult {
   /** The lower-cased texts that were matched (one per item of the caller's list). */
@@ -38,8 +40,21 @@ function isWordChar(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 97 && code <= 122) || code >= 128;
 }
 
+/**
+ * The terms of a query that must match, lower-cased. Filter terms (`arch:arm64`, `owner:…`, `deprecated`:
+ * core/query.ts) are not names: a provider turned them into filters of its own, so they do not count here.
+ */
 export function splitQuery(query: string): string[] {
-  return query.toLowerCase().split(/\s+/).filter(Boolean);
+  return query.toLowerCase().split(/\s+/).filter((term) => term !== '' && !isFilterTerm(term));
+}
+
+/**
+ * Whether every row the previous terms matched is all a search for these terms can match: each earlier
+ * term is still there, at its place, at most longer. (A query that only grew as text can lose a term:
+ * "arch:arm6" is a word, "arch:arm64" a filter.)
+ */
+function narrows(previous: readonly string[], terms: readonly string[]): boolean {
+  return previous.length > 0 && previous.length <= terms.length && previous.every((term, i) => terms[i]!.startsWith(term));
 }
 
 /** Score of one lower-cased text against the terms; -1 when it does not match. */
@@ -67,11 +82,7 @@ export function fuzzyFilter(keys: readonly string[], query: string, previous?: F
     return { keys, query, indices };
   }
   // A query that only grew matches a subset of what the previous one matched: filter that subset.
-  const reuse =
-    previous !== undefined &&
-    previous.keys === keys &&
-    splitQuery(previous.query).length > 0 &&
-    query.toLowerCase().startsWith(previous.query.toLowerCase());
+  const reuse = previous !== undefined && previous.keys === keys && narrows(splitQuery(previous.query), terms);
   const candidates = reuse ? previous!.indices : undefined;
   const total = candidates ? candidates.length : keys.length;
   // Score and index packed in one number: a numeric sort of a typed array orders by score, then by the

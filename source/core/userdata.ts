@@ -25,6 +25,7 @@
 //   have to be typed at a console to unlock the volumes). It is written as a YAML literal block, so it
 //   appears verbatim in the document and redactUserData can find it.
 import YAML from 'yaml';
+import type { VolumeDevice } from './capabilities.js';
 import { invalid } from './errors.js';
 import { hexHash } from './random.js';
 import { quoteForSentence, showChar } from './sentence.js';
@@ -167,8 +168,8 @@ export function hostnameFor(name: string): string | undefined {
 }
 
 export interface CloudConfigInput {
-  /** The validated volume plan and the devices its volumes appear as in the guest. */
-  volumes?: { plan: VolumePlan; devices: string[] };
+  /** The validated volume plan and the devices its volumes are attached as (capabilities.launch.volumeDevices). */
+  volumes?: { plan: VolumePlan; devices: VolumeDevice[] };
   /** The LUKS passphrase, when the plan encrypts (from the keychain; never shown). */
   passphrase?: string;
   hostname?: string;

@@ -21,7 +21,7 @@
 //   server. The key file is removed when the script ends (also when it fails); crypttab and fstab say
 //   noauto,nofail so a reboot never waits for a passphrase. Unlock with `cryptdisks_start strata-data`
 //   (or `cryptsetup open`) and `mount <mount point>`.
-import type { Capabilities } from './capabilities.js';
+import type { Capabilities, VolumeDevice } from './capabilities.js';
 import { invalid } from './errors.js';
 import type { Filesystem, RaidLevel, VolumePlan } from './types.js';
 import { quoteForSentence, showChar } from './sentence.js';
@@ -235,6 +235,8 @@ export function checkVolumePlan(plan: VolumePlan, limits?: Capabilities['launch'
 }
 
 const DEVICE = /^\/dev\/[A-Za-z0-9._:+@/-]+$/;
+/** An EC2 block device name for a data volume: /dev/sdf … /dev/sdz, /dev/xvdf …, or two letters (sdba). */
+const EC2_DEVICE = /^\/dev\/(?:sd|xvd)(?:[f-z]|[a-z]{2})$/;
 
 /** Why a path cannot be a device or a file the script uses, or undefined. */
 function checkScriptPath(path: unknown, what: string, pattern: RegExp): string | undefined {
@@ -244,9 +246,109 @@ function checkScriptPath(path: unknown, what: string, pattern: RegExp): string |
   return undefined;
 }
 
+/**
+ * The volume script's search for EC2 volumes (VolumeDevice { naming: 'ec2' }): "$@" holds the letters of
+ * the names they were attached as (f for /dev/sdf). Decisions:
+ * - By name first: the kernel's name on Xen (/dev/xvdf; /dev/sdf on old kernels), a udev link of that name
+ *   (Amazon Linux makes /dev/sdf on Nitro too), or the name the EBS NVMe controller reports in its vendor
+ *   data (bytes 3072–3103 of Identify Controller, read with nvme-cli where it is installed). Exact, in the
+ *   plan's order, and blind to anything else attached (an AMI may bring EBS volumes of its own).
+ * - Where the guest tells no names at all (Nitro without nvme-cli): the EBS data disks as a set, i.e.
+ *   every /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol… disk but the one that holds /, ordered by
+ *   volume id, and only when there are exactly as many as the plan has. The plan's volumes are alike (one
+ *   size, one array, or one mount point each), so which is which does not matter on the first run; more
+ *   EBS data disks than volumes, or a root disk that cannot be told, and strata takes none. Instance
+ *   storage ("Amazon EC2 NVMe Instance Storage") is never an EBS disk, and is never taken.
+ * - The root disk (the disks under /, through partitions, LVM or RAID: findmnt and lsblk) is never taken,
+ *   by either way.
+ * The Xen/Nitro choice is made in the guest, so one user data works on every instance type (the launch
+ * form's default t2.nano is Xen; most current types are Nitro) and on an image launched later elsewhere.
+ */
+const EC2_DISCOVERY: readonly string[] = [
+  "NL='",
+  "'",
+  '# The disks under / (through partitions, LVM, RAID): never a volume.',
+  'root_disks() {',
+  '  src=$(findmnt -nvo SOURCE / 2>/dev/null) || return 0',
+  '  lsblk -nrpso NAME,TYPE "$src" 2>/dev/null | awk \'$2 == "disk" { print $1 }\'',
+  '}',
+  'is_root() { case $NL$ROOTS$NL in *"$NL$1$NL"*) return 0 ;; esac; return 1; }',
+  '# Every EBS NVMe disk once, as "volume-id device", by volume id.',
+  'ebs_disks() {',
+  '  for l in "$BY_ID"/nvme-Amazon_Elastic_Block_Store_*; do',
+  '    case $l in *-part[0-9]*) continue ;; esac',
+  '    [ -e "$l" ] || continue',
+  '    v=${l##*_Store_}',
+  '    printf \'%s %s\\n\' "${v%%[!0-9a-z]*}" "$(readlink -f "$l")"',
+  '  done | LC_ALL=C sort -u',
+  '}',
+  '# "letters device" of each EBS disk whose NVMe controller names what it was attached as (nvme-cli).',
+  'ebs_names() {',
+  '  command -v nvme >/dev/null 2>&1 || return 0',
+  '  ebs_disks | while read -r _ d; do',
+  '    n=$(nvme id-ctrl --raw-binary "$d" 2>/dev/null | dd bs=1 skip=3072 count=32 2>/dev/null | tr -d \' \\000\')',
+  '    n=${n#/dev/}',
+  '    case $n in sd?* | xvd?*) n=${n#xvd}; printf \'%s %s\\n\' "${n#sd}" "$d" ;; esac',
+  '  done',
+  '}',
+  '# Sets FOUND to the disks of the volumes ("$@": the letters of their names), one a line; else WHY.',
+  'find_volumes() {',
+  "  FOUND='' missing='' named=0",
+  '  names=$(ebs_names)',
+  '  for x in "$@"; do',
+  "    d=''",
+  '    for t in "$DEV_DIR/xvd$x" "$DEV_DIR/sd$x"; do',
+  '      if present "$t"; then d=$(readlink -f "$t"); break; fi',
+  '    done',
+  '    [ -n "$d" ] || d=$(printf \'%s\\n\' "$names" | awk -v x="$x" \'$1 == x { print $2; exit }\')',
+  '    if [ -z "$d" ]; then missing="$missing /dev/sd$x"; continue; fi',
+  '    ! is_root "$d" || fail "/dev/sd$x is $d, the root disk; strata will not touch it."',
+  '    named=$((named + 1))',
+  '    FOUND=$FOUND$d$NL',
+  '  done',
+  '  if [ -z "$missing" ]; then',
+  '    d=$(printf \'%s\' "$FOUND" | sort | uniq -d)',
+  '    [ -z "$d" ] || fail "two volumes were found as $d; strata will not guess."',
+  '    return 0',
+  '  fi',
+  '  WHY="the volumes attached as$missing did not appear within $WAIT_SECONDS seconds."',
+  '  # Some found by name: the rest by name too (the order must not depend on the way found).',
+  '  [ "$named" -eq 0 ] || return 1',
+  '  # No names (Nitro without nvme-cli): the EBS disks but the root disk, if there are exactly $#.',
+  '  [ -n "$ROOTS" ] || fail "strata cannot tell the root disk (findmnt, lsblk) and takes no EBS disk; install nvme-cli."',
+  '  d=$(ebs_disks | while read -r _ d; do is_root "$d" || printf \'%s\\n\' "$d"; done)',
+  '  n=0',
+  '  [ -z "$d" ] || n=$(printf \'%s\\n\' "$d" | wc -l)',
+  '  if [ "$n" -eq "$#" ]; then FOUND=$d$NL; return 0; fi',
+  '  [ "$n" -lt "$#" ] || WHY="there are $n EBS data disks for $# volumes and no names to tell them by; install nvme-cli."',
+  '  return 1',
+  '}',
+  '',
+  '# The volumes can appear a little after boot: look every 2 seconds, at most WAIT_SECONDS in all.',
+  'settle',
+  'ROOTS=$(root_disks)',
+  'waited=0',
+  'until find_volumes "$@"; do',
+  '  [ "$waited" -lt "$WAIT_SECONDS" ] || fail "$WHY"',
+  '  sleep 2',
+  '  waited=$((waited + 2))',
+  'done',
+  '# From here on "$@" are the devices of the volumes, in the plan\'s order.',
+  'set -f',
+  'IFS=$NL',
+  '# shellcheck disable=SC2086',
+  'set -- $FOUND',
+  'unset IFS',
+  'set +f',
+  'log "volumes: $*"',
+];
+
 export interface VolumeScriptOptions {
-  /** The block devices the volumes appear as in the guest, in attach order (the first plan.count are used). */
-  devices: string[];
+  /**
+   * The block devices the volumes are attached as, in attach order (the first plan.count are used): all
+   * paths the guest sees as they are, or all EC2 block device names (see VolumeDevice in capabilities).
+   */
+  devices: VolumeDevice[];
   /** Where the LUKS passphrase is in the guest when the plan encrypts (default PASSPHRASE_FILE). */
   passphraseFile?: string;
 }
@@ -259,13 +361,25 @@ export interface VolumeScriptOptions {
 export function buildVolumeScript(plan: VolumePlan, options: VolumeScriptOptions): string {
   const problems = checkVolumePlan(plan);
   if (problems.length > 0) throw invalid(problems[0].message, `volumes.${problems[0].field}`);
-  const devices = options.devices.slice(0, plan.count);
-  if (devices.length < plan.count) {
+  const asked = options.devices.slice(0, plan.count);
+  if (asked.length < plan.count) {
     throw invalid(`The plan has ${plan.count} volumes but the guest names only ${options.devices.length} devices for them.`, 'volumes.count');
   }
-  for (const device of devices) {
-    const problem = checkScriptPath(device, 'The device', DEVICE);
-    if (problem) throw invalid(problem, 'volumes.devices');
+  // EC2 names are looked up in the guest (discover); paths are used as they are.
+  const discover = asked.length > 0 && typeof asked[0] !== 'string';
+  const devices: string[] = [];
+  for (const device of asked) {
+    if (discover !== (typeof device !== 'string')) throw invalid('The volume devices mix paths and EC2 block device names.', 'volumes.devices');
+    if (typeof device === 'string') {
+      const problem = checkScriptPath(device, 'The device', DEVICE);
+      if (problem) throw invalid(problem, 'volumes.devices');
+      devices.push(device);
+    } else {
+      if (device === null || device.naming !== 'ec2' || typeof device.device !== 'string' || !EC2_DEVICE.test(device.device)) {
+        throw invalid(`The EC2 block device ${quoteForSentence(device?.device)} is not one of /dev/sdf … /dev/sdz (or /dev/xvdf …).`, 'volumes.devices');
+      }
+      devices.push(device.device.replace(/^\/dev\/(?:sd|xvd)/, ''));
+    }
   }
   if (new Set(devices).size !== devices.length) throw invalid('Each volume needs a device of its own; a device is named twice.', 'volumes.devices');
   const keyFile = options.passphraseFile ?? PASSPHRASE_FILE;
@@ -321,6 +435,10 @@ export function buildVolumeScript(plan: VolumePlan, options: VolumeScriptOptions
     emit(shellAssign('MDADM_CONF', '/etc/mdadm/mdadm.conf'), shellAssign('MDADM_CONF_FALLBACK', '/etc/mdadm.conf'));
   }
   emit(shellAssign('WAIT_SECONDS', String(DEVICE_WAIT_SECONDS)));
+  if (discover) {
+    emit(shellAssign('DEV_DIR', '/dev'), shellAssign('BY_ID', '/dev/disk/by-id'));
+    emit('# The letters of the names the volumes were attached as (sdf, or xvdf, is f), in the plan\'s order.');
+  }
   emit(`set -- ${devices.map(shellQuote).join(' ')}`);
 
   emit(
@@ -404,17 +522,22 @@ export function buildVolumeScript(plan: VolumePlan, options: VolumeScriptOptions
     '  log "mounted $2"',
     '}',
     '',
-    '# The volumes can appear a little after boot: wait for each, at most WAIT_SECONDS in all.',
-    'settle',
-    'waited=0',
-    'for dev in "$@"; do',
-    '  until present "$dev"; do',
-    '    [ "$waited" -lt "$WAIT_SECONDS" ] || fail "$dev did not appear within $WAIT_SECONDS seconds."',
-    '    sleep 2',
-    '    waited=$((waited + 2))',
-    '  done',
-    'done',
   );
+  if (discover) emit(...EC2_DISCOVERY);
+  else {
+    emit(
+      '# The volumes can appear a little after boot: wait for each, at most WAIT_SECONDS in all.',
+      'settle',
+      'waited=0',
+      'for dev in "$@"; do',
+      '  until present "$dev"; do',
+      '    [ "$waited" -lt "$WAIT_SECONDS" ] || fail "$dev did not appear within $WAIT_SECONDS seconds."',
+      '    sleep 2',
+      '    waited=$((waited + 2))',
+      '  done',
+      'done',
+    );
+  }
 
   // The calls for one volume (or the array): device, mapper name and mount point are shell expressions
   // over the variables above, always in double quotes.
@@ -459,9 +582,25 @@ export function buildVolumeScript(plan: VolumePlan, options: VolumeScriptOptions
       ...openThen('$ARRAY', '$MAPPER', '$MOUNT_POINT'),
     );
   } else if (separate) {
+    if (discover) {
+      // Found volumes are told apart by the order they were found in, which a later run (with nvme-cli
+      // installed meanwhile, say) may not repeat: a volume set up before must come back to its place.
+      const [table, field, key, place] = plan.encrypt ? ['$CRYPTTAB', '$2', '$1', '$MAPPER-$2'] : ['$FSTAB', '$1', '$2', '$MOUNT_POINT-$2'];
+      emit(
+        '',
+        '# Fails when volume $1 was set up for another place than the $2-th before: never one where another was.',
+        'same_place() {',
+        '  uuid=$(blkid -p -s UUID -o value "$1" 2>/dev/null || true)',
+        '  [ -n "$uuid" ] || return 0',
+        `  was=$(KEY="UUID=$uuid" awk '${field} == ENVIRON["KEY"] { print ${key}; exit }' "${table}" 2>/dev/null || true)`,
+        `  [ -z "$was" ] || [ "$was" = "${place}" ] || fail "$1 is $was, not ${place}: found in another order than before; strata changes nothing."`,
+        '}',
+      );
+    }
     emit(
       '',
       '# No RAID: each volume on its own, at MOUNT_POINT-1, MOUNT_POINT-2 and so on.',
+      ...(discover ? ['i=0', 'for dev in "$@"; do', '  i=$((i + 1))', '  same_place "$dev" "$i"', 'done'] : []),
       'i=0',
       'for dev in "$@"; do',
       '  i=$((i + 1))',

@@ -8,6 +8,7 @@
 // encoded authorization messages). The SDK error is not attached as `cause` either: it carries the raw
 // HTTP response.
 import { StrataError, type ErrorKind } from '../../core/errors.js';
+import { KNOWN_REGIONS } from './mapping.js';
 
 export interface AwsErrorContext {
   /** The EC2 action that was refused, e.g. "RunInstances" (named in AuthFailed messages as ec2:RunInstances). */
@@ -24,6 +25,8 @@ export interface AwsErrorContext {
   fields?: Record<string, string>;
   /** Per call: error codes that mean the thing already exists, e.g. InvalidGroup.Duplicate. */
   conflicts?: string[];
+  /** The EC2-compatible endpoint in use and where it was set, so a connection that fails there is named. */
+  endpoint?: { url: string; from: string };
 }
 
 const THROTTLING = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestThrottled', 'RequestThrottledException', 'SlowDown']);
@@ -41,6 +44,10 @@ interface ErrorShape {
   Code?: unknown;
   code?: unknown;
   message?: unknown;
+  /** Node's network errors: the host that did not resolve, the address that refused. */
+  hostname?: unknown;
+  address?: unknown;
+  port?: unknown;
   $fault?: unknown;
   $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
 }
@@ -110,10 +117,16 @@ export function mapAwsError(error: unknown, context: AwsErrorContext): StrataErr
       const profile = ssoProfile(rawMessage, context);
       return make('AuthFailed', `the AWS SSO session of profile "${profile}" has expired or is missing; run \`aws sso login --profile ${profile}\` and try again.`);
     }
-    return make(
-      'AuthFailed',
-      `no AWS credentials were found for ec2:${context.action}${context.profile ? ` with profile "${context.profile}"` : ''}; set up a profile (aws configure, or aws configure sso) and pass --profile, or set AWS_PROFILE.`,
-    );
+    return make('AuthFailed', noCredentials(context));
+  }
+
+  // A region EC2 does not have, or an endpoint that does not answer: said as such, not as "try again".
+  const regionProblem = unknownRegion(shape, code, rawMessage, status, context);
+  if (regionProblem) return make('Invalid', regionProblem, 'region');
+  const errno = str(shape.code) ?? code;
+  const fromService = shape.$fault !== undefined || status !== undefined;
+  if (NETWORK_CODES.has(errno) || (!fromService && /socket|network|timed? ?out|ECONN|ENOTFOUND/i.test(`${code} ${rawMessage}`))) {
+    return networkProblem(errno, shape, context, make);
   }
 
   const fieldKey = context.fields ? matches(code, Object.keys(context.fields)) : undefined;
@@ -157,15 +170,98 @@ export function mapAwsError(error: unknown, context: AwsErrorContext): StrataErr
   if (TRANSIENT.has(code) || shape.$fault === 'server' || (status !== undefined && status >= 500)) {
     return make('Transient', `AWS could not complete ec2:${context.action}${where} just now (${code}); it can be retried.`);
   }
-  const errno = str(shape.code) ?? code;
-  const fromService = shape.$fault !== undefined || status !== undefined;
-  if (NETWORK_CODES.has(errno) || (!fromService && /socket|network|timed? ?out|ECONN|ENOTFOUND/i.test(`${code} ${rawMessage}`))) {
-    return make('Transient', `ec2:${context.action}${where} did not get through the network (${errno}); it can be retried.`);
-  }
   if (shape.$fault === 'client' || (status !== undefined && status >= 400)) {
     return make('Invalid', invalidSentence(code, context, doing, where));
   }
   return make('Transient', `ec2:${context.action}${where} failed unexpectedly (${code}).`);
+}
+
+/** Where the SDK reads profiles from (its own defaults, or the files the environment names). */
+function profileFiles(): { config: string; credentials: string } {
+  return { config: process.env.AWS_CONFIG_FILE || '~/.aws/config', credentials: process.env.AWS_SHARED_CREDENTIALS_FILE || '~/.aws/credentials' };
+}
+
+/** No credentials anywhere the SDK looks (its default chain), or none for the profile asked for. */
+function noCredentials(context: AwsErrorContext): string {
+  const files = profileFiles();
+  const profile = context.profile ?? (process.env.AWS_PROFILE || undefined);
+  if (profile !== undefined) {
+    return `no AWS credentials were found for profile "${profile}" in ${files.config} or ${files.credentials}; see \`aws configure list-profiles\`, or run \`aws configure --profile ${profile}\` (or \`aws sso login --profile ${profile}\`).`;
+  }
+  return `no AWS credentials were found (the SDK looked at AWS_ACCESS_KEY_ID, ${files.credentials}, ${files.config}, SSO, instance role); run \`aws configure\`, or \`aws sso login --profile NAME\` and use --profile NAME or AWS_PROFILE.`;
+}
+
+/** The closest region strata knows, when the given one looks like a typo of it. */
+function closestRegion(region: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const known of KNOWN_REGIONS) {
+    const distance = editDistance(region.toLowerCase(), known);
+    if (distance < bestDistance) [best, bestDistance] = [known, distance];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+const LIST_REGIONS = '`aws ec2 describe-regions --output table` lists them';
+
+/**
+ * A region EC2 does not have: its endpoint name does not resolve (ec2.eu-westt-1.amazonaws.com), the SDK
+ * refuses the name, or an EC2-compatible endpoint fails every call in a region strata does not know.
+ */
+function unknownRegion(shape: ErrorShape, code: string, message: string, status: number | undefined, context: AwsErrorContext): string | undefined {
+  const region = context.region;
+  if (/Region not accepted|not a valid hostname component/i.test(message)) {
+    return `"${scrubProviderMessage(region ?? /region="([^"]*)"/.exec(message)?.[1] ?? '').slice(0, 40)}" is not a region name (e.g. eu-west-1); pass --region with a real one (${LIST_REGIONS}).`;
+  }
+  if (region === undefined || KNOWN_REGIONS.includes(region)) return undefined;
+  const guess = closestRegion(region);
+  const named = scrubProviderMessage(region).slice(0, 40);
+  const meant = guess ? ` Did you mean ${guess}?` : '';
+  const hostname = str(shape.hostname);
+  if (!context.endpoint && str(shape.code) === 'ENOTFOUND' && hostname?.includes(`.${region}.`)) {
+    return `EC2 has no region "${named}": ${hostname} does not resolve.${meant} Pass --region with a real one; ${LIST_REGIONS}.`;
+  }
+  if (context.endpoint && (shape.$fault === 'server' || (status !== undefined && status >= 500))) {
+    return `${shownUrl(context.endpoint.url)} fails in "${named}" (HTTP ${status ?? code}), a region strata does not know.${meant} Pass --region with one the endpoint has.`;
+  }
+  return undefined;
+}
+
+/** An endpoint as shown in a sentence: scheme, host, port and path, never a user:password part. */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return scrubProviderMessage(`${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`);
+  } catch {
+    return scrubProviderMessage(url.replace(/\/\/[^/@]*@/, '//')).slice(0, 80);
+  }
+}
+
+/** A request that never reached EC2: the endpoint strata was pointed at, or the network on the way. */
+function networkProblem(errno: string, shape: ErrorShape, context: AwsErrorContext, make: (kind: ErrorKind, message: string, field?: string) => StrataError): StrataError {
+  const where = context.region ? ` in ${context.region}` : '';
+  if (context.endpoint) {
+    const at = `${shownUrl(context.endpoint.url)} (${context.endpoint.from})`;
+    if (errno === 'ECONNREFUSED') return make('Transient', `nothing answers at ${at}: connection refused; start the EC2 endpoint there, or fix the URL.`);
+    if (errno === 'ENOTFOUND') return make('Invalid', `the host of ${at} does not resolve (ENOTFOUND); fix the URL.`, 'endpoint');
+    return make('Transient', `${at} did not answer ec2:${context.action} (${errno}); is the endpoint up, and the URL right?`);
+  }
+  const hostname = str(shape.hostname);
+  const address = str(shape.address);
+  const host = hostname ?? (address ? `${address}${typeof shape.port === 'number' ? `:${shape.port}` : ''}` : undefined);
+  if (errno === 'ENOTFOUND' && host) return make('Transient', `${host} does not resolve (ENOTFOUND): is this machine online, and its DNS working? It can be retried.`);
+  if (errno === 'ECONNREFUSED' && host) return make('Transient', `${host} refused the connection (ECONNREFUSED): is a proxy or firewall in the way? It can be retried.`);
+  return make('Transient', `ec2:${context.action}${where} did not get through the network (${errno}); it can be retried.`);
 }
 
 function profileText(context: AwsErrorContext): string {

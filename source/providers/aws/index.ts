@@ -26,10 +26,10 @@ import type {
   Instance,
   InstanceStatus,
   RunInstancesCommandOutput,
+  SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import type { ProviderDescription } from '../../core/capabilities.js';
 import { StrataError, invalid, notFound, unsupported } from '../../core/errors.js';
-import { splitQuery } from '../../core/fuzzy.js';
 import { validateLaunch } from '../../core/launch.js';
 import { LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
 import {
@@ -64,6 +64,8 @@ import {
   imageFromEc2,
   keypairFromEc2,
   nameFilterValues,
+  nameFilterWord,
+  nameHasWords,
   parseImageQuery,
   previewRequest,
   productsFromEc2,
@@ -73,6 +75,7 @@ import {
   runInstancesCli,
   runInstancesInput,
   serverFromEc2,
+  tagsToRecord,
 } from './mapping.js';
 import { checkClientToken, checkDescription, checkFirewallRules, checkPublicKey, checkResourceName, checkTagChanges } from './validate.js';
 
@@ -113,6 +116,8 @@ export const IDS_PER_STATUS_CALL = 100;
 /** Above this many running servers, one paged DescribeInstanceStatus for the region beats calls per 100 ids. */
 export const STATUS_BY_ID_LIMIT = 500;
 const DEFAULT_PAGE = 100;
+/** EC2 calls one page of a catalogue search may make when words are matched here (each returns up to 1000). */
+export const FILTERED_CALLS_PER_PAGE = 3;
 
 /** The real EC2, through the SDK, loaded on the first call. */
 export function sdkApi(options: AwsProviderOptions): Ec2Api {
@@ -194,9 +199,10 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-function matchesQuery(image: Image, query: string): boolean {
+/** Own images: every word in the name, the Name tag or the id, in any order, case-insensitively. */
+function matchesWords(image: Image, words: readonly string[]): boolean {
   const text = `${image.name}\n${image.displayName ?? ''}\n${image.id}`.toLowerCase();
-  return splitQuery(query).every((term) => text.includes(term));
+  return words.every((word) => text.includes(word.toLowerCase()));
 }
 
 export class AwsProvider implements ProviderService {
@@ -219,8 +225,18 @@ export class AwsProvider implements ProviderService {
     try {
       return await this.api.call<T>(action, input);
     } catch (error) {
-      throw mapAwsError(error, { action, profile: this.options.profile, region: this.regionName, ...context });
+      throw mapAwsError(error, this.errorContext(action, context));
     }
+  }
+
+  /** What an error sentence may name: the action, the profile, the region, the endpoint and where it was set. */
+  private errorContext(action: string, context: Omit<AwsErrorContext, 'action'> = {}): AwsErrorContext {
+    const endpoint = this.options.endpoint
+      ? { url: this.options.endpoint, from: '--endpoint' }
+      : process.env[ENDPOINT_ENV]
+        ? { url: process.env[ENDPOINT_ENV], from: ENDPOINT_ENV }
+        : undefined;
+    return { action, profile: this.options.profile, region: this.regionName ?? this.options.region, ...(endpoint ? { endpoint } : {}), ...context };
   }
 
   private nowMs(): number {
@@ -288,6 +304,7 @@ export class AwsProvider implements ProviderService {
     const token = decodeToken(options.page, scope, query);
     const doing = 'listing images';
 
+    const asked = parseImageQuery(query);
     if (scope === 'own' && query !== '') {
       // Own images are few: search them here, case-insensitively, on the name and the Name tag.
       const all: Image[] = [];
@@ -301,7 +318,9 @@ export class AwsProvider implements ProviderService {
         for (const image of out.Images ?? []) all.push(imageFromEc2(image, this.imageContext('own')));
         next = out.NextToken;
       } while (next);
-      const matching = all.filter((image) => matchesQuery(image, query)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      const matching = all
+        .filter((image) => matchesWords(image, asked.words) && (asked.architecture === undefined || image.architecture === asked.architecture))
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       const start = token?.o ?? 0;
       const items = matching.slice(start, start + pageSize);
       const end = start + items.length;
@@ -309,8 +328,7 @@ export class AwsProvider implements ProviderService {
     }
 
     const filters: Filter[] = [];
-    const input: DescribeImagesCommandInput = { MaxResults: Math.max(5, pageSize) };
-    const asked = parseImageQuery(query);
+    const input: DescribeImagesCommandInput = {};
     if (scope === 'own') {
       input.Owners = ['self'];
       input.IncludeDeprecated = true;
@@ -325,18 +343,40 @@ export class AwsProvider implements ProviderService {
     // Deprecated templates and public images are shown when asked for ("deprecated" in the query).
     if (asked.includeDeprecated) input.IncludeDeprecated = true;
     if (asked.architecture) filters.push({ Name: 'architecture', Values: [asked.architecture] });
-    if (asked.name !== '') filters.push({ Name: 'name', Values: nameFilterValues(asked.name) });
+    // EC2 is asked for one word (nameFilterWord); every word is matched here on what comes back.
+    const word = nameFilterWord(asked.words);
+    if (word !== undefined) filters.push({ Name: 'name', Values: nameFilterValues(word) });
     if (filters.length > 0) input.Filters = filters;
-    if (token?.t) input.NextToken = token.t;
-    const out = await this.call<DescribeImagesCommandOutput>('DescribeImages', input, { doing });
-    const all = out.Images ?? [];
-    // EC2 honours MaxResults; an EC2-compatible endpoint may not. A longer answer is paged here, by an
-    // offset into the same EC2 page (asked for again with the same token), so a page never exceeds pageSize.
-    const start = token?.o ?? 0;
-    const items = all.slice(start, start + pageSize).map((image) => imageFromEc2(image, this.imageContext(scope)));
-    const end = start + items.length;
-    const next: PageToken | undefined =
-      end < all.length ? { s: scope, q: query, ...(token?.t ? { t: token.t } : {}), o: end } : out.NextToken ? { s: scope, q: query, t: out.NextToken } : undefined;
+    const filtering = asked.words.length > 1;
+    // EC2 takes MaxResults of 5 to 1000; with words matched here, as many as it gives, and a few calls.
+    input.MaxResults = filtering ? 1000 : Math.max(5, pageSize);
+    const calls = filtering ? FILTERED_CALLS_PER_PAGE : 1;
+
+    // A page: matches from EC2's pages from the token on. EC2 honours MaxResults; an EC2-compatible endpoint
+    // may not, and words matched here leave fewer: a page ends inside an EC2 page with an offset into its
+    // matches (that EC2 page is asked for again, with the same token, for the next page).
+    const items: Image[] = [];
+    let ec2Token = token?.t;
+    let skip = token?.o ?? 0;
+    let next: PageToken | undefined;
+    for (let call = 1; ; call++) {
+      const out = await this.call<DescribeImagesCommandOutput>('DescribeImages', { ...input, ...(ec2Token ? { NextToken: ec2Token } : {}) }, { doing });
+      const matches = (out.Images ?? []).filter((image) => nameHasWords(image.Name ?? '', asked.words)).slice(skip);
+      const room = pageSize - items.length;
+      if (matches.length > room) {
+        items.push(...matches.slice(0, room).map((image) => imageFromEc2(image, this.imageContext(scope))));
+        next = { s: scope, q: query, ...(ec2Token ? { t: ec2Token } : {}), o: skip + room };
+        break;
+      }
+      items.push(...matches.map((image) => imageFromEc2(image, this.imageContext(scope))));
+      skip = 0;
+      if (!out.NextToken) break;
+      ec2Token = out.NextToken;
+      if (items.length === pageSize || call >= calls) {
+        next = { s: scope, q: query, t: ec2Token };
+        break;
+      }
+    }
     return { items, ...(next ? { next: encodeToken(next) } : {}) };
   }
 
@@ -527,6 +567,74 @@ export class AwsProvider implements ProviderService {
     return { id, name, rules: checked, ...(description !== undefined ? { description } : {}) };
   }
 
+  /**
+   * The rules of a launch's own firewall that an earlier attempt did not get to add (it stopped between
+   * CreateSecurityGroup and AuthorizeSecurityGroupIngress), added now: one call per rule, since EC2 refuses
+   * a whole call when one of its rules is there already (InvalidPermission.Duplicate, which is fine here).
+   */
+  private async completeRules(group: SecurityGroup, rules: FirewallRule[]): Promise<void> {
+    const checked = checkFirewallRules(rules, 'newFirewall.rules');
+    const have = firewallFromEc2(group).rules;
+    const same = (a: FirewallRule, b: FirewallRule) => a.protocol === b.protocol && a.fromPort === b.fromPort && a.toPort === b.toPort && a.source === b.source;
+    for (const rule of checked.filter((r) => !have.some((h) => same(h, r)))) {
+      try {
+        await this.api.call('AuthorizeSecurityGroupIngress', { GroupId: group.GroupId, IpPermissions: rulesToIpPermissions([rule]) });
+      } catch (error) {
+        if (awsErrorCode(error) === 'InvalidPermission.Duplicate') continue;
+        throw mapAwsError(error, this.errorContext('AuthorizeSecurityGroupIngress', { doing: `adding rules to ${group.GroupName ?? group.GroupId}` }));
+      }
+    }
+  }
+
+  /**
+   * Deletes a security group. EC2 refuses one that is in use (DependencyViolation) without saying by
+   * what: strata looks for the servers that use it and the groups whose rules refer to it, and names them
+   * in a Conflict. An unknown id is NotFound; the VPC's default group cannot be deleted (Invalid).
+   */
+  async deleteFirewall(id: string): Promise<void> {
+    if (typeof id !== 'string' || id === '') throw invalid('A firewall id is needed.', 'firewallId');
+    await this.region();
+    const doing = `deleting firewall ${id}`;
+    try {
+      await this.api.call('DeleteSecurityGroup', { GroupId: id });
+    } catch (error) {
+      const code = awsErrorCode(error);
+      if (code === 'DependencyViolation') throw new StrataError('Conflict', await this.inUseSentence(id), { detail: mapAwsError(error, this.errorContext('DeleteSecurityGroup')).detail });
+      if (code === 'CannotDelete') {
+        throw new StrataError('Invalid', `Firewall ${id} is the default security group of its VPC, which EC2 never deletes.`, { field: 'firewallId' });
+      }
+      throw mapAwsError(error, this.errorContext('DeleteSecurityGroup', { doing }));
+    }
+  }
+
+  /** What uses a security group, as far as strata can see: servers (not terminated), other groups' rules. */
+  private async inUseSentence(id: string): Promise<string> {
+    const [servers, groups] = await Promise.all([
+      this.instancesWhere(
+        [
+          { Name: 'instance.group-id', Values: [id] },
+          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
+        ],
+        'looking up what uses a firewall',
+      ).catch(() => undefined),
+      this.call<DescribeSecurityGroupsCommandOutput>('DescribeSecurityGroups', { Filters: [{ Name: 'ip-permission.group-id', Values: [id] }] })
+        .then((out) => (out.SecurityGroups ?? []).filter((g) => g.GroupId !== id))
+        .catch(() => undefined),
+    ]);
+    const users = [
+      ...(servers ?? []).map((i) => `server ${tagsToRecord(i.Tags)[NAME_TAG] ?? i.InstanceId} (${i.InstanceId})`),
+      ...(groups ?? []).map((g) => `the rules of firewall ${g.GroupName ?? g.GroupId} (${g.GroupId})`),
+    ];
+    if (users.length === 0) {
+      return `Firewall ${id} is still in use (EC2: DependencyViolation), by something strata does not list: a network interface, a load balancer or another account's rule; remove that first.`;
+    }
+    const named = users.length <= 3 ? users.join(', ') : `${users.slice(0, 2).join(', ')} and ${users.length - 2} more`;
+    const hasServers = (servers?.length ?? 0) > 0;
+    const hasRules = (groups?.length ?? 0) > 0;
+    const what = hasServers && hasRules ? 'move those servers to another firewall (or terminate them) and remove those rules' : hasServers ? 'move those servers to another firewall (or terminate them)' : 'remove those rules';
+    return `Firewall ${id} is in use by ${named}; ${what} first.`;
+  }
+
   async listKeypairs(): Promise<Keypair[]> {
     await this.region();
     const out = await this.call<DescribeKeyPairsCommandOutput>('DescribeKeyPairs', {}, { doing: 'listing keypairs' });
@@ -688,7 +796,7 @@ export class AwsProvider implements ProviderService {
       if (code === 'UnauthorizedOperation') {
         return { allowed: false, sentence: 'EC2 refuses the launch: these credentials may not call RunInstances with these parameters (dry run).' };
       }
-      const mapped = mapAwsError(error, { action: 'RunInstances', profile: this.options.profile, region: this.regionName });
+      const mapped = mapAwsError(error, this.errorContext('RunInstances'));
       return { allowed: false, sentence: `The dry run of RunInstances failed: ${mapped.message}` };
     }
   }
@@ -701,16 +809,18 @@ export class AwsProvider implements ProviderService {
     const previous = await this.instancesOfToken(clientToken);
     if (previous.length > 0) return this.toServers(previous);
 
-    // A firewall created by an earlier attempt of this same launch is reused, not created twice.
-    let reusedFirewall: string | undefined;
+    // A firewall created by an earlier attempt of this same launch (tagged with its token) is this launch's
+    // own: it is reused, not created twice, and not refused as "exists already".
+    let reused: SecurityGroup | undefined;
     if (spec.newFirewall) {
       const out = await this.call<DescribeSecurityGroupsCommandOutput>(
         'DescribeSecurityGroups',
         { Filters: [{ Name: `tag:${LAUNCH_TAG}`, Values: [clientToken] }] },
         { doing: 'looking up the launch firewall' },
       );
-      reusedFirewall = out.SecurityGroups?.find((g) => g.GroupName === spec.newFirewall!.name)?.GroupId;
+      reused = out.SecurityGroups?.find((g) => g.GroupName === spec.newFirewall!.name && g.GroupId);
     }
+    const reusedFirewall = reused?.GroupId;
     const checkedSpec: LaunchSpec = reusedFirewall ? { ...spec, newFirewall: undefined } : spec;
 
     const [products, firewalls, keypairs, image] = await Promise.all([
@@ -729,8 +839,10 @@ export class AwsProvider implements ProviderService {
     if (problems.length > 0) throw invalid(problems[0].message, problems[0].field);
 
     const extraFirewallIds: string[] = [];
-    if (reusedFirewall) extraFirewallIds.push(reusedFirewall);
-    else if (spec.newFirewall) {
+    if (reused && reusedFirewall && spec.newFirewall) {
+      await this.completeRules(reused, spec.newFirewall.rules);
+      extraFirewallIds.push(reusedFirewall);
+    } else if (spec.newFirewall) {
       const fw = await this.createFirewall(spec.newFirewall.name, spec.newFirewall.rules, `Created by strata for ${spec.name}`, { [LAUNCH_TAG]: clientToken });
       extraFirewallIds.push(fw.id);
     }

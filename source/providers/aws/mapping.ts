@@ -14,7 +14,8 @@ import type {
   SecurityGroup,
   Tag,
 } from '@aws-sdk/client-ec2';
-import type { Capabilities, NameRules } from '../../core/capabilities.js';
+import type { Capabilities, NameRules, VolumeDevice } from '../../core/capabilities.js';
+import { parseCatalogueQuery } from '../../core/query.js';
 import { shellQuote } from '../../core/shell.js';
 import { BILLING_TAG, GROUP_TAG, LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
 import type {
@@ -40,16 +41,12 @@ import type {
 export const EBS_DEVICE_NAMES: readonly string[] = Array.from({ length: 16 }, (_, i) => `/dev/sd${String.fromCharCode(0x66 + i)}`);
 
 /**
- * What the guest sees: on Nitro instances (every current generation) EBS volumes are NVMe devices and the
- * root volume is nvme0n1, so the data volumes appear as /dev/nvme1n1 … /dev/nvme16n1. The kernel numbers
- * them in discovery order, which for volumes attached at launch is the order of the block device mappings
- * in practice but not by contract; the volume script treats them as a set (RAID) or in this order (one
- * mount per volume). Xen instances (t2, m4, …) would show /dev/xvdf …; strata does not target them.
- * Instance-store (ephemeral NVMe) disks of sizes that have them are numbered after the EBS ones only
- * when the kernel happens to find them later; sizes with instance storage should not be combined with a
- * volume plan until the next session's device mapping by EBS volume id (nvme id-ctrl serial) lands.
+ * What the guest is told to look for: the names the volumes are attached as. The guest's own names
+ * depend on the instance type (Xen: /dev/xvdf …; Nitro: NVMe disks numbered in no set order), so the
+ * volume script finds each volume in the guest (core/volumes.ts: by that name, or the EBS data disks as
+ * a set, never the root disk or instance storage); one user data works on every instance type.
  */
-export const NITRO_VOLUME_DEVICES: readonly string[] = Array.from({ length: 16 }, (_, i) => `/dev/nvme${i + 1}n1`);
+export const EC2_VOLUME_DEVICES: readonly VolumeDevice[] = EBS_DEVICE_NAMES.map((device) => ({ naming: 'ec2' as const, device }));
 
 /** AMI names: 3 to 128 characters of letters, digits, spaces and ( ) [ ] . / ' @ _ -; unique per account and region. */
 export const IMAGE_NAME_RULES: NameRules = {
@@ -100,7 +97,7 @@ export const AWS_CAPABILITIES: Capabilities = {
     maxVolumeGiB: 16_384,
     // RAID is assembled in the guest by strata's cloud-init volume script (mdadm), not by EC2.
     raidLevels: ['none', '0', '1', '5', '10'],
-    volumeDevices: [...NITRO_VOLUME_DEVICES],
+    volumeDevices: [...EC2_VOLUME_DEVICES],
     filesystems: ['ext4', 'xfs'],
     encryption: true,
     userData: 'optional',
@@ -114,7 +111,7 @@ export const AWS_CAPABILITIES: Capabilities = {
   },
 };
 
-export const AWS_PROFILE_LINE = 'EC2: tags, RAID in the guest, keypair creation; volumes as Nitro NVMe devices';
+export const AWS_PROFILE_LINE = 'EC2: tags, RAID in the guest, keypair creation; volumes found in the guest on Xen and Nitro';
 
 export function awsCapabilities(): Capabilities {
   return structuredClone(AWS_CAPABILITIES);
@@ -151,7 +148,18 @@ const REGION_NAMES: Record<string, string> = {
   'me-south-1': 'Middle East (Bahrain)',
   'me-central-1': 'Middle East (UAE)',
   'sa-east-1': 'South America (São Paulo)',
+  'ap-east-2': 'Asia Pacific (Taipei)',
+  'ap-southeast-5': 'Asia Pacific (Malaysia)',
+  'ap-southeast-7': 'Asia Pacific (Thailand)',
+  'mx-central-1': 'Mexico (Central)',
+  'us-gov-east-1': 'AWS GovCloud (US-East)',
+  'us-gov-west-1': 'AWS GovCloud (US-West)',
+  'cn-north-1': 'China (Beijing)',
+  'cn-northwest-1': 'China (Ningxia)',
 };
+
+/** The regions strata knows by name (EC2 may have newer ones: DescribeRegions is the authority). */
+export const KNOWN_REGIONS: readonly string[] = Object.keys(REGION_NAMES);
 
 export function regionName(id: string): string {
   return REGION_NAMES[id] ?? id;
@@ -262,34 +270,47 @@ export function imageFromEc2(image: Ec2Image, ctx: ImageContext): Image {
   return result;
 }
 
-/** A DescribeImages name filter for a user's query: *query*, in the spellings a name is likely to use. */
 /**
- * A catalogue query: words match the name; `arch:arm64`, `owner:amazon` (an alias or an account id) and
- * `deprecated` (include deprecated images, which EC2 hides unless asked) become EC2's own filters.
+ * A catalogue query: words match the name, in any order; `arch:arm64`, `owner:amazon` (an alias or an
+ * account id) and `deprecated` (include deprecated images, which EC2 hides unless asked) become EC2's own
+ * filters (core/query.ts; the local fuzzy filter skips them too).
  */
 export interface ImageQuery {
+  /** The words, as typed, joined by single spaces. */
   name: string;
+  words: string[];
   architecture?: string;
   owner?: string;
   includeDeprecated: boolean;
 }
 
 export function parseImageQuery(query: string): ImageQuery {
-  const words: string[] = [];
-  const parsed: ImageQuery = { name: '', includeDeprecated: false };
-  for (const word of query.trim().split(/\s+/).filter(Boolean)) {
-    const match = /^(arch|owner|deprecated):?(.*)$/i.exec(word);
-    const key = match?.[1].toLowerCase();
-    const value = match?.[2] ?? '';
-    if (key === 'arch' && /^(x86_64|arm64|i386)$/i.test(value)) parsed.architecture = value.toLowerCase();
-    else if (key === 'owner' && /^[a-z0-9-]{1,64}$/i.test(value)) parsed.owner = value.toLowerCase();
-    else if (key === 'deprecated' && /^(|yes|true)$/i.test(value)) parsed.includeDeprecated = true;
-    else words.push(word);
-  }
-  parsed.name = words.join(' ');
-  return parsed;
+  const parsed = parseCatalogueQuery(query);
+  return {
+    name: parsed.words.join(' '),
+    words: parsed.words,
+    ...(parsed.architecture ? { architecture: parsed.architecture } : {}),
+    ...(parsed.owner ? { owner: parsed.owner } : {}),
+    includeDeprecated: parsed.includeDeprecated,
+  };
 }
 
+/**
+ * The word EC2 is asked for (its name filter takes wildcards, ORed, so several words in any order would
+ * need one pattern per order): the longest, most likely the rarest. The other words are matched here, on
+ * what EC2 returns (nameHasWords).
+ */
+export function nameFilterWord(words: readonly string[]): string | undefined {
+  return words.reduce<string | undefined>((best, word) => (best === undefined || word.length > best.length ? word : best), undefined);
+}
+
+/** Every word in the image's name, in any order, case-insensitively. */
+export function nameHasWords(name: string, words: readonly string[]): boolean {
+  const text = name.toLowerCase();
+  return words.every((word) => text.includes(word.toLowerCase()));
+}
+
+/** A DescribeImages name filter for one word: *word*, in the spellings a name is likely to use. */
 export function nameFilterValues(query: string): string[] {
   const escaped = query.trim().replace(/[\\*?]/g, (ch) => `\\${ch}`);
   if (escaped === '') return [];

@@ -11,7 +11,7 @@
 //   STRATA_AWS_SEED_OWN_IMAGE=1  when the account has no own image (an emulator's fresh one), capture one
 //                                first from a server launched from a vendor template (the suite needs one)
 //
-// Against moto (tried with moto 5.2, all 22 tests pass):
+// Against moto (tried with moto 5.2 and 5.2.3, all 22 tests pass):
 //   python3 -m moto.server -p 5399 &
 //   AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test STRATA_AWS_ENDPOINT=http://127.0.0.1:5399 \
 //   STRATA_AWS_SEED_OWN_IMAGE=1 STRATA_AWS_UP_TIMEOUT_MS=60000 vitest run test/providers/aws/aws.contract.test.ts

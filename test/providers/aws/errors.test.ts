@@ -1,5 +1,5 @@
 // SDK errors as strata's typed errors: the table of codes, the SSO advice, and what never reaches a message.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { StrataError, describeError, isRetryable, type ErrorKind } from '../../../source/core/errors.js';
 import { mapAwsError, scrubProviderMessage } from '../../../source/providers/aws/errors.js';
 import { ec2Error } from './recorded.js';
@@ -74,7 +74,7 @@ describe('mapAwsError: the table of EC2 codes', () => {
     // The encoded authorization message is neither in the message nor whole in the detail.
     expect(error.message).not.toContain('AAAA');
     expect(error.detail).not.toContain('A'.repeat(40));
-    expect(describeError(error, 'Launching')).toMatch(/^Launching failed: the provider refused the credentials: /);
+    expect(describeError(error, 'Launching')).toMatch(/^Launching failed: the credentials of profile "prod" are not allowed to call ec2:RunInstances; ask for that permission/);
   });
 
   it('turns fields of the call into Invalid with the field (a launch from a missing image)', () => {
@@ -122,6 +122,98 @@ describe('mapAwsError: credentials that never reached AWS', () => {
     const error = mapAwsError(sdk, { action: 'DescribeImages' });
     expect(error.kind).toBe('AuthFailed');
     expect(error.message).toMatch(/--profile|AWS_PROFILE/);
+  });
+});
+
+// What the SDK (3.1169) throws, as seen in this project: no credentials anywhere, a region EC2 does not
+// have, an endpoint that does not listen, an EC2-compatible endpoint (moto) failing in an unknown region.
+const noCredentials = () => Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError', tryNextLink: false });
+const networkError = (message: string, fields: Record<string, unknown>) => Object.assign(new Error(message), { ...fields, $metadata: { attempts: 1, totalRetryDelay: 0 } });
+const unknownHost = networkError('getaddrinfo ENOTFOUND ec2.eu-westt-1.amazonaws.com', { code: 'ENOTFOUND', errno: -3008, syscall: 'getaddrinfo', hostname: 'ec2.eu-westt-1.amazonaws.com' });
+const refused = networkError('connect ECONNREFUSED 127.0.0.1:5399', { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 5399 });
+const emulator500 = Object.assign(new Error('@aws-sdk XML parse error: mismatched tags <html> and </title>.'), { $metadata: { httpStatusCode: 500, attempts: 1, totalRetryDelay: 0 } });
+const endpoint = { url: 'http://127.0.0.1:5399', from: 'STRATA_AWS_ENDPOINT' };
+
+/** Two or three lines at 80 columns, after the "… failed: " the UI puts before it. */
+function fitsThreeLines(error: StrataError): void {
+  expect(describeError(error, 'Listing images').length).toBeLessThanOrEqual(240);
+}
+
+describe('mapAwsError: sentences that say what is wrong and what to do', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('no credentials at all: says none were found, where the SDK looked, and what to run', () => {
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_CONFIG_FILE;
+    delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+    const error = mapAwsError(noCredentials(), { action: 'DescribeRegions', region: 'eu-west-1' });
+    expect(error.kind).toBe('AuthFailed');
+    expect(error.message).toBe(
+      'no AWS credentials were found (the SDK looked at AWS_ACCESS_KEY_ID, ~/.aws/credentials, ~/.aws/config, SSO, instance role); run `aws configure`, or `aws sso login --profile NAME` and use --profile NAME or AWS_PROFILE.',
+    );
+    // Nothing was refused: nothing reached AWS.
+    expect(describeError(error, 'Listing images')).not.toMatch(/refused/);
+    fitsThreeLines(error);
+  });
+
+  it('no credentials for the profile asked for: names it, the files, and how to list the profiles there are', () => {
+    process.env.AWS_CONFIG_FILE = '/etc/aws/config';
+    delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+    const error = mapAwsError(noCredentials(), { action: 'DescribeRegions', profile: 'prdo' });
+    expect(error.message).toBe(
+      'no AWS credentials were found for profile "prdo" in /etc/aws/config or ~/.aws/credentials; see `aws configure list-profiles`, or run `aws configure --profile prdo` (or `aws sso login --profile prdo`).',
+    );
+    fitsThreeLines(error);
+    delete process.env.AWS_CONFIG_FILE;
+    process.env.AWS_PROFILE = 'from-env';
+    expect(mapAwsError(noCredentials(), { action: 'DescribeRegions' }).message).toContain('profile "from-env"');
+  });
+
+  it('an unknown region: says EC2 has no such region, the likely one, and how to list them (not "retry")', () => {
+    const error = mapAwsError(unknownHost, { action: 'DescribeRegions', region: 'eu-westt-1' });
+    expect(error.kind).toBe('Invalid');
+    expect(error.field).toBe('region');
+    expect(error.message).toBe(
+      'EC2 has no region "eu-westt-1": ec2.eu-westt-1.amazonaws.com does not resolve. Did you mean eu-west-1? Pass --region with a real one; `aws ec2 describe-regions --output table` lists them.',
+    );
+    expect(isRetryable(error)).toBe(false);
+    fitsThreeLines(error);
+    // A region name the SDK refuses outright.
+    const syntax = mapAwsError(new Error('Region not accepted: region="eu west" is not a valid hostname component.'), { action: 'DescribeRegions', region: 'eu west' });
+    expect(syntax).toMatchObject({ kind: 'Invalid', field: 'region' });
+    expect(syntax.message).toMatch(/^"eu west" is not a region name \(e\.g\. eu-west-1\); pass --region/);
+  });
+
+  it('an unknown region at an EC2-compatible endpoint that fails there (moto answers HTTP 500)', () => {
+    const error = mapAwsError(emulator500, { action: 'DescribeRegions', region: 'eu-westt-1', endpoint });
+    expect(error).toMatchObject({ kind: 'Invalid', field: 'region' });
+    expect(error.message).toBe('http://127.0.0.1:5399 fails in "eu-westt-1" (HTTP 500), a region strata does not know. Did you mean eu-west-1? Pass --region with one the endpoint has.');
+    fitsThreeLines(error);
+    // In a region strata knows, a 500 is the endpoint's trouble, and retryable.
+    expect(mapAwsError(emulator500, { action: 'DescribeRegions', region: 'eu-west-1', endpoint }).kind).toBe('Transient');
+  });
+
+  it('a known region whose endpoint does not resolve: the network, not the region', () => {
+    const offline = networkError('getaddrinfo ENOTFOUND ec2.eu-west-1.amazonaws.com', { code: 'ENOTFOUND', hostname: 'ec2.eu-west-1.amazonaws.com' });
+    const error = mapAwsError(offline, { action: 'DescribeRegions', region: 'eu-west-1' });
+    expect(error.kind).toBe('Transient');
+    expect(error.message).toBe('ec2.eu-west-1.amazonaws.com does not resolve (ENOTFOUND): is this machine online, and its DNS working? It can be retried.');
+  });
+
+  it('an endpoint that does not listen: names the URL, where it was set, and that the connection was refused', () => {
+    const error = mapAwsError(refused, { action: 'DescribeRegions', region: 'eu-west-1', endpoint });
+    expect(error.kind).toBe('Transient');
+    expect(error.message).toBe('nothing answers at http://127.0.0.1:5399 (STRATA_AWS_ENDPOINT): connection refused; start the EC2 endpoint there, or fix the URL.');
+    fitsThreeLines(error);
+    const typo = networkError('getaddrinfo ENOTFOUND ec2.local.invalid', { code: 'ENOTFOUND', hostname: 'ec2.local.invalid' });
+    expect(mapAwsError(typo, { action: 'DescribeRegions', region: 'eu-west-1', endpoint: { url: 'https://admin:s3cret@ec2.local.invalid:8443/', from: '--endpoint' } })).toMatchObject({
+      kind: 'Invalid',
+      field: 'endpoint',
+      message: 'the host of https://ec2.local.invalid:8443 (--endpoint) does not resolve (ENOTFOUND); fix the URL.',
+    });
   });
 });
 

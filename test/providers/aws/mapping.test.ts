@@ -9,7 +9,6 @@ import type { LaunchSpec } from '../../../source/core/types.js';
 import {
   AWS_CAPABILITIES,
   EBS_DEVICE_NAMES,
-  NITRO_VOLUME_DEVICES,
   firewallFromEc2,
   imageFromEc2,
   keypairFromEc2,
@@ -247,11 +246,12 @@ describe('sizes, firewalls, keypairs', () => {
 });
 
 describe('capabilities', () => {
-  it('names a guest device for every volume, and an EBS device name for each', () => {
+  it('tells the guest to find each volume by the EC2 name it is attached as (Xen and Nitro name them differently)', () => {
     expect(AWS_CAPABILITIES.launch.maxVolumes).toBe(16);
-    expect(NITRO_VOLUME_DEVICES).toHaveLength(16);
-    expect(NITRO_VOLUME_DEVICES[0]).toBe('/dev/nvme1n1');
-    expect(NITRO_VOLUME_DEVICES[15]).toBe('/dev/nvme16n1');
+    expect(AWS_CAPABILITIES.launch.volumeDevices).toHaveLength(16);
+    expect(AWS_CAPABILITIES.launch.volumeDevices[0]).toEqual({ naming: 'ec2', device: '/dev/sdf' });
+    // The names in the capabilities are the names RunInstances attaches the volumes at.
+    expect(AWS_CAPABILITIES.launch.volumeDevices.map((d) => (typeof d === 'string' ? d : d.device))).toEqual(EBS_DEVICE_NAMES);
     expect(EBS_DEVICE_NAMES[0]).toBe('/dev/sdf');
     expect(EBS_DEVICE_NAMES[15]).toBe('/dev/sdu');
     expect(AWS_CAPABILITIES.launch.raidLevels).toEqual(['none', '0', '1', '5', '10']);
@@ -362,10 +362,10 @@ describe('catalogue queries', () => {
   it('turns arch:, owner: and deprecated into EC2 filters, the rest into the name', async () => {
     const { parseImageQuery } = await import('../../../source/providers/aws/mapping.js');
     expect(parseImageQuery('ubuntu 24.04 arch:arm64 owner:099720109477 deprecated')).toEqual({
-      name: 'ubuntu 24.04', architecture: 'arm64', owner: '099720109477', includeDeprecated: true,
+      name: 'ubuntu 24.04', words: ['ubuntu', '24.04'], architecture: 'arm64', owner: '099720109477', includeDeprecated: true,
     });
-    expect(parseImageQuery('  debian ')).toEqual({ name: 'debian', includeDeprecated: false });
+    expect(parseImageQuery('  debian ')).toEqual({ name: 'debian', words: ['debian'], includeDeprecated: false });
     // Not a filter it knows: part of the name.
-    expect(parseImageQuery('arch:sparc owner:$(x)')).toEqual({ name: 'arch:sparc owner:$(x)', includeDeprecated: false });
+    expect(parseImageQuery('arch:sparc owner:$(x)')).toEqual({ name: 'arch:sparc owner:$(x)', words: ['arch:sparc', 'owner:$(x)'], includeDeprecated: false });
   });
 });

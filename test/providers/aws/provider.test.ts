@@ -78,12 +78,13 @@ describe('images', () => {
   });
 
   it('asks for vendor templates from Amazon and the trusted owners, searching by name on the EC2 side', async () => {
-    const { api, aws } = provider({ DescribeImages: { Images: vendorImages.Images.slice(0, 2) } }, { trustedOwnerIds: ['099720109477'] });
+    const jammyArm = { ...vendorImages.Images[0], ImageId: 'ami-0a00000000000a001', Name: 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-arm64-server-20240111', Architecture: 'arm64' };
+    const { api, aws } = provider({ DescribeImages: { Images: [vendorImages.Images[0], jammyArm] } }, { trustedOwnerIds: ['099720109477'] });
     const page = await aws.listImages({ scope: 'vendor', query: 'jammy', pageSize: 1 });
     expect(page.items.map((i) => [i.id, i.kind, i.owned])).toEqual([['ami-0c7217cdde317cfec', 'vendor', false]]);
     // EC2 takes at least 5 per call: the rest of its answer is the next page, asked for again with the same token.
     const rest = await aws.listImages({ scope: 'vendor', query: 'jammy', pageSize: 1, page: page.next });
-    expect(rest.items.map((i) => i.id)).toEqual(['ami-05576a079321f21f8']);
+    expect(rest.items.map((i) => i.id)).toEqual(['ami-0a00000000000a001']);
     expect(rest.next).toBeUndefined();
     expect(api.of('DescribeImages')[1].input.NextToken).toBeUndefined();
     expect(api.of('DescribeImages')[0].input).toEqual({
@@ -115,6 +116,58 @@ describe('images', () => {
         { Name: 'state', Values: ['available'] },
       ],
     });
+  });
+
+  it('finds the README\'s example: filters go to EC2, several words match in any order', async () => {
+    const image = (id: string, name: string) => ({ ...vendorImages.Images[0], ImageId: id, Name: name, Architecture: 'arm64' });
+    // EC2 answers the name filter for one word ("ubuntu"); the other word is matched here.
+    const { api, aws } = provider({
+      DescribeImages: {
+        Images: [
+          image('ami-0000000000000e001', 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-20240701'),
+          image('ami-0000000000000e002', 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-arm64-server-20240701'),
+          image('ami-0000000000000e003', '24.04 minimal Ubuntu (arm64)'),
+        ],
+      },
+    });
+    const page = await aws.listImages({ scope: 'public', query: 'ubuntu 24.04 arch:arm64 owner:099720109477', pageSize: 1000 });
+    expect(page.items.map((i) => i.id)).toEqual(['ami-0000000000000e001', 'ami-0000000000000e003']);
+    expect(api.of('DescribeImages')[0].input).toEqual({
+      MaxResults: 1000,
+      ExecutableUsers: ['all'],
+      Owners: ['099720109477'],
+      Filters: [
+        { Name: 'is-public', Values: ['true'] },
+        { Name: 'state', Values: ['available'] },
+        { Name: 'architecture', Values: ['arm64'] },
+        // The longest word, in the spellings a name uses; never one pattern of all words ("*ubuntu 24.04*").
+        { Name: 'name', Values: ['*ubuntu*', '*UBUNTU*', '*Ubuntu*'] },
+      ],
+    });
+  });
+
+  it('with words matched here, reads on through a few EC2 pages for a page of matches, then hands back EC2\'s token', async () => {
+    const pages: Record<string, { Images: object[]; NextToken?: string }> = {
+      '': { Images: [{ ...vendorImages.Images[0], ImageId: 'ami-0000000000000f001', Name: 'debian-12-amd64' }], NextToken: 'e2' },
+      e2: { Images: [{ ...vendorImages.Images[0], ImageId: 'ami-0000000000000f002', Name: 'debian-12-backports-amd64' }], NextToken: 'e3' },
+      e3: { Images: [{ ...vendorImages.Images[0], ImageId: 'ami-0000000000000f003', Name: 'debian-11-backports-amd64' }], NextToken: 'e4' },
+      e4: { Images: [{ ...vendorImages.Images[0], ImageId: 'ami-0000000000000f004', Name: 'debian-12-backports-arm64' }] },
+    };
+    const { api, aws } = provider({ DescribeImages: (input: any) => pages[input.NextToken ?? ''] });
+    const first = await aws.listImages({ scope: 'public', query: 'backports debian-12', pageSize: 100 });
+    expect(first.items.map((i) => i.id)).toEqual(['ami-0000000000000f002']);
+    expect(api.of('DescribeImages').map((c) => c.input.NextToken)).toEqual([undefined, 'e2', 'e3']);
+    const second = await aws.listImages({ scope: 'public', query: 'backports debian-12', pageSize: 100, page: first.next });
+    expect(second.items.map((i) => i.id)).toEqual(['ami-0000000000000f004']);
+    expect(second.next).toBeUndefined();
+  });
+
+  it('searches own images for every word and the architecture here', async () => {
+    const { aws } = provider({ DescribeImages: { Images: ownImages.Images } });
+    expect(ownImages.Images.map((i: any) => i.Architecture)).toEqual(['x86_64', 'arm64']);
+    expect((await aws.listImages({ scope: 'own', query: 'arch:arm64' })).items.map((i) => i.id)).toEqual(['ami-0a1b2c3d4e5f60002']);
+    expect((await aws.listImages({ scope: 'own', query: 'arm db arch:arm64' })).items.map((i) => i.id)).toEqual(['ami-0a1b2c3d4e5f60002']);
+    expect((await aws.listImages({ scope: 'own', query: 'db arch:x86_64' })).items).toEqual([]);
   });
 
   it('gets an image as own when the account owns it (account id from its security groups)', async () => {
@@ -351,6 +404,31 @@ describe('launch', () => {
     ]);
   });
 
+  it('adds the rules an earlier attempt did not get to add to the launch\'s own firewall, and reuses it', async () => {
+    // The earlier attempt stopped between CreateSecurityGroup and AuthorizeSecurityGroupIngress: the group
+    // is there, tagged with the token, with one of its two rules.
+    const half = {
+      GroupId: 'sg-0half', GroupName: 'api-fw', OwnerId: '123456789012',
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      Tags: [{ Key: 'strata:launch-id', Value: 'strata-launch-48' }],
+    };
+    const groups = fixture('describe-security-groups');
+    const { api, aws } = launchable({
+      DescribeSecurityGroups: (input: any) => (input.Filters?.[0]?.Name === 'tag:strata:launch-id' ? { SecurityGroups: [half] } : { SecurityGroups: [...groups.SecurityGroups, half] }),
+      AuthorizeSecurityGroupIngress: {},
+    });
+    const rules = [
+      { protocol: 'tcp' as const, fromPort: 443, toPort: 443, source: '0.0.0.0/0' },
+      { protocol: 'tcp' as const, fromPort: 22, toPort: 22, source: '203.0.113.0/24' },
+    ];
+    await aws.launch({ ...spec, newFirewall: { name: 'api-fw', rules } }, 'strata-launch-48');
+    expect(api.of('CreateSecurityGroup')).toEqual([]);
+    expect(api.of('AuthorizeSecurityGroupIngress').map((c) => c.input)).toEqual([
+      { GroupId: 'sg-0half', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24' }] }] },
+    ]);
+    expect(api.of('RunInstances')[0].input.SecurityGroupIds).toEqual(['sg-0123456789abcdef0', 'sg-0half']);
+  });
+
   it('previews with nothing started: the request, the CLI line, and EC2\'s own dry run', async () => {
     const { api, aws } = launchable({ RunInstances: ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412) });
     const preview = await aws.previewLaunch({ ...spec, userData: '#!/bin/sh\necho secret-ish\n' }, 'strata-launch-46');
@@ -400,6 +478,49 @@ describe('firewalls and keypairs', () => {
     await expectStrataError(aws.createFirewall('web3', rules), 'Invalid');
     expect(api.of('DeleteSecurityGroup').map((c) => c.input)).toEqual([{ GroupId: 'sg-0new' }]);
     await expectStrataError(aws.createFirewall('web', rules), 'Conflict');
+  });
+
+  it('deletes a security group; an unknown or malformed id is NotFound; the default group is refused', async () => {
+    const { api, aws } = provider({
+      DeleteSecurityGroup: (input: any) =>
+        input.GroupId === 'sg-0gone0000000000000'
+          ? ec2Error('InvalidGroup.NotFound', "The security group 'sg-0gone0000000000000' does not exist")
+          : input.GroupId === 'nonsense'
+            ? ec2Error('InvalidGroupId.Malformed', 'Invalid id: "nonsense"')
+            : input.GroupId === 'sg-0default000000000'
+              ? ec2Error('CannotDelete', 'the specified group: "sg-0default000000000" name: "default" cannot be deleted by a user')
+              : {},
+    });
+    await aws.deleteFirewall('sg-0123456789abcdef0');
+    expect(api.of('DeleteSecurityGroup').map((c) => c.input)).toEqual([{ GroupId: 'sg-0123456789abcdef0' }]);
+    const gone = await expectStrataError(aws.deleteFirewall('sg-0gone0000000000000'), 'NotFound');
+    expect(gone.message).toBe('Deleting firewall sg-0gone0000000000000 failed: the firewall (security group) does not exist in eu-west-1.');
+    await expectStrataError(aws.deleteFirewall('nonsense'), 'NotFound');
+    await expectStrataError(aws.deleteFirewall('sg-0default000000000'), 'Invalid', 'firewallId');
+    await expectStrataError(aws.deleteFirewall(''), 'Invalid', 'firewallId');
+  });
+
+  it('says what uses a security group EC2 will not delete: its servers and the groups whose rules refer to it', async () => {
+    const inUse = ec2Error('DependencyViolation', 'resource sg-0123456789abcdef0 has a dependent object');
+    const { api, aws } = provider({
+      DeleteSecurityGroup: inUse,
+      DescribeInstances: { Reservations: [{ Instances: [{ InstanceId: 'i-0000000000000a001', Tags: [{ Key: 'Name', Value: 'api-1' }], State: { Name: 'running' } }] }] },
+      DescribeSecurityGroups: (input: any) =>
+        input.Filters?.[0]?.Name === 'ip-permission.group-id' ? { SecurityGroups: [{ GroupId: 'sg-0lb00000000000000', GroupName: 'lb' }] } : fixture('describe-security-groups'),
+    });
+    const error = await expectStrataError(aws.deleteFirewall('sg-0123456789abcdef0'), 'Conflict');
+    expect(error.message).toBe(
+      'Firewall sg-0123456789abcdef0 is in use by server api-1 (i-0000000000000a001), the rules of firewall lb (sg-0lb00000000000000); move those servers to another firewall (or terminate them) and remove those rules first.',
+    );
+    expect(error.detail).toContain('DependencyViolation');
+    expect(api.of('DescribeInstances')[0].input.Filters).toEqual([
+      { Name: 'instance.group-id', Values: ['sg-0123456789abcdef0'] },
+      { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
+    ]);
+    // Nothing strata can list: it says so, and what it may be.
+    const other = provider({ DeleteSecurityGroup: inUse, DescribeInstances: { Reservations: [] }, DescribeSecurityGroups: { SecurityGroups: [] } });
+    const unlisted = await expectStrataError(other.aws.deleteFirewall('sg-0123456789abcdef0'), 'Conflict');
+    expect(unlisted.message).toMatch(/^Firewall sg-0123456789abcdef0 is still in use \(EC2: DependencyViolation\), by something strata does not list: a network interface/);
   });
 
   it('lists security groups as firewalls, sorted by name', async () => {

@@ -73,6 +73,12 @@ beforeAll(async () => {
     req.on('end', () => {
       const action = new URLSearchParams(body).get('Action') ?? '';
       requests.push({ action, body, authorization: String(req.headers.authorization ?? '') });
+      // An EC2-compatible endpoint asked about a region it does not have fails with an HTML page (as moto does).
+      if (String(req.headers.authorization ?? '').includes('/eu-westt-1/ec2/')) {
+        res.writeHead(500, { 'content-type': 'text/html', date: EC2_DATE });
+        res.end('<!doctype html><html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>');
+        return;
+      }
       const answer = ANSWERS[action] ?? { status: 400, body: `<Response><Errors><Error><Code>InvalidAction</Code><Message>no ${action}</Message></Error></Errors><RequestID>x</RequestID></Response>` };
       res.writeHead(answer.status, { 'content-type': 'text/xml;charset=UTF-8', date: EC2_DATE });
       res.end(answer.body);
@@ -171,10 +177,34 @@ describe('the SDK path', () => {
       expect(noRegion.message).toMatch(/--region/);
       const noCredentials = await inChild(failure(`{ home: '/nonexistent', region: 'eu-west-1', profile: 'nosuch', endpoint: ${JSON.stringify(endpoint)} }`, 'listServers()'), env);
       expect(noCredentials.kind).toBe('AuthFailed');
-      expect(noCredentials.message).toContain('ec2:DescribeInstances');
+      expect(noCredentials.message).toContain(`no AWS credentials were found for profile "nosuch" in ${join(home, 'config')} or ${join(home, 'credentials')}`);
+      expect(noCredentials.message).toContain('`aws configure list-profiles`');
+      // None at all, no profile: where the SDK looked and what to run.
+      const none = await inChild(failure(`{ home: '/nonexistent', region: 'eu-west-1', endpoint: ${JSON.stringify(endpoint)} }`, 'listServers()'), env);
+      expect(none.kind).toBe('AuthFailed');
+      expect(none.message).toMatch(/^no AWS credentials were found \(the SDK looked at AWS_ACCESS_KEY_ID, .*\); run `aws configure`, or `aws sso login --profile NAME` and use --profile NAME or AWS_PROFILE\.$/);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  it('says a region is unknown where the endpoint fails in it, and which region was likely meant', async () => {
+    const provider = await createAwsProvider({ home: '/nonexistent', region: 'eu-westt-1', endpoint });
+    const error = await expectStrataError(provider.describe(), 'Invalid', 'region');
+    expect(error.message).toBe(`${endpoint} fails in "eu-westt-1" (HTTP 500), a region strata does not know. Did you mean eu-west-1? Pass --region with one the endpoint has.`);
+    await provider.close();
+  });
+
+  it('names an endpoint that does not listen, and where it was set', async () => {
+    // A port nothing listens on: a server that was started and closed.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const dead = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const provider = await createAwsProvider({ home: '/nonexistent', region: 'eu-west-1', endpoint: dead });
+    const error = await expectStrataError(provider.describe(), 'Transient');
+    expect(error.message).toBe(`nothing answers at ${dead} (--endpoint): connection refused; start the EC2 endpoint there, or fix the URL.`);
+    await provider.close();
   });
 
   it('tells which aws sso login to run when the SSO session of the profile has expired (the SDK\'s own error)', async () => {
