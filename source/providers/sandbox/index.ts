@@ -36,7 +36,7 @@ import { consoleText } from './console.js';
 import { openSandboxDb, transaction, type Db } from './db.js';
 import { parseFaults, type Faults } from './faults.js';
 import { generateRsaKey, parsePublicKey } from './keys.js';
-import { decodePageToken, encodePageToken, matchesTerms, pageSizeOf, queryTerms } from './paging.js';
+import { decodePageToken, encodePageToken, matchesTerms, pageSizeOf, queryTerms } from '../paging.js';
 import {
   PROFILE_LINES,
   SANDBOX_REGIONS,
