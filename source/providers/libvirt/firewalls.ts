@@ -5,7 +5,7 @@ import { checkFirewallRules, checkResourceName } from '../../core/checks.js';
 import { conflict, unsupported } from '../../core/errors.js';
 import type { Firewall, FirewallRule } from '../../core/types.js';
 import { RESOURCE_NAMES } from './capabilities.js';
-import type { Connection } from './connection.js';
+import { GONE, type Connection } from './connection.js';
 import { FIREWALL_PREFIX, firewallXml, parseFirewallRules } from './domain.js';
 import { parseXmlFragments } from './xml.js';
 
@@ -19,7 +19,8 @@ export class Firewalls {
       .split('\n')
       .map((line) => line.trim().split(/\s+/)[1])
       .filter((n): n is string => typeof n === 'string' && n.startsWith(FIREWALL_PREFIX));
-    const xml = await this.conn.virshBatch(names.map((n) => ['nwfilter-dumpxml', n]), { doing: 'listing firewalls' });
+    // A filter deleted between the listing and the read is not listed.
+    const xml = await this.conn.readEach(names.map((n) => ['nwfilter-dumpxml', n]), GONE.filter, { doing: 'listing firewalls' });
     return parseXmlFragments(xml)
       .map((filter) => ({ id: filter.attrs.name!, name: filter.attrs.name!.slice(FIREWALL_PREFIX.length), rules: parseFirewallRules(filter) }))
       .sort((a, b) => a.name.localeCompare(b.name));

@@ -10,7 +10,7 @@ import { inspectImageFile } from '../image-file.js';
 import { decodePageToken, encodePageToken, matchesTerms, pageSizeOf, queryTerms } from '../paging.js';
 import type { ImportImageOptions, ListImagesOptions } from '../provider.js';
 import { VOLUME_NAMES } from './capabilities.js';
-import type { Connection, Host, PoolInfo } from './connection.js';
+import { GONE, type Connection, type Host, type PoolInfo } from './connection.js';
 import type { DomainInfo } from './domain.js';
 import type { StoredImage } from './state.js';
 import { child, parseXmlFragments, textAt, type XmlElement } from './xml.js';
@@ -60,7 +60,8 @@ export class Images {
       }
     }
     const wanted = names.filter((n) => !n.startsWith('.') && !n.includes("'") && !/[\x00-\x1f]/.test(n));
-    const xml = await this.conn.virshBatch(wanted.map((n) => ['vol-dumpxml', '--pool', pool.name, n]), { doing });
+    // A volume deleted between the listing and the read is not listed.
+    const xml = await this.conn.readEach(wanted.map((n) => ['vol-dumpxml', '--pool', pool.name, n]), GONE.volume, { doing });
     const volumes: Volume[] = [];
     for (const element of parseXmlFragments(xml)) {
       const volume = this.volumeFrom(pool, element);
@@ -127,18 +128,21 @@ export class Images {
     return join(pool.dir, imageId.slice(slash + 1));
   }
 
-  /** An image id is pool/volume, of the own pool or the vendor pool. */
-  private async locate(id: unknown, field = 'imageId'): Promise<{ host: Host; pool: PoolInfo; name: string }> {
+  /**
+   * An image id is pool/volume. Images are those of the own pool and the vendor pool; `foreign` is the
+   * name of any other pool an id names (a server launched by another strata, or before config.yaml changed).
+   */
+  private async locate(id: unknown, field = 'imageId'): Promise<{ host: Host; pool?: PoolInfo; foreign: string; name: string }> {
     if (typeof id !== 'string' || id === '') throw invalid('An image id is needed.', field);
     const host = await this.conn.ready();
     const slash = id.indexOf('/');
     const poolName = slash > 0 ? id.slice(0, slash) : '';
     const name = id.slice(slash + 1);
-    const pool = [host.own, host.vendor].find((p) => p.name === poolName);
-    if (!pool || name === '' || name.includes('/')) {
+    if (poolName === '' || name === '' || name.includes('/')) {
       throw notFound(`Image ${id} does not exist: images here are named pool/volume, in pool ${host.own.name} or ${host.vendor.name}.`);
     }
-    return { host, pool, name };
+    const pool = [host.own, host.vendor].find((p) => p.name === poolName);
+    return { host, ...(pool ? { pool } : {}), foreign: pool ? '' : poolName, name };
   }
 
   private async volume(pool: PoolInfo, name: string, doing: string): Promise<Volume | undefined> {
@@ -154,7 +158,23 @@ export class Images {
   }
 
   async getImage(id: string): Promise<Image> {
-    const { host, pool, name } = await this.locate(id);
+    const { host, pool, foreign, name } = await this.locate(id);
+    if (!pool) {
+      // Gone is what libvirt does not have (that pool, or that volume in it). A volume it has in a pool
+      // strata does not use is not strata's to show, but not gone either: its servers run on it.
+      try {
+        await this.conn.virshBatch([['pool-refresh', foreign], ['vol-dumpxml', '--pool', foreign, name]], { doing: `reading image ${id}` });
+      } catch (error) {
+        if (error instanceof StrataError && error.kind === 'NotFound') {
+          throw notFound(`Image ${id} does not exist: libvirt at ${this.conn.uri} has no pool ${foreign} with a volume ${name}.`, error.detail);
+        }
+        throw error;
+      }
+      throw invalid(
+        `Image ${id} is in pool ${foreign}, which strata does not use (own images: ${host.own.name}, templates: ${host.vendor.name}); to use its images, set libvirt.vendorPool to ${foreign} in config.yaml.`,
+        'imageId',
+      );
+    }
     const volume = await this.volume(pool, name, `reading image ${id}`);
     if (!volume) throw notFound(`Image ${id} does not exist in pool ${pool.name}.`);
     return this.imageFrom(volume, host, this.conn.state.read().images);
@@ -220,7 +240,8 @@ export class Images {
   }
 
   async deleteImage(id: string): Promise<void> {
-    const { host, pool, name } = await this.locate(id);
+    const { host, pool, foreign, name } = await this.locate(id);
+    if (!pool) throw unsupported(`Image ${id} is in pool ${foreign}, which strata does not use; strata deletes only own images (pool ${host.own.name}).`);
     if (pool.name !== host.own.name) {
       throw unsupported(`Image ${id} is a vendor template in pool ${pool.name}; strata deletes only own images (pool ${host.own.name}).`);
     }

@@ -2,7 +2,7 @@
 // strata's launch record (client token, group, billing code, …) in the domain's metadata. Launch (made
 // once per client token, completed where it was cut short), the listing (one virsh run for every server),
 // readiness (the domain's state, then the guest's console or its agent), capture, terminate.
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkClientToken } from '../../core/checks.js';
 import { StrataError, invalid, notFound } from '../../core/errors.js';
@@ -11,7 +11,7 @@ import { hostnameFor } from '../../core/userdata.js';
 import type { Firewall, Image, Keypair, LaunchSpec, Phase, Product, Server } from '../../core/types.js';
 import type { CaptureOptions, LaunchPreview } from '../provider.js';
 import { libvirtCapabilities } from './capabilities.js';
-import type { Connection, Host } from './connection.js';
+import { GONE, type Connection, type Host } from './connection.js';
 import { Consoles, guestTime } from './console.js';
 import {
   FIREWALL_PREFIX,
@@ -40,6 +40,8 @@ interface DomainState {
 export interface Listing {
   names: Map<string, string>;
   states: Map<string, DomainState>;
+  /** Which listing of this provider it is (a later one has a larger number). */
+  seq: number;
 }
 
 /** virDomainState and the shut-off reasons, in strata's words. */
@@ -52,6 +54,20 @@ const SHUTOFF_REASONS: Record<number, string> = {
   8: 'libvirt stopped it',
 };
 
+/**
+ * Whether a file is gone: it does not exist. One strata may not look at (a directory it may not enter) is
+ * not gone.
+ */
+function fileGone(path: string): boolean {
+  try {
+    statSync(path);
+    return false;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
+  }
+}
+
 export interface ServersDeps {
   images: Images;
   firewalls: Firewalls;
@@ -62,6 +78,9 @@ export interface ServersDeps {
 export class Servers {
   /** Parsed domain XML by uuid: strata's launch record does not change but for its failure. */
   private readonly domainCache = new Map<string, DomainInfo>();
+  /** The listing each cached domain was read after: an older listing cannot tell that it went away. */
+  private readonly cachedAfter = new Map<string, number>();
+  private listings = 0;
   /** When this provider first saw each server in its phase (libvirt keeps no history of phases). */
   private readonly phaseSeen = new Map<string, { phase: Phase; since: string }>();
   /** Running servers whose guest agent answered (ready without cloud-init on the console). */
@@ -79,6 +98,7 @@ export class Servers {
 
   /** uuid -> name of every domain, and the state of each, in one run of virsh. */
   async listing(): Promise<Listing> {
+    const seq = ++this.listings;
     const out = await this.conn.virshBatch([['list', '--all', '--uuid', '--name'], ['domstats', '--state', '--raw']], { doing: 'listing servers' });
     const names = new Map<string, string>();
     const states = new Map<string, DomainState>();
@@ -99,23 +119,63 @@ export class Servers {
       const stat = /^state\.(state|reason)=(\d+)$/.exec(line);
       if (stat && current !== undefined) states.get(current)![stat[1] as 'state' | 'reason'] = Number(stat[2]);
     }
-    return { names, states };
+    return { names, states, seq };
   }
 
-  /** Every domain (strata's have a launch record), its XML read once and cached. */
+  /**
+   * Every domain (strata's have a launch record), its XML read once and cached. One undefined between the
+   * listing and the read (a busy host) is left out; a server this provider knew that is no longer there is
+   * remembered as terminated.
+   */
   async domains(listing?: Listing): Promise<DomainInfo[]> {
     await this.conn.ready();
-    const { names } = listing ?? (await this.listing());
+    const { names, seq } = listing ?? (await this.listing());
     const unknown = [...names.keys()].filter((uuid) => !this.domainCache.has(uuid));
     if (unknown.length > 0) {
-      const xml = await this.conn.virshBatch(unknown.map((uuid) => ['dumpxml', '--inactive', uuid]), { doing: 'reading servers' });
+      const xml = await this.conn.readEach(unknown.map((uuid) => ['dumpxml', '--inactive', uuid]), GONE.domain, { doing: 'reading servers' });
       for (const element of parseXmlFragments(xml)) {
         const info = parseDomain(element);
-        if (info.uuid) this.domainCache.set(info.uuid, info);
+        if (!info.uuid) continue;
+        this.domainCache.set(info.uuid, info);
+        this.cachedAfter.set(info.uuid, Math.max(seq, this.cachedAfter.get(info.uuid) ?? 0));
       }
     }
-    for (const uuid of [...this.domainCache.keys()]) if (!names.has(uuid)) this.domainCache.delete(uuid);
+    // Gone is what a listing made after the domain was read no longer has.
+    const vanished = [...this.domainCache.values()].filter((d) => !names.has(d.uuid) && (this.cachedAfter.get(d.uuid) ?? 0) <= seq);
+    for (const domain of vanished) this.wentAway(domain);
     return [...names.keys()].map((uuid) => this.domainCache.get(uuid)).filter((d): d is DomainInfo => d !== undefined);
+  }
+
+  /** A domain undefined behind this provider's back (by hand, by another strata): its server is terminated. */
+  private wentAway(domain: DomainInfo): void {
+    this.uncache(domain.uuid);
+    if (domain.record) {
+      const last = this.toServer(domain, undefined);
+      if (!(domain.uuid in this.conn.state.read().terminated)) this.remember(last);
+    }
+    this.forget(domain.uuid);
+  }
+
+  private uncache(uuid: string): void {
+    this.domainCache.delete(uuid);
+    this.cachedAfter.delete(uuid);
+  }
+
+  private forget(uuid: string): void {
+    this.phaseSeen.delete(uuid);
+    this.consoles.forget(uuid);
+    this.agentReady.delete(uuid);
+  }
+
+  /** The last view of a server that is gone, as terminated: what a caller asking for it by id is told. */
+  private remember(last: Server): void {
+    const now = new Date().toISOString();
+    this.conn.state.update((s) => {
+      const view: Server = { ...last, phase: 'terminated', phaseSince: now, observedAt: now };
+      delete view.failureReason;
+      delete view.imageGone;
+      s.terminated[last.id] = view;
+    });
   }
 
   async domainById(id: unknown): Promise<DomainInfo> {
@@ -140,7 +200,7 @@ export class Servers {
     let phase: Phase;
     let at: number = nowMs;
     let failureReason: string | undefined;
-    const backingGone = !existsSync(record.imagePath);
+    const backingGone = fileGone(record.imagePath);
     const gone = `Its image ${record.imageId} is gone: the backing file ${record.imagePath} of its disk no longer exists, so it cannot start again.`;
     const fromConsole = () => {
       const seen = this.consoles.seen(domain);
@@ -468,7 +528,7 @@ export class Servers {
       }
       record.failure = reason;
       await this.conn.virsh(['metadata', name, METADATA_URI, '--key', METADATA_KEY, '--set', metadataUpdate(record), '--config']).catch(() => undefined);
-      for (const [uuid, info] of this.domainCache) if (info.name === name) this.domainCache.delete(uuid);
+      for (const [uuid, info] of this.domainCache) if (info.name === name) this.uncache(uuid);
     }
   }
 
@@ -533,17 +593,11 @@ export class Servers {
     });
     for (const file of domain.record?.files ?? []) rmSync(file, { force: true });
     if (domain.record?.filter) await this.conn.virsh(['nwfilter-undefine', domain.record.filter]).catch(() => undefined);
-    this.domainCache.delete(domain.uuid);
-    this.phaseSeen.delete(domain.uuid);
-    this.consoles.forget(domain.uuid);
-    this.agentReady.delete(domain.uuid);
+    this.uncache(domain.uuid);
+    this.forget(domain.uuid);
     const host = await this.conn.ready();
     await this.conn.virsh(['pool-refresh', host.disks.name]).catch(() => undefined);
-    const now = new Date().toISOString();
-    this.conn.state.update((s) => {
-      s.terminated[domain.uuid] = { ...last, phase: 'terminated', phaseSince: now, observedAt: now };
-      delete s.terminated[domain.uuid]!.failureReason;
-    });
+    this.remember(last);
   }
 
   async consoleOutput(id: string): Promise<string> {
