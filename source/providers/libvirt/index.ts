@@ -37,7 +37,7 @@ export class LibvirtProvider implements ProviderService {
   constructor(options: ProviderOptions, run: Runner = execaRunner) {
     this.conn = new Connection(options, run);
     this.images = new Images(this.conn, () => this.servers.domains());
-    this.firewalls = new Firewalls(this.conn);
+    this.firewalls = new Firewalls(this.conn, () => this.servers.domains());
     this.servers = new Servers(this.conn, {
       images: this.images,
       firewalls: this.firewalls,
@@ -83,6 +83,9 @@ export class LibvirtProvider implements ProviderService {
   }
   createFirewall(name: string, rules: FirewallRule[]): Promise<Firewall> {
     return this.firewalls.createFirewall(name, rules);
+  }
+  deleteFirewall(id: string): Promise<void> {
+    return this.firewalls.deleteFirewall(id);
   }
   async listKeypairs(): Promise<Keypair[]> {
     return listKeypairs(this.conn.state);

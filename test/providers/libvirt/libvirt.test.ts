@@ -523,7 +523,7 @@ describe('a busy host (recorded): what goes away between a listing and its read'
   });
 });
 
-describe('pools (recorded host)', () => {
+describe('pools and firewalls (recorded host)', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'strata-libvirt-pools-'));
@@ -557,5 +557,20 @@ describe('pools (recorded host)', () => {
     const asDefault = new LibvirtProvider({ home: join(dir, 'home'), libvirtUri: 'test:///fake', libvirt: { poolDirectory: join(dir, 'fresh'), network: 'none', vendorPool: 'strata-vendor' } }, host.run);
     await asDefault.describe();
     expect(defined()).toEqual(['vendr', 'strata-vendor', 'strata', 'strata-vendor']);
+  });
+
+  it('deletes a firewall no server uses, and refuses one a server uses (also a stopped one), naming it', async () => {
+    const host = fakeHost(dir, { network: true });
+    const provider = new LibvirtProvider({ home: join(dir, 'home'), libvirtUri: 'test:///fake', libvirt: { poolDirectory: dir, network: 'default' } }, host.run);
+    const fw = await provider.createFirewall('ssh', [{ protocol: 'tcp', fromPort: 22, toPort: 22, source: '10.0.0.0/8' }]);
+    const [web] = await provider.launch({ name: 'web', imageId: 'strata/base', productId: 'small', firewallIds: [fw.id], count: 1 }, 'tok-fw');
+    expect(web!.phase).toBe('failed'); // the recorded host's domains are shut off
+    await expect(provider.deleteFirewall(fw.id)).rejects.toMatchObject({ kind: 'Conflict', message: 'Firewall ssh cannot be deleted: server web uses it. Terminate it first.' });
+    expect(host.filters.has('strata-fw-ssh')).toBe(true);
+    await provider.terminate(web!.id);
+    await provider.deleteFirewall(fw.id);
+    expect(host.filters.has('strata-fw-ssh')).toBe(false);
+    await expect(provider.deleteFirewall(fw.id)).rejects.toMatchObject({ kind: 'NotFound' });
+    await expect(provider.deleteFirewall('allow-arp')).rejects.toMatchObject({ kind: 'NotFound' });
   });
 });
