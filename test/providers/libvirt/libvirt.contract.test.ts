@@ -9,7 +9,7 @@
 //                               on first use by scripts/libvirt-test-guest.sh)
 //   STRATA_REQUIRE_LIBVIRT=1    fail instead of skipping where libvirt cannot be used (CI sets it)
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,7 +188,7 @@ if (reason !== undefined && !required) {
     { upTimeoutMs: UP_MS, pollMs: 500, missingImageId: 'strata-contract/no-such-image', missingServerId: '00000000-0000-4000-8000-00000000c0de' },
   );
 
-  describe('libvirt: a connection that fails says libvirt\'s reason and what to do', () => {
+  describe('libvirt: the connection and the host (a failed connection says libvirt\'s reason and what to do)', () => {
     let dir: string;
     beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'strata-libvirt-connect-'));
@@ -231,6 +231,28 @@ if (reason !== undefined && !required) {
       const refused = await failure(`qemu+unix:///system?socket=${stale}`, ['Transient']);
       expect(refused.message).toMatch(/libvirtd running/);
       expect(refused.message).toMatch(/refuse/);
+    });
+
+    it('the host starts a network that serves DHCP, as libvirt\'s default does (dnsmasq: .ci/run installs dnsmasq-base)', () => {
+      const name = `strata-dhcp-${RUN}`;
+      const file = join(dir, 'dhcp-net.xml');
+      const subnet = 100 + Math.floor(Math.random() * 100);
+      writeFileSync(
+        file,
+        `<network><name>${name}</name><bridge name='vbr${Math.random().toString(36).slice(2, 10)}'/><ip address='10.214.${subnet}.1' netmask='255.255.255.0'><dhcp><range start='10.214.${subnet}.100' end='10.214.${subnet}.110'/></dhcp></ip></network>`,
+      );
+      try {
+        virsh('net-define', file);
+        try {
+          virsh('net-start', name);
+        } catch (error) {
+          throw new Error(`libvirt cannot start a network with DHCP here (is dnsmasq-base installed?): ${String((error as { stderr?: string }).stderr ?? error).trim()}`);
+        }
+        expect(virsh('net-info', name)).toMatch(/^Active:\s+yes/m);
+      } finally {
+        quietly(() => virsh('net-destroy', name));
+        quietly(() => virsh('net-undefine', name));
+      }
     });
 
     const setpriv = (() => {
