@@ -1,8 +1,9 @@
 // The libvirt provider on a real libvirtd: what a launch takes until the guest is ready, and what one poll
 // of the monitor (listServers for every server) costs as servers are added, measured against the cheapest
 // libvirt query there is (`virsh list --all`, one process) in the same go. Uses the test guest of
-// scripts/libvirt-test-guest.sh (built on first use) in pools, a directory and no network of its own, and
-// removes them afterwards.
+// scripts/libvirt-test-guest.sh (built on first use) in pools, a directory and no network of its own, with
+// names of its own per run (as the tests have), and removes what it made afterwards — only that: other
+// domains on the host, whatever their names, are left alone.
 //
 //   PATH=$PWD/node_modules/.bin:$PATH tsx bench/libvirt.mjs [--servers 6] [--polls 15] [--json]
 //   (npm run bench:libvirt; needs libvirt and QEMU, as .ci/run installs them)
@@ -27,15 +28,21 @@ const virsh = (...args) => execFileSync('virsh', ['-q', '-c', uri, ...args], { e
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
+/** This run's names: two benches (or a bench and the tests) on one host do not meet. */
+const RUN = Math.random().toString(36).slice(2, 7);
 const base = mkdtempSync(join(tmpdir(), 'strata-bench-libvirt-'));
 chmodSync(base, 0o755);
-const settings = { pool: 'strata-bench', vendorPool: 'strata-bench-vendor', poolDirectory: join(base, 'pools'), network: 'none', sizes: { test: { vcpus: 1, memoryMiB: 256, diskGiB: 1 } } };
+const pools = [`strata-bench-${RUN}`, `strata-bench-${RUN}-vendor`, `strata-bench-${RUN}-servers`];
+const settings = { pool: pools[0], vendorPool: pools[1], poolDirectory: join(base, 'pools'), network: 'none', sizes: { test: { vcpus: 1, memoryMiB: 256, diskGiB: 1 } } };
+/** The domains this run launched, by name: the only ones its cleanup removes. */
+const made = new Set();
 let calls = 0;
 const counting = async (file, args, options) => {
   calls++;
   return execaRunner(file, args, options);
 };
-const provider = new LibvirtProvider({ home: join(base, 'home'), libvirtUri: uri, libvirt: settings }, counting);
+// The vendor pool is this run's own too (strata makes a vendor pool named in config.yaml only when asked).
+const provider = new LibvirtProvider({ home: join(base, 'home'), libvirtUri: uri, libvirt: settings, libvirtCreateVendorPool: true }, counting);
 const rows = [];
 try {
   await provider.describe();
@@ -44,13 +51,15 @@ try {
   const launchToReady = [];
   for (let n = 1; n <= servers; n++) {
     const t0 = process.hrtime.bigint();
-    const [server] = await provider.launch({ name: `bench-${n}`, imageId: image.id, productId: 'test', firewallIds: [], count: 1 }, `bench-${Date.now()}-${n}`);
+    const name = `bench-${RUN}-${n}`;
+    made.add(name);
+    const [server] = await provider.launch({ name, imageId: image.id, productId: 'test', firewallIds: [], count: 1 }, `bench-${RUN}-${n}`);
     const launched = ms(t0);
     ids.push(server.id);
     for (;;) {
       const [s] = await provider.listServers([server.id]);
       if (s.phase === 'ready') break;
-      if (s.phase === 'failed') throw new Error(`bench-${n} failed: ${s.failureReason}`);
+      if (s.phase === 'failed') throw new Error(`${name} failed: ${s.failureReason}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     launchToReady.push({ launched, ready: ms(t0) });
@@ -78,7 +87,13 @@ try {
     for (const r of rows) console.log(`${String(r.servers).padStart(7)}  ${r.pollMs.toFixed(1).padStart(10)} ms  ${r.referenceMs.toFixed(1).padStart(13)} ms  ${r.ratio.toFixed(2).padStart(5)}x  ${r.processesPerPoll}`);
   }
 } finally {
-  for (const name of virsh('list', '--all', '--name').split('\n').map((l) => l.trim()).filter((n) => n.startsWith('bench-'))) {
+  // Only what this run made: its domains (by name, and with their disks in this run's directory), its pools.
+  for (const name of virsh('list', '--all', '--name').split('\n').map((l) => l.trim()).filter((n) => made.has(n))) {
+    let xml = '';
+    try {
+      xml = virsh('dumpxml', '--inactive', name);
+    } catch {}
+    if (!xml.includes(base)) continue;
     try {
       virsh('destroy', name);
     } catch {}
@@ -86,7 +101,7 @@ try {
       virsh('undefine', name);
     } catch {}
   }
-  for (const pool of ['strata-bench', 'strata-bench-vendor', 'strata-bench-servers']) {
+  for (const pool of pools) {
     try {
       virsh('pool-destroy', pool);
     } catch {}

@@ -66,6 +66,12 @@ export interface ProviderService {
   listProducts(): Promise<Product[]>;
   listFirewalls(): Promise<Firewall[]>;
   createFirewall(name: string, rules: FirewallRule[], description?: string): Promise<Firewall>;
+  /**
+   * Deletes a firewall (also one made at launch). Conflict, naming the servers, while a server that is not
+   * terminated uses it; NotFound where it does not exist. Optional only until every provider has it (EC2's
+   * comes on its own branch): callers treat its absence as Unsupported.
+   */
+  deleteFirewall?(id: string): Promise<void>;
   listKeypairs(): Promise<Keypair[]>;
   createKeypair(name: string): Promise<CreatedKeypair>;
   importKeypair(name: string, publicKey: string): Promise<Keypair>;
@@ -108,6 +114,13 @@ export interface ProviderOptions {
   libvirtUri?: string;
   /** libvirt: config.yaml's libvirt section. */
   libvirt?: LibvirtSettings;
+  /**
+   * libvirt: make libvirt.vendorPool where it does not exist (under poolDirectory), as strata makes its own
+   * pools. Without it a vendor pool named in config.yaml that does not exist is a NotFound with field
+   * "libvirt.vendorPool" whose sentence says how to make it; a caller that asked the user may then open
+   * the provider again with this set.
+   */
+  libvirtCreateVendorPool?: boolean;
 }
 
 /** A size preset of the libvirt provider (config.yaml libvirt.sizes). */
@@ -122,7 +135,10 @@ export interface LibvirtSize {
 export interface LibvirtSettings {
   /** The storage pool of own images, created on first use (default "strata"). */
   pool?: string;
-  /** The pool whose volumes are vendor templates (default "strata-vendor", created empty on first use). */
+  /**
+   * The pool whose volumes are vendor templates. Named here, it must exist (see libvirtCreateVendorPool);
+   * unnamed, it is "strata-vendor", created empty on first use.
+   */
   vendorPool?: string;
   /** The directory under which strata creates the pools it makes (default /var/lib/libvirt/images/strata). */
   poolDirectory?: string;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Capabilities, ProviderDescription } from '../../source/core/capabilities.js';
 import { StrataError, type ErrorKind } from '../../source/core/errors.js';
 import { NAME_TAG } from '../../source/core/tags.js';
-import type { Image, LaunchSpec, Product, Server } from '../../source/core/types.js';
+import type { Firewall, Image, LaunchSpec, Product, Server } from '../../source/core/types.js';
 import type { ProviderService } from '../../source/providers/provider.js';
 
 export interface ContractOptions {
@@ -301,6 +301,12 @@ export function describeProviderContract(
         );
       });
 
+      it('says NotFound for deleting a firewall that does not exist', async () => {
+        const firewalls = await provider.listFirewalls();
+        const missing = `${firewalls[0]?.id ?? 'fw'}-no-such-${run}`;
+        await expectStrataError(provider.deleteFirewall!(missing), caps.launch.createFirewall ? 'NotFound' : ['NotFound', 'Unsupported']);
+      });
+
       it('creates a keypair where it can: the private key is returned once and never listed', async () => {
         const name = `contract-key-${run}`;
         if (!caps.launch.createKeypair) {
@@ -340,6 +346,8 @@ export function describeProviderContract(
       let spec: LaunchSpec;
       const token = `contract-${run}-launch`;
       let launched: Server[] = [];
+      /** A firewall this run made for its servers (where firewalls can be made): deleted once they are gone. */
+      let ownFirewall: Firewall | undefined;
 
       /** An image we may launch from (own and available first), and a size of its architecture. */
       async function launchable(): Promise<{ image: Image; product: Product }> {
@@ -362,12 +370,15 @@ export function describeProviderContract(
       beforeAll(async () => {
         if (skipLaunch) return;
         ({ image, product } = await launchable());
+        if (caps.launch.createFirewall) {
+          ownFirewall = await provider.createFirewall(`contract-use-${run}`, [{ protocol: 'tcp', fromPort: 22, toPort: 22, source: '198.51.100.0/24' }]);
+        }
         const firewalls = await provider.listFirewalls();
         spec = {
           name: `contract-${run}`,
           imageId: image.id,
           productId: product.id,
-          firewallIds: firewalls.slice(0, 1).map((f) => f.id),
+          firewallIds: ownFirewall ? [ownFirewall.id] : firewalls.slice(0, 1).map((f) => f.id),
           group: 'contract',
           billingCode: 'cc-1234',
           count: Math.min(2, caps.launch.maxCount),
@@ -417,6 +428,13 @@ export function describeProviderContract(
         const again = await provider.launch(spec, token);
         expect(again.map((s) => s.id)).toEqual(launched.map((s) => s.id));
         expect((await provider.listServers()).length).toBe(before + spec.count);
+      });
+
+      it.skipIf(skipLaunch)('refuses to delete a firewall a server uses, naming the server', { timeout: serverTestMs }, async (ctx) => {
+        if (!ownFirewall || launched.length === 0) return ctx.skip();
+        const refused = await expectStrataError(provider.deleteFirewall!(ownFirewall.id), 'Conflict');
+        expect(refused.message).toContain(launched[0].name);
+        expect((await provider.listFirewalls()).map((f) => f.id)).toContain(ownFirewall.id);
       });
 
       it.skipIf(skipLaunch)('lists many servers in one call; unknown ids are simply absent', { timeout: serverTestMs }, async () => {
@@ -479,6 +497,27 @@ export function describeProviderContract(
         for (const server of after) expect(server.phase).toBe('terminated');
         await expectStrataError(provider.terminate(missingServerId), 'NotFound');
         if (caps.servers.consoleOutput) await expectStrataError(provider.consoleOutput(missingServerId), 'NotFound');
+      });
+
+      it.skipIf(skipLaunch)('deletes a firewall once no server uses it', { timeout: serverTestMs }, async (ctx) => {
+        if (!ownFirewall) return ctx.skip();
+        const id = ownFirewall.id;
+        // A cloud may hold on to a terminated server's firewall a little longer (EC2 until it is terminated):
+        // a Conflict is asked again until the deadline.
+        await pollUntil(
+          () =>
+            provider.deleteFirewall!(id).then(
+              () => 'deleted',
+              (error: unknown) => {
+                if (error instanceof StrataError && error.kind === 'Conflict') return error.message;
+                throw error;
+              },
+            ),
+          (result) => result === 'deleted',
+          { timeoutMs: upTimeoutMs, intervalMs: pollMs, what: 'the firewall to be deleted after its servers were terminated' },
+        );
+        expect((await provider.listFirewalls()).map((f) => f.id)).not.toContain(id);
+        await expectStrataError(provider.deleteFirewall!(id), 'NotFound');
       });
     });
   });

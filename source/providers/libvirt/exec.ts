@@ -78,7 +78,65 @@ interface Pattern {
 
 export interface MapContext {
   uri: string;
+  /** Where the URI came from (--libvirt-uri, an environment variable), for the sentence that says to correct it. */
+  uriFrom?: string;
   doing?: string;
+}
+
+const PERMISSION_FIX = 'add the user to the libvirt group, run strata as root, or use qemu:///session';
+
+/**
+ * A connection that failed, in libvirt's own words (the reason virsh gives after "failed to connect to the
+ * hypervisor") and what to do about it: "is libvirtd running?" only where its socket is missing or refuses.
+ */
+function connectionFailure(said: string, c: MapContext): { kind: ErrorKind; sentence: string } | undefined {
+  const lines = said
+    .split('\n')
+    .map((l) => l.trim().replace(/^error:\s*/, '').replace(/\.$/, ''))
+    .filter((l) => l !== '');
+  const connecting = lines.some((l) => /failed to connect to the hypervisor/i.test(l));
+  const reason = lines.filter((l) => !/failed to connect to the hypervisor/i.test(l)).join(': ') || 'libvirt gave no reason';
+  const uri = c.uri;
+  const where = c.uriFrom ? ` (${c.uriFrom})` : ' (--libvirt-uri)';
+  let m: RegExpExecArray | null;
+  if ((m = /Failed to connect socket to '([^']+)': (No such file or directory|Connection refused)/i.exec(said))) {
+    const state = /No such file/i.test(m[2]!) ? 'does not exist' : 'refuses connections';
+    return { kind: 'Transient', sentence: `${uri} does not answer: its socket ${m[1]} ${state}. Is libvirtd running? Start it (systemctl start libvirtd, or libvirtd -d)` };
+  }
+  if ((connecting || /Cannot recv data/i.test(said)) && /ssh: |Host key verification failed|Permission denied \(/i.test(said)) {
+    return /Host key verification failed|Permission denied|Too many authentication failures/i.test(said)
+      ? { kind: 'AuthFailed', sentence: `ssh to the host of ${uri} was refused (${reason}): check that ssh to it works without a prompt (a key in ssh-agent, the host in known_hosts)` }
+      : { kind: 'Transient', sentence: `libvirt's ssh connection for ${uri} failed (${reason}): check that this machine reaches that host by ssh, and the host and port${where}` };
+  }
+  if (/Failed to connect socket to '[^']+': (?:Permission denied|Operation not permitted)/i.test(said) || (connecting && /authentication (?:failed|unavailable)|access denied|not authorized|polkit|system bus/i.test(said))) {
+    return { kind: 'AuthFailed', sentence: `${uri} refused this user (${reason}): ${PERMISSION_FIX}` };
+  }
+  if (!connecting) {
+    if (/Cannot recv data|End of file while reading data|Cannot write data|Broken pipe|Connection reset by peer/i.test(said)) {
+      return { kind: 'Transient', sentence: `${uri} closed the connection (${reason}): libvirtd may have stopped or restarted; try again, and read its log if it goes on` };
+    }
+    return undefined;
+  }
+  if (/no connection driver available/i.test(said)) {
+    return { kind: 'Invalid', sentence: `libvirt has no driver for the URI ${uri} (${reason}): correct it${where}, for example to qemu:///system, or install its driver (Debian: libvirt-daemon-driver-qemu)` };
+  }
+  if (/URI|unsupported (?:transport|scheme)/i.test(reason) && !/Unable to resolve|unable to connect to server/i.test(reason)) {
+    return { kind: 'Invalid', sentence: `libvirt does not accept the URI ${uri} (${reason}): correct it${where}` };
+  }
+  if ((m = /Unable to resolve address '([^']*)'/i.exec(said))) {
+    return /Temporary failure/i.test(said)
+      ? { kind: 'Transient', sentence: `The host ${m[1]} of ${uri} cannot be looked up just now (${reason}): check this machine's DNS, or the host name${where}` }
+      : { kind: 'Invalid', sentence: `The host ${m[1]} of ${uri} cannot be found (${reason}): correct the host name${where}` };
+  }
+  if ((m = /unable to connect to server at '([^']+)': (.*)/i.exec(said))) {
+    return /refused/i.test(m[2]!)
+      ? { kind: 'Transient', sentence: `Nothing answers at ${m[1]} for ${uri} (${m[2]!.trim()}): check the host and port${where}, and that libvirtd there listens for TCP or TLS connections` }
+      : { kind: 'Transient', sentence: `${m[1]} cannot be reached for ${uri} (${m[2]!.trim()}): check the network, or the host${where}` };
+  }
+  if (/Cannot recv data|End of file while reading data|Cannot write data|Broken pipe|Connection reset by peer/i.test(said)) {
+    return { kind: 'Transient', sentence: `${uri} closed the connection (${reason}): libvirtd may have stopped or restarted; try again, and read its log if it goes on` };
+  }
+  return { kind: 'Transient', sentence: `strata cannot connect to libvirt at ${uri} (${reason}): check the URI${where}, and that libvirtd runs there` };
 }
 
 // Matched against the tool's whole stderr, first match wins. libvirt's messages are stable across versions
@@ -90,14 +148,9 @@ const PATTERNS: Pattern[] = [
     say: () => "the server's image is gone: its disk is an overlay whose backing image file no longer exists, so it cannot start",
   },
   {
-    test: /failed to connect to the hypervisor|Failed to connect socket|Cannot recv data|no connection driver available|End of file while reading data/i,
-    kind: 'Transient',
-    say: (c) => `strata cannot reach libvirt at ${c.uri}: is libvirtd running (libvirtd -d, or systemctl start libvirtd)?`,
-  },
-  {
     test: /authentication (?:failed|unavailable)|access denied|Permission denied|not authorized|polkit/i,
     kind: 'AuthFailed',
-    say: (c) => `libvirt at ${c.uri} refused access: add your user to the libvirt group, or use qemu:///session`,
+    say: (c, line) => `libvirt at ${c.uri} refused this user (${line}): ${PERMISSION_FIX}`,
   },
   {
     test: /Domain not found|failed to get domain|no domain with matching/i,
@@ -157,8 +210,17 @@ export function toStrataError(error: unknown, context: MapContext): StrataError 
   // virsh's own "error:" lines say what failed; other lines are warnings (polkit's, where there is a tty).
   const errors = error.stderr.split('\n').filter((l) => /^\s*error:/.test(l)).join('\n');
   const said = errors !== '' ? errors : error.stderr;
-  for (const pattern of PATTERNS) {
+  const gone = PATTERNS[0]!;
+  if (gone.test.test(said)) return new StrataError(gone.kind, `${capital(doing)}${gone.say(context, line)}.`, { detail: error.stderr });
+  const connection = connectionFailure(said, context);
+  if (connection) return new StrataError(connection.kind, `${capital(doing)}${connection.sentence}.`, { detail: error.stderr });
+  for (const pattern of PATTERNS.slice(1)) {
     if (pattern.test.test(said)) {
+      if (pattern.kind === 'AuthFailed' && error.file !== 'virsh') {
+        return new StrataError('AuthFailed', `${capital(doing)}${error.file} was refused (${line}): run strata as a user who may read and write the pools' files (root for qemu:///system).`, {
+          detail: error.stderr,
+        });
+      }
       return new StrataError(pattern.kind, `${capital(doing)}${pattern.say(context, line)}.`.replace(/\.\.$/, '.'), { detail: error.stderr });
     }
   }

@@ -36,7 +36,7 @@ import { consoleText } from './console.js';
 import { openSandboxDb, transaction, type Db } from './db.js';
 import { parseFaults, type Faults } from './faults.js';
 import { generateRsaKey, parsePublicKey } from './keys.js';
-import { decodePageToken, encodePageToken, matchesTerms, pageSizeOf, queryTerms } from './paging.js';
+import { decodePageToken, encodePageToken, matchesTerms, pageSizeOf, queryTerms } from '../paging.js';
 import {
   PROFILE_LINES,
   SANDBOX_REGIONS,
@@ -608,6 +608,23 @@ export class SandboxProvider implements ProviderService {
       throw invalid('A firewall description is text of at most 255 characters.', 'description');
     }
     return transaction(this.db, () => this.insertFirewall(name, checked, description));
+  }
+
+  async deleteFirewall(id: string): Promise<void> {
+    this.enter('deleting a firewall');
+    if (typeof id !== 'string' || id === '') throw invalid('A firewall id is needed.', 'id');
+    transaction(this.db, () => {
+      const row = this.db.prepare('SELECT * FROM firewalls WHERE region = ? AND id = ?').get(this.region.id, id) as FirewallRow | undefined;
+      if (!row) throw notFound(`Firewall ${id} does not exist in ${this.where()}.`);
+      if (row.name === 'default') throw invalid(`The default firewall of ${this.where()} cannot be deleted, as on a real cloud.`, 'id');
+      const users = (this.db
+        .prepare('SELECT s.name FROM servers s, json_each(s.firewall_ids) f WHERE s.region = ? AND s.terminated_ms IS NULL AND f.value = ? ORDER BY s.name')
+        .all(this.region.id, id) as { name: string }[]).map((r) => r.name);
+      if (users.length > 0) {
+        throw conflict(`Firewall ${row.name} cannot be deleted: server${users.length === 1 ? '' : 's'} ${users.join(', ')} ${users.length === 1 ? 'uses' : 'use'} it. Terminate ${users.length === 1 ? 'it' : 'them'} first.`);
+      }
+      this.db.prepare('DELETE FROM firewalls WHERE region = ? AND id = ?').run(this.region.id, id);
+    });
   }
 
   private keypair(row: KeypairRow): Keypair {

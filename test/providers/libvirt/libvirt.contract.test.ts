@@ -9,14 +9,15 @@
 //                               on first use by scripts/libvirt-test-guest.sh)
 //   STRATA_REQUIRE_LIBVIRT=1    fail instead of skipping where libvirt cannot be used (CI sets it)
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StrataError, type ErrorKind } from '../../../source/core/errors.js';
 import type { LaunchSpec, Server } from '../../../source/core/types.js';
 import { createLibvirtProvider } from '../../../source/providers/libvirt/index.js';
-import { execaRunner, type Runner } from '../../../source/providers/libvirt/exec.js';
+import { ToolFailure, execaRunner, type Runner } from '../../../source/providers/libvirt/exec.js';
 import type { LibvirtSettings, ProviderService } from '../../../source/providers/provider.js';
 import { describeProviderContract, expectStrataError, freshOpenSshPublicKey, pollUntil } from '../../contract/contract.js';
 
@@ -123,6 +124,10 @@ EOF`,
   ]);
   virsh('net-define', netXml);
   virsh('net-start', settings.network);
+  // The vendor pool is the user's to make (strata makes only its own pools): made here as the README says.
+  virsh('pool-define-as', settings.vendorPool, 'dir', '--target', join(settings.poolDirectory, settings.vendorPool));
+  virsh('pool-build', settings.vendorPool);
+  virsh('pool-start', settings.vendorPool);
   const home = join(base, 'home');
   mkdirSync(home);
   const provider = await createLibvirtProvider({ home, libvirtUri: uri, libvirt: settings }, run);
@@ -182,6 +187,100 @@ if (reason !== undefined && !required) {
     },
     { upTimeoutMs: UP_MS, pollMs: 500, missingImageId: 'strata-contract/no-such-image', missingServerId: '00000000-0000-4000-8000-00000000c0de' },
   );
+
+  describe('libvirt: the connection and the host (a failed connection says libvirt\'s reason and what to do)', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'strata-libvirt-connect-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const failure = async (at: string, kinds: ErrorKind[], run: Runner = execaRunner) => {
+      const provider = await createLibvirtProvider({ home: join(dir, 'home'), libvirtUri: at }, run);
+      return expectStrataError(provider.describe(), kinds);
+    };
+
+    it('a URI with a typo: libvirt\'s own reason and the fix, not "is libvirtd running?"', async () => {
+      const path = await failure('qemu:///sytem', ['Invalid']);
+      expect(path.message).toContain('qemu:///sytem');
+      expect(path.message).toMatch(/unexpected qemu URI path '\/sytem', try qemu:\/\/\/system/);
+      expect(path.message).not.toMatch(/libvirtd running/);
+      const driver = await failure('qmeu:///system', ['Invalid']);
+      expect(driver.message).toMatch(/no connection driver available for qmeu:\/\/\/system/);
+      expect(driver.message).not.toMatch(/libvirtd running/);
+    });
+
+    it('a host that cannot be found, or where nothing listens: the host, libvirt\'s reason, and what to check', async () => {
+      const unknown = await failure('qemu+tcp://no-such-host.invalid/system', ['Invalid', 'Transient']);
+      expect(unknown.message).toContain('no-such-host.invalid');
+      expect(unknown.message).toMatch(/resolve/i);
+      expect(unknown.message).not.toMatch(/libvirtd running/);
+      const closed = await failure('qemu+tcp://127.0.0.1:1/system', ['Transient']);
+      expect(closed.message).toContain('127.0.0.1:1');
+      expect(closed.message).toMatch(/Connection refused/);
+      expect(closed.message).not.toMatch(/libvirtd running/);
+    });
+
+    it('a socket that does not exist or refuses: is libvirtd running?', async () => {
+      const missing = await failure(`qemu+unix:///system?socket=${dir}/no-such-sock`, ['Transient']);
+      expect(missing.message).toMatch(/libvirtd running/);
+      expect(missing.message).toContain(`${dir}/no-such-sock`);
+      // A socket file nobody listens on: a daemon that died without cleaning up.
+      const stale = join(dir, 'stale-sock');
+      execFileSync(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => process.exit(0))`]);
+      const refused = await failure(`qemu+unix:///system?socket=${stale}`, ['Transient']);
+      expect(refused.message).toMatch(/libvirtd running/);
+      expect(refused.message).toMatch(/refuse/);
+    });
+
+    it('the host starts a network that serves DHCP, as libvirt\'s default does (dnsmasq: .ci/run installs dnsmasq-base)', () => {
+      const name = `strata-dhcp-${RUN}`;
+      const file = join(dir, 'dhcp-net.xml');
+      const subnet = 100 + Math.floor(Math.random() * 100);
+      writeFileSync(
+        file,
+        `<network><name>${name}</name><bridge name='vbr${Math.random().toString(36).slice(2, 10)}'/><ip address='10.214.${subnet}.1' netmask='255.255.255.0'><dhcp><range start='10.214.${subnet}.100' end='10.214.${subnet}.110'/></dhcp></ip></network>`,
+      );
+      try {
+        virsh('net-define', file);
+        try {
+          virsh('net-start', name);
+        } catch (error) {
+          throw new Error(`libvirt cannot start a network with DHCP here (is dnsmasq-base installed?): ${String((error as { stderr?: string }).stderr ?? error).trim()}`);
+        }
+        expect(virsh('net-info', name)).toMatch(/^Active:\s+yes/m);
+      } finally {
+        quietly(() => virsh('net-destroy', name));
+        quietly(() => virsh('net-undefine', name));
+      }
+    });
+
+    const setpriv = (() => {
+      try {
+        execFileSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' });
+        return process.getuid?.() === 0;
+      } catch {
+        return false;
+      }
+    })();
+    it.skipIf(!setpriv)('a user libvirt refuses: libvirt\'s reason and what to do (run as nobody)', async () => {
+      const asNobody: Runner = async (file, args, options) => {
+        try {
+          return await execaRunner('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', file, ...args], options);
+        } catch (error) {
+          if (error instanceof ToolFailure) throw new ToolFailure(file, error.stderr, error.exitCode, error.reason);
+          throw error;
+        }
+      };
+      const socket = await failure('qemu+unix:///system?socket=/var/run/libvirt/libvirt-admin-sock', ['AuthFailed'], asNobody);
+      expect(socket.message).toMatch(/Permission denied/);
+      expect(socket.message).toMatch(/libvirt group/);
+      expect(socket.message).not.toMatch(/libvirtd running/);
+      const system = await failure(uri, ['AuthFailed'], asNobody);
+      expect(system.message).toMatch(/libvirt group|root/);
+      expect(system.message).not.toMatch(/libvirtd running/);
+    });
+  });
 
   describe('libvirt: overlays, seeds, filters', () => {
     let world: World;
@@ -369,6 +468,63 @@ if (reason !== undefined && !required) {
       expect(image.platform).toBe('qcow2');
       expect(readFileSync(join(world.settings.poolDirectory, pool, 'from-raw')).subarray(0, 4).toString('latin1')).toBe('QFI\xfb');
       await provider.deleteImage(image.id);
+    });
+
+    it('refuses a vendorPool that does not exist, naming it and where the name came from; makes it only when asked', { timeout: TEST_MS }, async () => {
+      const missing = `strata-lv-${RUN}-no-vendor`;
+      const home = join(world.base, 'home');
+      try {
+        const named = await createLibvirtProvider({ home, libvirtUri: uri, libvirt: { ...world.settings, vendorPool: missing } });
+        const error = await expectStrataError(named.describe(), 'NotFound', 'libvirt.vendorPool');
+        expect(error.message).toContain(missing);
+        expect(error.message).toMatch(/libvirt\.vendorPool in config\.yaml/);
+        expect(error.message).toMatch(new RegExp(`virsh -c \\S+ pool-define-as ${missing} dir --target`));
+        // Nothing was made: the pool is still not there.
+        expect(() => virsh('pool-info', missing)).toThrow(/not found|failed to get pool/i);
+        const asked = await createLibvirtProvider({ home, libvirtUri: uri, libvirt: { ...world.settings, vendorPool: missing }, libvirtCreateVendorPool: true });
+        await asked.describe();
+        expect(virsh('pool-info', missing)).toMatch(/State:\s+running/);
+        expect((await asked.listImages({ scope: 'vendor' })).items).toEqual([]);
+      } finally {
+        quietly(() => virsh('pool-destroy', missing));
+        quietly(() => virsh('pool-undefine', missing));
+      }
+    });
+
+    it('does not call a server\'s image gone when it is in a pool strata does not use and its file exists; gone is what libvirt does not have', { timeout: TEST_MS }, async () => {
+      const foreign = `strata-lv-${RUN}-foreign`;
+      const dir = join(world.base, 'foreign');
+      try {
+        virsh('pool-define-as', foreign, 'dir', '--target', dir);
+        virsh('pool-build', foreign);
+        virsh('pool-start', foreign);
+        copyFileSync(guest, join(dir, 'foreign-guest'));
+        virsh('pool-refresh', foreign);
+        // Another strata on this host (another config) launches from its own vendor pool.
+        const other = await createLibvirtProvider({ home: join(world.base, 'home-other'), libvirtUri: uri, libvirt: { ...world.settings, vendorPool: foreign } });
+        const [server] = await other.launch(spec('foreign', `${foreign}/foreign-guest`), token('foreign'));
+        const [seen] = await provider.listServers([server!.id]);
+        expect(seen!.imageId).toBe(`${foreign}/foreign-guest`);
+        expect(seen!.imageGone).toBeFalsy();
+        expect(seen!.failureReason ?? '').not.toMatch(/gone/);
+        // Asked for, it is not NotFound (which the screen takes for gone): strata does not know it.
+        const looked = await provider.getImage(`${foreign}/foreign-guest`).then(
+          (image) => image.id,
+          (error: unknown) => error,
+        );
+        if (typeof looked !== 'string') {
+          expect(looked).toBeInstanceOf(StrataError);
+          expect((looked as StrataError).kind).not.toBe('NotFound');
+          expect((looked as StrataError).message).toContain(foreign);
+        }
+        // What libvirt does not have is gone: a volume not in that pool, a pool the host does not have.
+        await expectStrataError(provider.getImage(`${foreign}/no-such-volume`), 'NotFound');
+        await expectStrataError(provider.getImage(`strata-lv-${RUN}-no-such-pool/x`), 'NotFound');
+        await provider.terminate(server!.id);
+      } finally {
+        quietly(() => virsh('pool-destroy', foreign));
+        quietly(() => virsh('pool-undefine', foreign));
+      }
     });
   });
 }

@@ -1,9 +1,10 @@
-// Provider-side search and paging, as a cloud's list calls do it: a query is whitespace-separated terms
-// that must all appear (case-insensitively) in the name; a page token is opaque to the caller and bound
-// to the listing it came from.
-import { invalid } from '../../core/errors.js';
-import { hash32 } from '../../core/random.js';
-import type { Scope } from '../../core/types.js';
+// Provider-side search and paging, as a cloud's list calls do it, for the providers that list from what
+// they hold (the sandbox, libvirt): a query is whitespace-separated terms that must all appear
+// (case-insensitively) in the text searched; a page token is opaque to the caller and bound to the listing
+// it came from (scope and query).
+import { invalid } from '../core/errors.js';
+import { hash32 } from '../core/random.js';
+import type { Scope } from '../core/types.js';
 
 export const DEFAULT_PAGE_SIZE = 1000;
 export const MAX_PAGE_SIZE = 5000;
@@ -20,8 +21,9 @@ export function matchesTerms(haystack: string, terms: string[]): boolean {
   return terms.every((t) => lower.includes(t));
 }
 
-export function pageSizeOf(requested: number | undefined): number {
-  if (requested === undefined) return DEFAULT_PAGE_SIZE;
+/** The page size asked for, at most MAX_PAGE_SIZE; `fallback` where none was asked for. */
+export function pageSizeOf(requested: number | undefined, fallback = DEFAULT_PAGE_SIZE): number {
+  if (requested === undefined) return fallback;
   if (!Number.isInteger(requested) || requested < 1) {
     throw invalid(`The page size must be a whole number of at least 1; got ${requested}.`, 'pageSize');
   }
