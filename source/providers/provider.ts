@@ -68,10 +68,9 @@ export interface ProviderService {
   createFirewall(name: string, rules: FirewallRule[], description?: string): Promise<Firewall>;
   /**
    * Deletes a firewall (also one made at launch). Conflict, naming the servers, while a server that is not
-   * terminated uses it; NotFound where it does not exist. Optional only until every provider has it (EC2's
-   * comes on its own branch): callers treat its absence as Unsupported.
+   * terminated uses it; NotFound where it does not exist.
    */
-  deleteFirewall?(id: string): Promise<void>;
+  deleteFirewall(id: string): Promise<void>;
   listKeypairs(): Promise<Keypair[]>;
   createKeypair(name: string): Promise<CreatedKeypair>;
   importKeypair(name: string, publicKey: string): Promise<Keypair>;
