@@ -399,21 +399,20 @@ export function describeProviderContract(
         expect(servers.filter((s) => s.clientToken?.startsWith(`${token}-bad`))).toEqual([]);
       });
 
+      /** This run's servers (other runs may share the host: two test runs on one libvirtd), by the launch's name. */
+      const mine = async () => (await provider.listServers()).filter((s) => s.name === spec.name || s.name.startsWith(`${spec.name}-`)).map((s) => s.id).sort();
+
       it.skipIf(skipLaunch)('previews a launch without starting anything', { timeout: serverTestMs }, async () => {
-        // Other runs may share the host (two test runs on one libvirtd): count what this launch's name made.
-        const mine = async () => (await provider.listServers()).filter((s) => s.name === spec.name || s.name.startsWith(`${spec.name}-`)).map((s) => s.id).sort();
         const before = await mine();
         const preview = await provider.previewLaunch(spec, `${token}-preview`);
         expect(preview.request).toBeTruthy();
         expect(JSON.stringify(preview.request)).toContain(spec.name);
         if (preview.cli !== undefined) expect(preview.cli).not.toMatch(/\n/);
-        expect((await provider.listServers()).length).toBe(before);
+        expect(await mine()).toEqual(before);
         expect(await provider.serversByToken(`${token}-preview`)).toEqual([]);
       });
 
       it.skipIf(skipLaunch)('launches idempotently per client token', { timeout: serverTestMs }, async () => {
-        // Other runs may share the host (two test runs on one libvirtd): count what this launch's name made.
-        const mine = async () => (await provider.listServers()).filter((s) => s.name === spec.name || s.name.startsWith(`${spec.name}-`)).map((s) => s.id).sort();
         const before = await mine();
         expect(await provider.serversByToken(token)).toEqual([]);
         launched = await provider.launch(spec, token);
