@@ -928,6 +928,10 @@ export class Jobs {
       }
       this.deps.store.launches().noteTerminated(this.deps.providerId, this.deps.region, id);
       this.audit('job.builder-terminated', job.id, { serverId: id, why });
+      // A builder with encrypted volumes: its passphrase goes with them.
+      if (this.deps.store.launches().keptPassphrases(this.deps.providerId, this.deps.region).some((k) => k.serverId === id)) {
+        await this.deps.launcher.sweepPassphrases().catch(() => undefined);
+      }
     }
     if (record) {
       this.deps.store.transaction(() => {

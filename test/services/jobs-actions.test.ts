@@ -153,4 +153,14 @@ describe('the image a job captures', () => {
     expect(done.state, done.error).toBe('done');
     expect(world.store.getImageMeta('sandbox', 'ap-south', done.imageId!)?.label).toBe('teal');
   });
+
+  it('of a builder with encrypted volumes: the builder’s passphrase is deleted when the job terminates it', async () => {
+    const world = await openWorld();
+    const template = await vendorTemplate(world);
+    const builder = builderRequest(world, template.id, { volumes: { count: 1, sizeGiB: 5, raid: 'none', filesystem: 'ext4', mountPoint: '/data', encrypt: true } });
+    const done = await world.jobs.run((await world.jobs.startSafeWorkflow({ templateImageId: template.id, builder, imageName: 'sealed base', terminateBuilder: true })).id);
+    expect(done.state, done.error).toBe('done');
+    expect(world.store.launches().servers('sandbox', 'eu-west').get(done.serverId!)).toMatchObject({ passphraseAccount: `luks:${done.serverId}`, passphraseDeletedAt: expect.any(String) });
+    expect(world.store.audit.list({ action: 'passphrase.deleted' })[0]).toMatchObject({ detail: { serverId: done.serverId } });
+  });
 });
