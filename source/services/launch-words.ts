@@ -65,7 +65,8 @@ export function progressText(p: LaunchProgress): string {
   const of = p.request && p.request.of > 1 ? ` (server ${p.request.index} of ${p.request.of}, ${p.request.name})` : '';
   if (p.retry) {
     const why = p.retry.kind === 'Throttled' ? 'The provider is throttling' : 'The provider did not answer';
-    return `${why}; trying again with the same token in ${seconds(p.retry.delayMs)} (attempt ${p.retry.attempt} of ${p.retry.attempts})${of}.`;
+    const again = p.step === 'sending' ? 'trying again with the same token' : 'trying again';
+    return `${why}; ${again} in ${seconds(p.retry.delayMs)} (attempt ${p.retry.attempt} of ${p.retry.attempts})${of}.`;
   }
   switch (p.step) {
     case 'validating':
