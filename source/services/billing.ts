@@ -4,7 +4,6 @@
 // store (launch records). A billing code may carry a hard quota in the config file — a number of servers,
 // or a monthly cost — and a launch that would pass it is refused with the figures.
 import type { ProviderDescription } from '../core/capabilities.js';
-import { isRetryable } from '../core/errors.js';
 import { needsSanitising } from '../core/sanitize.js';
 import { BILLING_TAG, GROUP_TAG } from '../core/tags.js';
 import type { Product, Server } from '../core/types.js';
@@ -12,6 +11,7 @@ import type { ProviderService } from '../providers/provider.js';
 import type { Store } from '../store/db.js';
 import type { ServerRecord } from '../store/launches.js';
 import { DEFAULT_CURRENCY, HOURS_PER_MONTH, type BillingQuota, type StrataConfig } from './config.js';
+import { withRetry, type RetryOptions, type RetryPolicy } from './retry.js';
 
 export type NameSource = 'config' | 'used' | 'server';
 
@@ -49,7 +49,8 @@ export interface BillingDeps {
   providerId: string;
   region: string;
   config: StrataConfig;
-  retry?: { attempts?: number; baseDelayMs?: number };
+  /** The one retry policy (retry.ts) unless told otherwise. */
+  retry?: RetryPolicy;
 }
 
 export class Billing {
@@ -65,8 +66,8 @@ export class Billing {
   }
 
   /** The groups and billing codes strata knows, for the form's choices (servers: listed if not given). */
-  async known(servers?: Server[]): Promise<KnownNames> {
-    const list = servers ?? (await this.listServers());
+  async known(servers?: Server[], options: RetryOptions = {}): Promise<KnownNames> {
+    const list = servers ?? (await this.listServers(options));
     const local = this.deps.store.launches().servers(this.deps.providerId, this.deps.region);
     const used = this.deps.store.launches().usedNames();
     const groups = new Names();
@@ -111,7 +112,7 @@ export class Billing {
     const quota = this.quotaOf(code);
     if (!code || !quota) return { problems: [] };
     const servers = context.servers ?? (await this.listServers());
-    const products = context.products ?? (await this.retry(() => this.deps.provider.listProducts()));
+    const products = context.products ?? (await this.retry(() => this.deps.provider.listProducts(), { operation: 'listing sizes' }));
     const local = this.deps.store.launches().servers(this.deps.providerId, this.deps.region);
     const mine = servers.filter((s) => s.phase !== 'terminated' && billingCodeOf(s, local) === code);
     const priceOf = (productId: string, serverId?: string): number | undefined =>
@@ -157,21 +158,12 @@ export class Billing {
     return { quota: figures, problems };
   }
 
-  private listServers(): Promise<Server[]> {
-    return this.retry(() => this.deps.provider.listServers());
+  private listServers(options: RetryOptions = {}): Promise<Server[]> {
+    return this.retry(() => this.deps.provider.listServers(), { operation: 'listing servers', ...options });
   }
 
-  private async retry<T>(call: () => Promise<T>): Promise<T> {
-    const attempts = Math.max(1, this.deps.retry?.attempts ?? 5);
-    const base = Math.max(0, this.deps.retry?.baseDelayMs ?? 200);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        if (attempt >= attempts || !isRetryable(error)) throw error;
-        await new Promise((r) => setTimeout(r, base * 2 ** (attempt - 1)));
-      }
-    }
+  private retry<T>(call: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+    return withRetry(call, this.deps.retry, options);
   }
 }
 

@@ -16,7 +16,8 @@ import type { ProviderService } from '../providers/provider.js';
 import type { Store } from '../store/db.js';
 import type { LineageRecord } from '../store/jobs.js';
 import { expandHome } from '../store/paths.js';
-import { sleep, withRetry } from './retry.js';
+import { refuseIfReadOnly } from './readonly.js';
+import { attemptsOf, backoffDelay, jittered, sleep, withRetry, type RetryPolicy } from './retry.js';
 import type { Catalogue, CatalogueImage } from './catalogue.js';
 
 export type { LineageRecord } from '../store/jobs.js';
@@ -64,8 +65,10 @@ export interface CapturerDeps {
   store: Store;
   providerId: string;
   region: string;
-  /** Throttled or transient provider calls: attempts and the first delay (doubling, at most 5 s). */
-  retry?: { attempts?: number; baseDelayMs?: number };
+  /** The one retry policy (retry.ts) unless told otherwise. */
+  retry?: RetryPolicy;
+  /** A read-only session: capture and import are refused (ReadOnlySession). */
+  readOnly?: boolean;
 }
 
 export class Capturer {
@@ -99,6 +102,20 @@ export class Capturer {
     return undefined;
   }
 
+  /**
+   * The name a captured image gets unless one is given: the server's (or builder's) name and the capture's
+   * date, NAME-2026-12-06, cut to the provider's longest name and fitted to its characters where it can be
+   * (undefined where it cannot: the caller asks for a name).
+   */
+  defaultName(base: string, at: Date = new Date()): string | undefined {
+    const day = at.toISOString().slice(0, 10);
+    const rules = this.deps.description.capabilities.images.nameRules;
+    const clean = sanitize(base, 256).replace(/\ufffd/g, '');
+    const room = Math.max(0, rules.maxLength - day.length - 1);
+    const fitted = nameFromFile(`${clean.slice(0, room).replace(/[\s._-]+$/, '')}-${day}.x`, rules);
+    return fitted !== undefined && fitted.endsWith(day) && this.nameProblem(fitted) === undefined ? fitted : undefined;
+  }
+
   /** Whether one of the account's own images already has this name (at the provider). */
   async nameTaken(name: string, signal?: AbortSignal): Promise<Image | undefined> {
     let page: string | undefined;
@@ -125,6 +142,7 @@ export class Capturer {
    * still pending: follow it with waitAvailable().
    */
   async capture(serverId: string, request: CaptureRequest): Promise<CapturedImage> {
+    refuseIfReadOnly(this.deps.readOnly, 'capture images');
     if (request === null || typeof request !== 'object') {
       throw new StrataError('Invalid', 'A capture needs a name.', { field: 'name' });
     }
@@ -195,6 +213,7 @@ export class Capturer {
    * looked for before asking again, so one request never makes two images. Audit-logged.
    */
   async importImage(request: ImportRequest): Promise<CatalogueImage> {
+    refuseIfReadOnly(this.deps.readOnly, 'import images');
     if (!this.importSupported) {
       throw new StrataError('Unsupported', `${this.where()} cannot import image files.`);
     }
@@ -330,7 +349,7 @@ export class Capturer {
           `The image ${imageId} is still ${image?.state ?? 'not answering'} after ${duration(options.timeoutMs)}; strata stopped waiting (it may still become available).`,
         );
       }
-      await sleep(pause, options.signal);
+      await sleep(pause > interval ? jittered(pause, this.deps.retry) : pause, options.signal);
     }
   }
 
@@ -361,8 +380,7 @@ export class Capturer {
    * may have arrived: findLost looks for the image before asking again; without it, a lost answer is final.
    */
   private async createOnce(create: () => Promise<Image>, findLost: (() => Promise<Image | undefined>) | undefined): Promise<Image> {
-    const attempts = Math.max(1, this.deps.retry?.attempts ?? 8);
-    const base = Math.max(0, this.deps.retry?.baseDelayMs ?? 250);
+    const attempts = attemptsOf(this.deps.retry);
     for (let attempt = 1; ; attempt++) {
       try {
         return await create();
@@ -370,7 +388,16 @@ export class Capturer {
         if (attempt >= attempts || !isRetryable(error)) throw error;
         const lost = isStrataError(error) && error.kind === 'Transient';
         if (lost && !findLost) throw error;
-        await sleep(Math.min(5000, base * 2 ** (attempt - 1)));
+        const delayMs = backoffDelay(attempt, this.deps.retry);
+        this.deps.retry?.onRetry?.({
+          kind: lost ? 'Transient' : 'Throttled',
+          attempt: attempt + 1,
+          attempts,
+          delayMs,
+          operation: 'creating the image',
+          reason: error instanceof Error ? error.message : String(error),
+        });
+        await sleep(delayMs);
         // The request may have arrived and only its answer been lost: never ask for a second image.
         if (lost) {
           const found = await findLost!();
@@ -394,6 +421,7 @@ export function capturerFor(
   session: { provider: ProviderService; description: ProviderDescription; catalogue: Catalogue; providerId: string; region: string },
   store: Store,
   retry?: CapturerDeps['retry'],
+  readOnly?: boolean,
 ): Capturer {
   return new Capturer({
     provider: session.provider,
@@ -403,6 +431,7 @@ export function capturerFor(
     providerId: session.providerId,
     region: session.region,
     ...(retry ? { retry } : {}),
+    ...(readOnly ? { readOnly: true } : {}),
   });
 }
 

@@ -22,6 +22,7 @@ import { isAbsolute, join } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { StrataError } from '../core/errors.js';
+import { sanitize } from '../core/sanitize.js';
 import type { LibvirtSettings } from '../providers/provider.js';
 import { expandHome } from '../store/paths.js';
 
@@ -70,13 +71,28 @@ export interface FileProblem {
   message: string;
 }
 
-/** A file strata reads (config, recipe) that is not right; message is one or more sentences, each with its place. */
+/**
+ * A file strata reads (config, recipe) that is not right; message is one or more sentences, each with its
+ * place. Every part of every problem (the file's path, the key, the message, which may quote a key or the
+ * YAML parser's words) is sanitised here: config.yaml's errors are printed before the TUI opens, straight
+ * to the terminal, and a key may hold an escape sequence (an OSC title, a screen clear) or a line break.
+ */
 export class FileError extends StrataError {
   readonly problems: FileProblem[];
   constructor(problems: FileProblem[], field: string) {
-    super('Invalid', problems.map(describeProblem).join(' '), { field });
-    this.problems = problems;
+    const clean = problems.map(cleanProblem);
+    super('Invalid', clean.map(describeProblem).join(' '), { field });
+    this.problems = clean;
   }
+}
+
+function cleanProblem(p: FileProblem): FileProblem {
+  return {
+    file: sanitize(p.file, 4096),
+    ...(p.line !== undefined ? { line: p.line } : {}),
+    key: sanitize(p.key, 256),
+    message: sanitize(p.message, 1024),
+  };
 }
 
 export function describeProblem(p: FileProblem): string {

@@ -14,6 +14,12 @@
 //   - waiting, labelling and terminating are idempotent.
 // One strata process runs a job at a time (a lease in the store, renewed by a heartbeat); another process
 // takes the job over once the runner's process is gone or its lease is stale, and until then follows it.
+//
+// The builder is never left running silently: a cancel says what becomes of it (terminated, or kept on
+// purpose) and the job records which, before anything is done, so a strata that stops in between
+// terminates it at its next start; a failed job's builder is terminated or kept for inspection at the
+// user's word, and the job says which. A failed job can be retried from the step it failed in.
+// A read-only session lists jobs and never runs, resumes, cancels or retries one (ReadOnlySession).
 // Every step is in the audit log; nothing secret is (the parameters are names, ids and the launch form's
 // request, which holds none).
 import { randomUUID } from 'node:crypto';
@@ -28,6 +34,7 @@ import type { Store } from '../store/db.js';
 import {
   isFinalJobState,
   JOB_STEPS,
+  type BuilderFate,
   type JobFinalState,
   type JobRecords,
   type JobRunner,
@@ -38,12 +45,13 @@ import {
 import { Capturer, sleep } from './capture.js';
 import type { Catalogue } from './catalogue.js';
 import { LaunchRefused, newClientToken, stripUndefined, type LaunchProgress, type Launcher, type LaunchRequest } from './launcher.js';
-import { withRetry } from './retry.js';
+import { ReadOnlySession, refuseIfReadOnly } from './readonly.js';
+import { backoffDelay, jittered, withRetry, type RetryPolicy } from './retry.js';
 import { dedupeProblems } from '../core/launch.js';
 import { launchRequestProblems, parseLaunchRequest } from './recipes.js';
 
 export { JOB_STEPS, isFinalJobState } from '../store/jobs.js';
-export type { JobFinalState, JobState, JobStep } from '../store/jobs.js';
+export type { BuilderFate, JobFinalState, JobState, JobStep } from '../store/jobs.js';
 
 export const SAFE_WORKFLOW = 'safe-workflow';
 
@@ -52,7 +60,8 @@ export interface SafeWorkflowInput {
   templateImageId: string;
   /** The launch form's request for the builder; its imageId is the template's and its count 1 (both forced). */
   builder: LaunchRequest;
-  imageName: string;
+  /** The image's name; where absent, the builder's name and the date (NAME-2026-12-06): see defaultImageName. */
+  imageName?: string;
   label?: LabelColour;
   /** Terminate the builder server once the image is available (never a server the job did not start). */
   terminateBuilder: boolean;
@@ -62,6 +71,7 @@ export interface SafeWorkflowInput {
 
 /** The parameters a job keeps: the input, with the builder's request as it is sent, and what the template was. */
 export interface SafeWorkflowParams extends SafeWorkflowInput {
+  imageName: string;
   templateName?: string;
   templateKind?: ImageKind;
 }
@@ -86,6 +96,10 @@ export interface JobRecord {
   /** The step the job failed or was cancelled in. */
   failedStep?: JobStep;
   cancelRequested: boolean;
+  /** What becomes (or became) of the builder, where that was decided: terminate (asked), terminated, kept, inspect. */
+  builder?: BuilderFate;
+  /** How often the job was retried from a failed step. */
+  retries: number;
   /** The strata process running the job, where one does (it may be another process, on this host or not). */
   runner?: { pid: number; host: string; heartbeatAt: string; here: boolean };
   createdAt: string;
@@ -120,6 +134,22 @@ export class WorkflowRefused extends RefusedWithProblems {
   }
 }
 
+/** Whether an action may be taken on a job now, and where not, why (a sentence the UI shows at the key). */
+export type JobAction = { allowed: true } | { allowed: false; reason: string };
+
+/** What may be done with a job now (the jobs list's keys, each with its reason when disabled). */
+export interface JobActions {
+  cancel: JobAction;
+  retry: JobAction;
+  /** Terminate the builder (a failed or cancelled job's, or one kept). */
+  terminateBuilder: JobAction;
+  /** Keep a failed job's builder for inspection. */
+  keepBuilder: JobAction;
+}
+
+/** What becomes of the builder when a job is cancelled: terminated, or kept on purpose. */
+export type CancelChoice = 'terminate' | 'keep';
+
 /** What Jobs needs of a session. */
 export interface JobsSession {
   provider: ProviderService;
@@ -143,8 +173,10 @@ export interface JobsDeps extends JobsSession {
   leaseMs?: number;
   /** The longest pause while the provider throttles or does not answer (default 30 s). */
   maxBackoffMs?: number;
-  /** Retries of single provider calls (passed to the capturer). */
-  retry?: { attempts?: number; baseDelayMs?: number };
+  /** The one retry policy (retry.ts) unless told otherwise (passed to the capturer). */
+  retry?: RetryPolicy;
+  /** A read-only session: jobs are listed, never run, resumed, cancelled or retried (ReadOnlySession). */
+  readOnly?: boolean;
 }
 
 /** The run ends without a change of state: quit, or lost the lease. */
@@ -211,9 +243,45 @@ export class Jobs {
 
   // ---- reading -------------------------------------------------------------------------------------------
 
-  /** Jobs of this provider and region, newest first. */
-  list(limit = 100): JobRecord[] {
+  /** Every job of this provider and region (running, done, failed, cancelled), newest first. */
+  list(limit = 10_000): JobRecord[] {
     return this.records.list(this.deps.providerId, this.deps.region, limit).map((j) => this.toRecord(j));
+  }
+
+  /** What may be done with a job now, each with the reason where it may not (a read-only session: none). */
+  actions(job: JobRecord): JobActions {
+    const no = (reason: string): JobAction => ({ allowed: false, reason });
+    const yes: JobAction = { allowed: true };
+    if (this.deps.readOnly) {
+      const ro = no('The session is read-only (--read-only).');
+      return { cancel: ro, retry: ro, terminateBuilder: ro, keepBuilder: ro };
+    }
+    const ended = isFinalJobState(job.state);
+    const builderUp = job.serverId !== undefined && job.builder !== 'terminated' && job.builder !== 'terminate';
+    return {
+      cancel: ended ? no(`The job has ended (${job.state}).`) : job.cancelRequested ? no('The job is being cancelled.') : yes,
+      retry: job.state === 'failed' ? yes : no(job.state === 'done' ? 'The job is done.' : ended ? `The job was ${job.state}; only a failed job is retried.` : 'The job is still running.'),
+      terminateBuilder: !ended
+        ? no('The job is running; cancel it to stop its builder.')
+        : job.serverId === undefined
+          ? no('The job started no builder.')
+          : !builderUp
+            ? no(`The builder ${job.serverId} is ${job.builder === 'terminate' ? 'being terminated' : 'terminated'}.`)
+            : yes,
+      keepBuilder:
+        job.state !== 'failed'
+          ? no('Only a failed job’s builder is kept for inspection.')
+          : !builderUp
+            ? no(job.serverId === undefined ? 'The job started no builder.' : `The builder ${job.serverId} is terminated.`)
+            : job.builder === 'inspect'
+              ? no('The builder is kept for inspection already.')
+              : yes,
+    };
+  }
+
+  /** The name a captured image gets unless one is given: NAME-2026-12-06 (the date of the capture), fitted to the provider's rules. */
+  defaultImageName(base: string, at: Date = this.now()): string | undefined {
+    return this.capturer.defaultName(base, at);
   }
 
   /** A job of this provider and region, if any. */
@@ -250,6 +318,7 @@ export class Jobs {
    * nothing while a problem remains. Does not run the job: call run(id).
    */
   async startSafeWorkflow(input: SafeWorkflowInput): Promise<JobRecord> {
+    refuseIfReadOnly(this.deps.readOnly, 'start jobs');
     if (!this.capturer.supported) {
       throw new StrataError('Unsupported', `${this.where()} cannot capture images, so the workflow cannot run here.`);
     }
@@ -291,6 +360,11 @@ export class Jobs {
     const problems: LaunchProblem[] = [];
     if (input === null || typeof input !== 'object') {
       return { problems: [{ field: 'templateImageId', message: 'The workflow needs a template, a builder and an image name.' }] };
+    }
+    // No name given: the builder's name and today's date (the capture follows within the hour).
+    if (input.imageName === undefined && input.builder !== null && typeof input.builder === 'object' && typeof input.builder.name === 'string') {
+      const name = this.defaultImageName(input.builder.name);
+      if (name !== undefined) input = { ...input, imageName: name };
     }
     const nameReason =
       typeof input.imageName === 'string' ? this.capturer.nameProblem(input.imageName) : 'The image needs a name.';
@@ -362,7 +436,7 @@ export class Jobs {
     const params: SafeWorkflowParams = {
       templateImageId: template.id,
       builder: stripUndefined(builder),
-      imageName: input.imageName,
+      imageName: input.imageName!,
       ...(input.label !== undefined ? { label: input.label } : {}),
       terminateBuilder: input.terminateBuilder,
       ...(input.noReboot !== undefined ? { noReboot: input.noReboot } : {}),
@@ -381,6 +455,7 @@ export class Jobs {
    * change) and takes it over if that process goes away.
    */
   run(id: string, options: RunOptions = {}): Promise<JobRecord> {
+    if (this.deps.readOnly) return Promise.reject(new ReadOnlySession('run jobs'));
     const running = this.active.get(id);
     if (running) {
       running.listeners.add(options);
@@ -396,29 +471,46 @@ export class Jobs {
     return entry.promise;
   }
 
-  /** Runs every unfinished job of this provider and region (at start); resolves with each job as it ended. */
+  /**
+   * Runs every unfinished job of this provider and region (at start), and finishes what a cancel left
+   * undone (a builder to terminate); resolves with each unfinished job as it ended. Refused in a read-only
+   * session (it lists them with unfinished() instead).
+   */
   async resumeAll(options: RunOptions = {}): Promise<JobRecord[]> {
+    refuseIfReadOnly(this.deps.readOnly, 'resume jobs');
+    for (const job of this.records.builderTerminationsDue(this.deps.providerId, this.deps.region)) {
+      try {
+        await this.terminateBuilder(job, job.state === 'cancelled' ? 'cancelled' : 'asked');
+      } catch (error) {
+        if (!isRetryable(error)) throw error; // still throttled: left for the next start
+      }
+    }
     const jobs = this.records.unfinished(this.deps.providerId, this.deps.region);
     return Promise.all(jobs.map((job) => this.run(job.id, options)));
   }
 
   /**
-   * Asks a job to stop after its current step (a wait stops at once). Resolves with the job once it is
-   * cancelled where this process runs it or nobody does; where another strata process runs it, with the
-   * job as it is (that process stops it). With terminateBuilder, the builder the job started (and only
-   * that) is terminated once the job is cancelled.
+   * Asks a job to stop after its current step (a wait stops at once), with what becomes of its builder:
+   * 'terminate' (the builder the job started, and only that, is terminated once the job is cancelled) or
+   * 'keep' (kept on purpose). The choice is written with the request, before anything else, so a strata
+   * that stops in between still terminates the builder at its next start (resumeAll). Resolves with the
+   * job once it is cancelled where this process runs it or nobody does; where another strata process runs
+   * it, with the job as it is (that process stops it and does what was asked).
    */
-  async cancel(id: string, options: { terminateBuilder?: boolean } = {}): Promise<JobRecord> {
+  async cancel(id: string, options: { builder?: CancelChoice; /** @deprecated builder: 'terminate' */ terminateBuilder?: boolean } = {}): Promise<JobRecord> {
+    refuseIfReadOnly(this.deps.readOnly, 'cancel jobs');
     const before = this.records.get(id);
     if (!before || !this.isOurs(before)) throw new StrataError('NotFound', `No job ${id} in ${this.where()}.`);
     if (isFinalJobState(before.state)) return this.toRecord(before);
-    this.records.requestCancel(id);
-    this.audit('job.cancel-requested', id, { step: before.state, ...(options.terminateBuilder ? { terminateBuilder: true } : {}) });
+    const choice: CancelChoice = options.builder ?? (options.terminateBuilder ? 'terminate' : 'keep');
+    this.deps.store.transaction(() => {
+      this.records.requestCancel(id, choice === 'terminate' ? 'terminate' : 'kept');
+      this.audit('job.cancel-requested', id, { step: before.state, builder: choice === 'terminate' ? 'terminate' : 'keep' });
+    });
     let job: StoredJob;
     const running = this.active.get(id);
     if (running) {
       running.stop.abort(new CancelRequested());
-      job = this.records.get(id)!;
       const ended = await running.promise;
       job = this.records.get(ended.id)!;
     } else {
@@ -432,11 +524,86 @@ export class Jobs {
         this.records.release(id, runner.id);
       }
     }
-    if (options.terminateBuilder && job.state === 'cancelled' && job.serverId) {
+    if (job.state === 'cancelled' && job.builder === 'terminate') {
       await this.terminateBuilder(job, 'cancelled');
       job = this.records.get(id)!;
     }
     return this.toRecord(job);
+  }
+
+  /**
+   * What becomes of the builder of a job that has ended: 'terminate' it (the job's own builder, never
+   * anything else), or 'inspect' (a failed job's builder, kept so its console and disks can be looked at;
+   * the job says so). Recorded before it is done; audit-logged.
+   */
+  async settleBuilder(id: string, fate: 'terminate' | 'inspect'): Promise<JobRecord> {
+    refuseIfReadOnly(this.deps.readOnly, fate === 'terminate' ? 'terminate builders' : 'change jobs');
+    const job = this.records.get(id);
+    if (!job || !this.isOurs(job)) throw new StrataError('NotFound', `No job ${id} in ${this.where()}.`);
+    const action = this.actions(this.toRecord(job))[fate === 'terminate' ? 'terminateBuilder' : 'keepBuilder'];
+    if (!action.allowed) throw new StrataError('Conflict', action.reason);
+    if (fate === 'inspect') {
+      const next = this.deps.store.transaction(() => {
+        const kept = this.records.setBuilder(id, 'inspect');
+        this.audit('job.builder-kept', id, { serverId: job.serverId, why: 'inspection' });
+        return this.records.setNote(id, `The builder ${job.serverId} is kept for inspection; terminate it when done.`) ?? kept;
+      });
+      return this.toRecord(next);
+    }
+    this.deps.store.transaction(() => {
+      this.records.setBuilder(id, 'terminate');
+      this.audit('job.builder-terminate-requested', id, { serverId: job.serverId });
+    });
+    await this.terminateBuilder(this.records.get(id)!, 'asked');
+    return this.toRecord(this.records.get(id)!);
+  }
+
+  /**
+   * Takes a failed job up again from the step it failed in, and runs it (resolves as run() does). Where
+   * that step needs a builder that is gone (terminated, failed, never made), the job goes back to launching
+   * a new one (the old one's fate, where it still runs, is `builder`: terminated, or kept for inspection).
+   */
+  async retry(id: string, options: RunOptions & { builder?: 'terminate' | 'inspect' } = {}): Promise<JobRecord> {
+    refuseIfReadOnly(this.deps.readOnly, 'retry jobs');
+    const job = this.records.get(id);
+    if (!job || !this.isOurs(job)) throw new StrataError('NotFound', `No job ${id} in ${this.where()}.`);
+    const action = this.actions(this.toRecord(job)).retry;
+    if (!action.allowed) throw new StrataError('Conflict', action.reason);
+    let step: JobStep = job.failedStep ?? 'launching';
+    let newToken = false;
+    const journal = this.deps.store.journal(this.deps.providerId, this.deps.region);
+    if (step === 'launching') {
+      // A launch the provider refused started nothing: a new token sends it afresh.
+      newToken = journal.get(job.clientToken)?.state === 'failed';
+    } else if (step === 'waiting-ready' || step === 'capturing') {
+      const server = job.serverId
+        ? (await withRetry(() => this.deps.provider.listServers([job.serverId!]), this.deps.retry, { operation: 'listing servers' })).find(
+            (s) => s.id === job.serverId,
+          )
+        : undefined;
+      const usable = server !== undefined && server.phase !== 'failed' && server.phase !== 'terminated' && job.builder !== 'terminated';
+      if (!usable) {
+        if (server && server.phase !== 'terminated' && job.builder !== 'terminated' && job.builder !== 'inspect') {
+          if (!options.builder) {
+            throw new StrataError(
+              'Conflict',
+              `The builder ${job.serverId} ${server.phase === 'failed' ? 'failed' : 'cannot be used'}; say whether it is terminated or kept for inspection, and a new one is launched.`,
+              { field: 'builder' },
+            );
+          }
+          await this.settleBuilder(id, options.builder);
+        }
+        step = 'launching';
+        newToken = true;
+      }
+    }
+    const reopened = this.deps.store.transaction(() => {
+      const next = this.records.reopen(id, step, { ...(newToken ? { clientToken: newClientToken(), clearServer: true } : {}) });
+      this.audit('job.retried', id, { step, ...(newToken ? { clientToken: next.clientToken, newBuilder: true } : {}), retries: next.retries });
+      return next;
+    });
+    void reopened;
+    return this.run(id, options);
   }
 
   private async runOwned(id: string, entry: Active, external: AbortSignal | undefined): Promise<JobRecord> {
@@ -510,12 +677,22 @@ export class Jobs {
         if (error instanceof CancelRequested || (current.cancelRequested && ctx.signal.aborted)) {
           job = this.markCancelled(current);
           ctx.emit(job);
+          // The builder's fate was chosen with the cancel (in this process or another): done here.
+          if (job.builder === 'terminate') {
+            try {
+              await this.terminateBuilder(job, 'cancelled');
+            } catch {
+              // left 'terminate': the next start (resumeAll) or the canceller does it
+            }
+            job = this.records.get(job.id) ?? job;
+            ctx.emit(job);
+          }
           return job;
         }
         if (isStrataError(error) && error.kind === 'Conflict' && current.state !== step) return current; // moved on elsewhere
         if (!(error instanceof StepFailed) && isRetryable(error)) {
           failures++;
-          const pause = Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(failures, 10));
+          const pause = jittered(Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(failures, 10)), this.deps.retry);
           const message = `${describeError(error)} Trying again in ${seconds(pause)}.`;
           ctx.progress(step, 'retry', message);
           job = this.records.setNote(job.id, message) ?? current;
@@ -573,7 +750,7 @@ export class Jobs {
         name: server.name,
         templateImageId: params.templateImageId,
         clientToken: job.clientToken,
-        resumed: outcome.resumed,
+        how: outcome.how,
       });
       return next;
     });
@@ -616,7 +793,8 @@ export class Jobs {
         if (server.phase === 'terminated') {
           throw new StepFailed(`The builder server ${label} was terminated before it was ready; nothing was captured.`);
         }
-        if (elapsed > this.readyLimitMs) {
+        // Each retry of the job waits a full limit more.
+        if (elapsed > this.readyLimitMs * (1 + job.retries)) {
           throw new StepFailed(
             `The builder server ${label} is still ${server.phase} after ${minutesText(elapsed)} (expected about ${minutesText(expected)}); strata stopped waiting. It was kept so its console can be read; nothing was captured.`,
           );
@@ -628,7 +806,7 @@ export class Jobs {
           ctx.emit(this.records.setNote(job.id, note) ?? job);
         }
       }
-      await sleep(failures > 0 ? Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(failures, 10)) : this.pollMs, ctx.signal);
+      await sleep(failures > 0 ? jittered(Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(failures, 10)), this.deps.retry) : this.pollMs, ctx.signal);
       this.checkStop(job.id, ctx);
     }
   }
@@ -720,28 +898,67 @@ export class Jobs {
   }
 
   private async finish(job: StoredJob, params: SafeWorkflowParams, _ctx: Ctx): Promise<StoredJob> {
-    if (params.terminateBuilder) await this.terminateBuilder(job, 'done');
-    const builder = params.terminateBuilder ? `the builder ${job.serverId} was terminated` : `the builder ${job.serverId} is still running`;
+    if (params.terminateBuilder) await this.terminateBuilder(job, 'done', false);
+    const builder = params.terminateBuilder ? `the builder ${job.serverId} was terminated` : `the builder ${job.serverId} is still running, kept as asked`;
     return this.deps.store.transaction(() => {
       const next = this.records.advance(job.id, 'terminating', {
         state: 'done',
         note: `Image ${sanitize(params.imageName, 128)} (${job.imageId}) is available${params.label ? `, labelled ${params.label}` : ''}, captured from ${sanitize(params.templateName ?? params.templateImageId, 128)}; ${builder}.`,
       });
+      this.records.setBuilder(job.id, params.terminateBuilder ? 'terminated' : 'kept');
       this.audit('job.done', job.id, { imageId: job.imageId, serverId: job.serverId, builderTerminated: params.terminateBuilder });
-      return next;
+      return this.records.get(job.id) ?? next;
     });
   }
 
-  /** Terminates the builder this job started (never anything else); gone already is fine. */
-  private async terminateBuilder(job: StoredJob, why: 'done' | 'cancelled'): Promise<void> {
-    const serverId = job.serverId;
-    if (!serverId) return;
-    try {
-      await this.withRetry(() => this.deps.provider.terminate(serverId));
-    } catch (error) {
-      if (!isStrataError(error) || error.kind !== 'NotFound') throw error;
+  /**
+   * Terminates the builder this job started (never anything else); gone already is fine. Where the job
+   * has no builder recorded but its launch may have made one (a launch cut short), the launch is settled
+   * first: its server adopted (and terminated), or the launch abandoned. Records it terminated.
+   */
+  private async terminateBuilder(job: StoredJob, why: 'done' | 'cancelled' | 'asked', record = true): Promise<void> {
+    let serverId = job.serverId;
+    if (!serverId) serverId = await this.settleBuilderLaunch(job);
+    if (serverId) {
+      const id = serverId;
+      try {
+        await this.withRetry(() => this.deps.provider.terminate(id));
+      } catch (error) {
+        if (!isStrataError(error) || error.kind !== 'NotFound') throw error;
+      }
+      this.deps.store.launches().noteTerminated(this.deps.providerId, this.deps.region, id);
+      this.audit('job.builder-terminated', job.id, { serverId: id, why });
+      // A builder with encrypted volumes: its passphrase goes with them.
+      if (this.deps.store.launches().keptPassphrases(this.deps.providerId, this.deps.region).some((k) => k.serverId === id)) {
+        await this.deps.launcher.sweepPassphrases().catch(() => undefined);
+      }
     }
-    this.audit('job.builder-terminated', job.id, { serverId, why });
+    if (record) {
+      this.deps.store.transaction(() => {
+        this.records.setBuilder(job.id, 'terminated');
+        const current = this.records.get(job.id);
+        if (current && isFinalJobState(current.state) && serverId) {
+          const note = current.note ?? '';
+          const said = `the builder ${serverId} is being terminated`;
+          this.records.setNote(
+            job.id,
+            note.includes(said)
+              ? note.replace(said, `the builder ${serverId} was terminated`)
+              : `${note ? `${note.replace(/\.$/, '')}; ` : ''}the builder ${serverId} was terminated.`,
+          );
+        }
+      });
+    }
+  }
+
+  /** A job stopped in its launch with no builder written down: the launch's server, if the provider made one. */
+  private async settleBuilderLaunch(job: StoredJob): Promise<string | undefined> {
+    const entry = this.deps.store.journal(this.deps.providerId, this.deps.region).get(job.clientToken);
+    if (!entry) return undefined;
+    if (entry.state === 'done') return entry.serverIds[0];
+    if (entry.state === 'failed') return undefined;
+    const settled = await this.deps.launcher.abandon(job.clientToken);
+    return settled.state === 'adopted' ? settled.servers[0]?.id : undefined;
   }
 
   // ---- plumbing ------------------------------------------------------------------------------------------
@@ -808,8 +1025,13 @@ export class Jobs {
 
   private markCancelled(job: StoredJob): StoredJob {
     const step = job.state as JobStep;
+    const fate = this.records.get(job.id)?.builder ?? job.builder;
     const left = [
-      job.serverId ? `the builder ${job.serverId} is still running` : '',
+      job.serverId
+        ? fate === 'terminate'
+          ? `the builder ${job.serverId} is being terminated`
+          : `the builder ${job.serverId} is kept running, as asked`
+        : '',
       job.imageId ? `the image ${job.imageId} was kept` : '',
     ].filter(Boolean);
     return this.deps.store.transaction(() => {
@@ -845,6 +1067,7 @@ export class Jobs {
       params: (job.params ?? {}) as SafeWorkflowParams,
       clientToken: job.clientToken,
       cancelRequested: job.cancelRequested,
+      retries: job.retries,
       createdAt: job.createdAt,
       updatedAt: job.updatedAt,
     };
@@ -853,6 +1076,7 @@ export class Jobs {
     if (job.note !== undefined) record.note = job.note;
     if (job.error !== undefined) record.error = job.error;
     if (job.failedStep !== undefined) record.failedStep = job.failedStep;
+    if (job.builder !== undefined) record.builder = job.builder;
     if (job.finishedAt !== undefined) record.finishedAt = job.finishedAt;
     if (job.runner) {
       record.runner = {
@@ -890,7 +1114,7 @@ export function jobsFor(
   session: Omit<JobsSession, 'launcher'> & { providerId: string; region: string },
   launcher: Launcher,
   store: Store,
-  options: Pick<JobsDeps, 'now' | 'pollMs' | 'readyLimitMs' | 'leaseMs' | 'maxBackoffMs' | 'retry'> = {},
+  options: Pick<JobsDeps, 'now' | 'pollMs' | 'readyLimitMs' | 'leaseMs' | 'maxBackoffMs' | 'retry' | 'readOnly'> = {},
 ): Jobs {
   return new Jobs({
     provider: session.provider,

@@ -11,6 +11,7 @@ import { Recipes } from './recipes.js';
 import type { Capturer } from './capture.js';
 import type { Catalogue } from './catalogue.js';
 import { jobsFor, type Jobs } from './jobs.js';
+import type { RetryPolicy } from './retry.js';
 
 export interface LaunchServices {
   launcher: Launcher;
@@ -43,6 +44,10 @@ export interface LaunchServicesDeps {
   config?: StrataConfig;
   catalogue: Catalogue;
   capturer: Capturer;
+  /** The session's retry policy. */
+  retry?: RetryPolicy;
+  /** A read-only session: every change is refused (ReadOnlySession); jobs and launches are listed, never resumed. */
+  readOnly?: boolean;
 }
 
 /** The secret store is opened once per process, when a launch first needs it (the keychain probe is slow). */
@@ -51,20 +56,28 @@ let secretStore: Promise<SecretStore> | undefined;
 export function createLaunchServices(deps: LaunchServicesDeps): LaunchServices {
   const config = deps.config ?? EMPTY_CONFIG;
   const { provider, description, store, providerId, region } = deps;
+  const retry = deps.retry ? { retry: deps.retry } : {};
+  const readOnly = deps.readOnly ? { readOnly: true } : {};
   const launcher = new Launcher({
     provider,
     description,
     store,
-    secrets: () => (secretStore ??= openSecretStore({ dataDir: deps.home })),
+    secrets: () =>
+      (secretStore ??= openSecretStore({ dataDir: deps.home }).catch((error: unknown) => {
+        secretStore = undefined; // the next launch asks again
+        throw error;
+      })),
     providerId,
     region,
     config,
+    ...retry,
+    ...readOnly,
   });
   return {
     launcher,
-    billing: new Billing({ provider, description, store, providerId, region, config }),
+    billing: new Billing({ provider, description, store, providerId, region, config, ...retry }),
     recipes: new Recipes(deps.configDir),
-    jobs: jobsFor({ provider, description, catalogue: deps.catalogue, capturer: deps.capturer, providerId, region }, launcher, store),
+    jobs: jobsFor({ provider, description, catalogue: deps.catalogue, capturer: deps.capturer, providerId, region }, launcher, store, { ...retry, ...readOnly }),
     describeQuota,
   };
 }

@@ -1,5 +1,5 @@
 // strata's log: a file, never the screen (the TUI owns stdout). Secrets never reach it.
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, closeSync, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -33,6 +33,13 @@ export function createLogger(file?: string): Logger {
       try {
         if (!ready) {
           mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+          // Owner-only (0600) whatever the umask, and narrowed where an older strata left it looser.
+          const fd = openSync(file, 'a', 0o600);
+          try {
+            if ((statSync(file).mode & 0o777) !== 0o600) fchmodSync(fd, 0o600);
+          } finally {
+            closeSync(fd);
+          }
           ready = true;
         }
         const line = { at: new Date().toISOString(), level, message, ...(detail === undefined ? {} : { detail: redact(detail) }) };

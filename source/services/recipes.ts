@@ -2,7 +2,7 @@
 // again by the form. A recipe is a LaunchRequest, which holds no secret by construction (keypairs are
 // names, passphrases are generated at launch and go to the keychain, user data is a file path), and the
 // schema is strict: a recipe with any other key is refused, so none can be smuggled in.
-import { existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
@@ -18,14 +18,26 @@ const LAUNCH_FORM_FIELDS: readonly (keyof LaunchRequest)[] = [
   'name', 'imageId', 'productId', 'count', 'firewallIds', 'newFirewall', 'keypair', 'group', 'billingCode', 'volumes', 'userDataFile',
 ];
 
+// A value is one line of plain text: a line break (or any other control character, an escape sequence)
+// would break the form's layout, or reach the terminal. Such a recipe is refused at load, with its file,
+// line and key; strata does not guess which line was meant.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const text = (what: string) =>
+  z
+    .string({ error: `${what} must be text` })
+    .max(4096, `${what} is too long`)
+    .refine((v) => !CONTROL.test(v), `${what} must be one line of text, without line breaks or control characters`);
+
 const ruleSchema = z.strictObject({
   protocol: z.enum(['tcp', 'udp', 'icmp'], { error: 'protocol must be tcp, udp or icmp' }),
   fromPort: z.number({ error: 'fromPort must be a whole number' }).int('fromPort must be a whole number'),
   toPort: z.number({ error: 'toPort must be a whole number' }).int('toPort must be a whole number'),
-  source: z.string({ error: 'source must be a CIDR block, e.g. 203.0.113.0/24' }),
+  source: z
+    .string({ error: 'source must be a CIDR block, e.g. 203.0.113.0/24' })
+    .max(64, 'source must be a CIDR block, e.g. 203.0.113.0/24')
+    .refine((v) => !CONTROL.test(v), 'source must be a CIDR block, e.g. 203.0.113.0/24'),
 });
-
-const text = (what: string) => z.string({ error: `${what} must be text` }).max(4096, `${what} is too long`);
 
 /** The shape of a LaunchRequest (the values are checked by the launcher's review, with the provider's rules). */
 export const launchRequestSchema = z.strictObject({
@@ -162,6 +174,7 @@ export class Recipes {
     const temp = join(this.directory, `.${name}.yaml.${process.pid}.${Date.now()}.tmp`);
     writeFileSync(temp, body, { mode: 0o600, flag: 'wx' });
     try {
+      chmodSync(temp, 0o600); // the umask can only take bits away; make the mode exact
       if (options.overwrite) {
         renameSync(temp, path);
       } else {

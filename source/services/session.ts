@@ -8,6 +8,9 @@ import { capturerFor, type Capturer } from './capture.js';
 import { Catalogue } from './catalogue.js';
 import type { StrataConfig } from './config.js';
 import type { LaunchServices } from './launching.js';
+import { readOnlyProvider } from './readonly.js';
+import { DEFAULT_RETRY, type RetryNotice, type RetryPolicy } from './retry.js';
+import { ImageActions, ServerActions } from './servers.js';
 
 export interface SessionOptions {
   providerId: string;
@@ -27,6 +30,14 @@ export interface SessionOptions {
   trustedOwnerIds?: string[];
   /** libvirt: the connection URI (--libvirt-uri or STRATA_LIBVIRT_URI); config.yaml's libvirt section comes with config. */
   libvirtUri?: string;
+  /**
+   * --read-only: the session changes nothing, in the foreground or the background. Its services refuse
+   * every change with ReadOnlySession (readonly.ts), and so does its provider; interrupted jobs and
+   * launches are listed, never resumed.
+   */
+  readOnly?: boolean;
+  /** The retry policy of every service of the session (default DEFAULT_RETRY; tests make it fast). */
+  retry?: RetryPolicy;
 }
 
 export interface ProviderInfo {
@@ -42,18 +53,76 @@ export function knownProviders(): ProviderInfo[] {
 export class Session {
   private readonly store: Store;
   private launching?: Promise<LaunchServices>;
+  private readonly retryListeners = new Set<(notice: RetryNotice) => void>();
+  /** The session's retry policy: every service of the session retries with it, and reports each retry. */
+  readonly retry: RetryPolicy;
   /** Captures images from servers (with their label and lineage). */
   readonly capturer: Capturer;
+  /** Terminate a server, read its console, look up the images servers stand on (retried, audited). */
+  readonly servers: ServerActions;
+  /** Delete an own image (retried where safe, audited). */
+  readonly images: ImageActions;
 
   private constructor(
     readonly options: SessionOptions,
+    /** The provider; in a read-only session it refuses every change. The UI uses the services, not this. */
     readonly provider: ProviderService,
     readonly description: ProviderDescription,
     readonly catalogue: Catalogue,
     store: Store,
+    retry: RetryPolicy,
   ) {
     this.store = store;
-    this.capturer = capturerFor({ provider, description, catalogue, providerId: options.providerId, region: description.region }, store);
+    this.retry = retry;
+    this.capturer = capturerFor(
+      { provider, description, catalogue, providerId: options.providerId, region: description.region },
+      store,
+      retry,
+      options.readOnly,
+    );
+    const actions = {
+      provider,
+      description,
+      store,
+      providerId: options.providerId,
+      region: description.region,
+      retry,
+      ...(options.readOnly ? { readOnly: true } : {}),
+      afterTerminate: (serverId: string) => this.afterTerminate(serverId),
+    };
+    this.servers = new ServerActions(actions);
+    this.images = new ImageActions(actions);
+  }
+
+  /** Whether the session changes nothing (--read-only). */
+  get readOnly(): boolean {
+    return this.options.readOnly === true;
+  }
+
+  /**
+   * Hears every retry any service of this session makes (which call, the attempt about to be made, of how
+   * many, and in how long): what the UI shows as "throttled; retrying in 2 s (attempt 2 of 4)". Returns
+   * the function that stops listening.
+   */
+  onRetry(listener: (notice: RetryNotice) => void): () => void {
+    this.retryListeners.add(listener);
+    return () => this.retryListeners.delete(listener);
+  }
+
+  /**
+   * Simulated seconds per real second where the provider runs on a simulated clock (the sandbox; its
+   * --sandbox-speed is kept in its world and lasts until changed), else undefined. The UI shows it when it
+   * is not 1.
+   */
+  timeScale(): number | undefined {
+    const scale = (this.provider as { timeScale?: () => number }).timeScale;
+    if (typeof scale !== 'function') return undefined;
+    try {
+      const speed = scale.call(this.provider);
+      return Number.isFinite(speed) && speed > 0 ? speed : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The launcher, billing and recipes: loaded on first use (the launch form, an interrupted launch). */
@@ -70,8 +139,17 @@ export class Session {
         config: this.options.config,
         catalogue: this.catalogue,
         capturer: this.capturer,
+        retry: this.retry,
+        ...(this.readOnly ? { readOnly: true } : {}),
       }),
     ));
+  }
+
+  /** A terminated server whose volume passphrase strata keeps: forgotten now where its volumes are gone. */
+  private async afterTerminate(serverId: string): Promise<void> {
+    const kept = this.store.launches().keptPassphrases(this.providerId, this.region);
+    if (!kept.some((k) => k.serverId === serverId)) return;
+    await (await this.services()).launcher.sweepPassphrases();
   }
 
   /** Whether safe-workflow jobs of this region are unfinished (cheap: no launcher is loaded to ask). */
@@ -106,19 +184,32 @@ export class Session {
       libvirtUri: options.libvirtUri,
       libvirt: options.config?.libvirt,
     };
-    const provider = await createProvider(options.providerId, providerOptions);
+    const opened = await createProvider(options.providerId, providerOptions);
+    const provider = options.readOnly ? readOnlyProvider(opened) : opened;
     try {
       const description = await provider.describe();
+      // One policy for the session; each retry is told to whoever listens (onRetry).
+      let session: Session | undefined;
+      const retry: RetryPolicy = {
+        ...DEFAULT_RETRY,
+        ...options.retry,
+        onRetry: (notice) => {
+          options.retry?.onRetry?.(notice);
+          for (const listener of session?.retryListeners ?? []) listener(notice);
+        },
+      };
       const catalogue = new Catalogue({
         provider,
         store,
         providerId: options.providerId,
         region: description.region,
         description,
+        retry,
       });
-      return new Session({ ...options, region: description.region }, provider, description, catalogue, store);
+      session = new Session({ ...options, region: description.region }, provider, description, catalogue, store, retry);
+      return session;
     } catch (error) {
-      await provider.close().catch(() => undefined);
+      await opened.close().catch(() => undefined);
       throw error;
     }
   }

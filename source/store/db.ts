@@ -1,7 +1,7 @@
 // The local database (node:sqlite): image metadata (local names and labels), the audit log and the launch
 // journal. WAL and a busy timeout let two strata processes use one file at once; versioned migrations
 // (migrations.ts) are applied in one BEGIN IMMEDIATE transaction and tracked with PRAGMA user_version.
-import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { StrataError } from '../core/errors.js';
@@ -275,10 +275,29 @@ function migrate(db: DatabaseSync, path: string, migrations: readonly Migration[
 }
 
 /**
- * Opens (creating where needed) the store in dataDir: the directory is made with mode 0700 and the file
- * with mode 0600 (SQLite gives its -wal and -shm files the same mode). A database from a newer strata is
- * refused with a sentence that says so, and left untouched.
+ * A SQLite database file and its -wal and -shm companions, owner-only (0600) whatever the umask or the
+ * directory: the file is created 0600 before SQLite opens it (SQLite gives -wal and -shm the mode of the
+ * database file), and any of the three found with a looser mode (an older strata, a copied home) is
+ * narrowed to 0600. A file strata may not chmod (not its owner) is left for SQLite to refuse or open.
  */
+export function ensurePrivateFiles(path: string): void {
+  if (!existsSync(path)) {
+    const fd = openSync(path, 'a', 0o600);
+    try {
+      fchmodSync(fd, 0o600); // the umask can only take bits away; make the mode exact
+    } finally {
+      closeSync(fd);
+    }
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch {
+      // absent (no -wal yet), or not ours to change
+    }
+  }
+}
+
 /** Opens the file, checks its version, switches it to WAL and migrates it; closes it again on failure. */
 function prepareStore(path: string, migrations: readonly Migration[], known: number): DatabaseSync {
   let db: DatabaseSync;
@@ -318,13 +337,15 @@ function prepareStore(path: string, migrations: readonly Migration[], known: num
   }
 }
 
+/**
+ * Opens (creating where needed) the store in dataDir: the directory is made with mode 0700 and the file
+ * with mode 0600 (see ensurePrivateFiles). A database from a newer strata is refused with a sentence that
+ * says so, and left untouched.
+ */
 export function openStore(dataDir: string, options: OpenStoreOptions = {}): Store {
   ensurePrivateDir(dataDir);
   const path = join(dataDir, options.fileName ?? STORE_FILE);
-  if (!existsSync(path)) {
-    closeSync(openSync(path, 'a', 0o600));
-    chmodSync(path, 0o600);
-  }
+  ensurePrivateFiles(path);
   const migrations = options.migrations ?? MIGRATIONS;
   const known = migrations.length ? migrations[migrations.length - 1]!.version : 0;
   // Two strata starting at once on a fresh home both prepare the file; switching it to WAL can answer

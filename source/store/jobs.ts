@@ -27,6 +27,14 @@ export function isJobStep(value: unknown): value is JobStep {
   return typeof value === 'string' && (JOB_STEPS as readonly string[]).includes(value);
 }
 
+/**
+ * What becomes of a job's builder server (migration 6): 'terminate' asked and not yet done (a strata that
+ * stops meanwhile does it at its next start), 'terminated', 'kept' on purpose, or 'inspect' (a failed
+ * builder kept so its console and disks can be looked at).
+ */
+export type BuilderFate = 'terminate' | 'terminated' | 'kept' | 'inspect';
+export const BUILDER_FATES: readonly BuilderFate[] = ['terminate', 'terminated', 'kept', 'inspect'];
+
 /** Who runs a job: one strata process. */
 export interface JobRunner {
   /** Unique per run (a process may run several jobs; each run has its own id). */
@@ -54,6 +62,10 @@ export interface StoredJob {
   /** The step the job failed or was cancelled in. */
   failedStep?: JobStep;
   cancelRequested: boolean;
+  /** What becomes (or became) of the builder, where that was decided. */
+  builder?: BuilderFate;
+  /** How often the job was retried from a failed step. */
+  retries: number;
   runner?: JobRunner & { heartbeatAt: string };
   /** ISO 8601. */
   createdAt: string;
@@ -170,15 +182,67 @@ export class JobRecords {
     return this.get(id);
   }
 
-  /** Asks the runner to stop after its current step. Returns the job (unchanged where it had ended). */
-  requestCancel(id: string): StoredJob {
+  /**
+   * Asks the runner to stop after its current step, with what becomes of the builder ('terminate' or
+   * 'kept'), written together so a strata that stops in between still knows. Returns the job (unchanged
+   * where it had ended).
+   */
+  requestCancel(id: string, builder?: 'terminate' | 'kept'): StoredJob {
     return this.transaction(() => {
       const job = this.get(id);
       if (!job) throw new StrataError('NotFound', `No job ${id} is recorded.`);
-      if (isFinalJobState(job.state) || job.cancelRequested) return job;
-      this.db.prepare('UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?').run(this.now().toISOString(), id);
+      if (isFinalJobState(job.state)) return job;
+      if (job.cancelRequested && (builder === undefined || job.builder === builder)) return job;
+      this.db
+        .prepare('UPDATE jobs SET cancel_requested = 1, builder = COALESCE(?, builder), updated_at = ? WHERE id = ?')
+        .run(builder ?? null, this.now().toISOString(), id);
       return this.get(id)!;
     });
+  }
+
+  /** Records what becomes (or became) of the job's builder; `from`, where given, must be the current value. */
+  setBuilder(id: string, builder: BuilderFate, from?: BuilderFate | null): StoredJob {
+    return this.transaction(() => {
+      const job = this.get(id);
+      if (!job) throw new StrataError('NotFound', `No job ${id} is recorded.`);
+      if (from !== undefined && (job.builder ?? null) !== from) {
+        throw new StrataError('Conflict', `The builder of job ${id} is already ${job.builder ?? 'undecided'}.`);
+      }
+      this.db.prepare('UPDATE jobs SET builder = ?, updated_at = ? WHERE id = ?').run(builder, this.now().toISOString(), id);
+      return this.get(id)!;
+    });
+  }
+
+  /**
+   * Takes a failed job back to a step (the one it failed in), clearing its error: a compare-and-set from
+   * 'failed'. A new client token may be given (a new builder is launched: `clearServer` forgets the old one
+   * and what was captured from it, whose fate stays recorded in `builder`).
+   */
+  reopen(id: string, step: JobStep, change: { clientToken?: string; clearServer?: boolean } = {}): StoredJob {
+    return this.transaction(() => {
+      const job = this.get(id);
+      if (!job) throw new StrataError('NotFound', `No job ${id} is recorded.`);
+      if (job.state !== 'failed') throw new StrataError('Conflict', `Job ${id} is ${job.state}; only a failed job can be retried.`);
+      if (change.clientToken !== undefined && change.clientToken !== job.clientToken && this.byToken(change.clientToken)) {
+        throw new StrataError('Conflict', `The client token ${change.clientToken} already belongs to another job.`);
+      }
+      this.db
+        .prepare(
+          `UPDATE jobs SET state = ?, error = NULL, failed_step = NULL, note = NULL, finished_at = NULL, cancel_requested = 0,
+             builder = CASE WHEN ? THEN builder ELSE NULL END, server_id = CASE WHEN ? THEN NULL ELSE server_id END,
+             image_id = CASE WHEN ? THEN NULL ELSE image_id END, retries = retries + 1, client_token = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(step, change.clearServer ? 1 : 0, change.clearServer ? 1 : 0, change.clearServer ? 1 : 0, change.clientToken ?? job.clientToken, this.now().toISOString(), id);
+      return this.get(id)!;
+    });
+  }
+
+  /** Jobs of a provider and region that ended with their builder's termination asked and not yet done. */
+  builderTerminationsDue(provider: string, region: string): StoredJob[] {
+    return this.db
+      .prepare(`SELECT * FROM jobs WHERE provider = ? AND region = ? AND builder = 'terminate' ORDER BY created_at, rowid`)
+      .all(provider, region)
+      .map(toJob);
   }
 
   /**
@@ -256,6 +320,7 @@ function toJob(row: Record<string, unknown>): StoredJob {
     params,
     clientToken: String(row.client_token),
     cancelRequested: Number(row.cancel_requested) === 1,
+    retries: Number(row.retries ?? 0) || 0,
     createdAt: String(row.created_at),
     updatedAt: String(row.updated_at),
   };
@@ -264,6 +329,7 @@ function toJob(row: Record<string, unknown>): StoredJob {
   if (row.note !== null) job.note = String(row.note);
   if (row.error !== null) job.error = String(row.error);
   if (isJobStep(row.failed_step)) job.failedStep = row.failed_step;
+  if (typeof row.builder === 'string' && (BUILDER_FATES as readonly string[]).includes(row.builder)) job.builder = row.builder as BuilderFate;
   if (row.finished_at !== null) job.finishedAt = String(row.finished_at);
   if (row.runner_id !== null && row.heartbeat_at !== null) {
     job.runner = {

@@ -4,7 +4,8 @@
 // servers it started. Where a provider holds no tags, group and billing code live here and nowhere else.
 //
 // Nothing here is a secret: the request is a LaunchRequest (names and paths), the keypair step is a
-// name, a fingerprint and a file path, the passphrase step says which store holds it.
+// name, a fingerprint and a file path, the passphrase step says which store holds it, the other steps
+// (migration 6) are the firewall's name and id and the servers' ids.
 import type { DatabaseSync } from 'node:sqlite';
 import { StrataError } from '../core/errors.js';
 
@@ -25,6 +26,25 @@ export interface PassphraseStep {
   accounts: string[];
 }
 
+/** The firewall a launch makes (its name is recorded before the request to make it, its id after). */
+export interface FirewallStep {
+  name: string;
+  /** The firewall's id, once made (or found to be this launch's own). */
+  id?: string;
+}
+
+/**
+ * A launch's steps beyond keypair and passphrase (migration 6). `requests` says how it is sent: 'one'
+ * request for every server (a launch of one server, and every launch of an older strata), or one request
+ * 'per-server' under the tokens `${token}-1` … `${token}-N`, so each server gets its own user data (its own
+ * volume passphrase). `parts` holds the server each of those requests made, by its number (1-based).
+ */
+export interface LaunchSteps {
+  requests: 'one' | 'per-server';
+  firewall?: FirewallStep;
+  parts?: Record<string, string>;
+}
+
 export interface LaunchRecord {
   clientToken: string;
   provider: string;
@@ -41,6 +61,8 @@ export interface LaunchRecord {
   tagsAtProvider: boolean;
   keypair?: KeypairStep;
   passphrase?: PassphraseStep;
+  /** Absent on a launch recorded by an older strata (one request, no firewall step). */
+  steps?: LaunchSteps;
   serverIds: string[];
   createdAt: string;
   updatedAt: string;
@@ -56,6 +78,12 @@ export interface ServerRecord {
   billingCode?: string;
   productId: string;
   hourlyPrice?: number;
+  /** The secret-store account of its volume passphrase (never the passphrase), where it has one. */
+  passphraseAccount?: string;
+  /** When that passphrase was deleted (its volumes gone with the server). */
+  passphraseDeletedAt?: string;
+  /** When strata terminated the server. */
+  terminatedAt?: string;
 }
 
 export class LaunchRecords {
@@ -77,8 +105,8 @@ export class LaunchRecords {
       this.db
         .prepare(
           `INSERT INTO launches (client_token, provider, region, request, user_data_sha256, grp, billing_code, product_id,
-             hourly_price, tags_at_provider, keypair, passphrase_store, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)`,
+             hourly_price, tags_at_provider, keypair, passphrase_store, steps, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)`,
         )
         .run(
           input.clientToken,
@@ -91,6 +119,7 @@ export class LaunchRecords {
           input.productId,
           input.hourlyPrice ?? null,
           input.tagsAtProvider ? 1 : 0,
+          input.steps ? JSON.stringify(input.steps) : null,
           at,
           at,
         );
@@ -116,6 +145,11 @@ export class LaunchRecords {
   /** Records where the encryption passphrase is kept (never the passphrase). */
   notePassphrase(clientToken: string, step: PassphraseStep): LaunchRecord {
     return this.update(clientToken, 'passphrase_store', JSON.stringify(step));
+  }
+
+  /** Records the launch's steps (the firewall made, the server each per-server request made). */
+  noteSteps(clientToken: string, steps: LaunchSteps): LaunchRecord {
+    return this.update(clientToken, 'steps', JSON.stringify(steps));
   }
 
   /** Records the servers the launch started, with the launch's group, billing code and price. Repeatable. */
@@ -158,9 +192,39 @@ export class LaunchRecords {
       if (row.grp !== null) record.group = String(row.grp);
       if (row.billing_code !== null) record.billingCode = String(row.billing_code);
       if (row.hourly_price !== null) record.hourlyPrice = Number(row.hourly_price);
+      if (row.passphrase_account !== null) record.passphraseAccount = String(row.passphrase_account);
+      if (row.passphrase_deleted_at !== null) record.passphraseDeletedAt = String(row.passphrase_deleted_at);
+      if (row.terminated_at !== null) record.terminatedAt = String(row.terminated_at);
       out.set(record.serverId, record);
     }
     return out;
+  }
+
+  /** Records the account a server's volume passphrase is kept under (the server's row must exist). */
+  notePassphraseAccount(provider: string, region: string, serverId: string, account: string): void {
+    const result = this.db
+      .prepare('UPDATE launch_servers SET passphrase_account = ?, passphrase_deleted_at = NULL WHERE provider = ? AND region = ? AND server_id = ?')
+      .run(account, provider, region, serverId);
+    if (Number(result.changes) === 0) throw new StrataError('NotFound', `No launch recorded server ${serverId}.`);
+  }
+
+  /** Records that a server's volume passphrase was deleted from the secret store. */
+  notePassphraseDeleted(provider: string, region: string, serverId: string): void {
+    this.db
+      .prepare('UPDATE launch_servers SET passphrase_deleted_at = ? WHERE provider = ? AND region = ? AND server_id = ?')
+      .run(this.now().toISOString(), provider, region, serverId);
+  }
+
+  /** Records that strata terminated a server (harmless for a server no launch of strata's made). */
+  noteTerminated(provider: string, region: string, serverId: string): void {
+    this.db
+      .prepare('UPDATE launch_servers SET terminated_at = COALESCE(terminated_at, ?) WHERE provider = ? AND region = ? AND server_id = ?')
+      .run(this.now().toISOString(), provider, region, serverId);
+  }
+
+  /** The servers of a provider's region whose volume passphrase is still kept. */
+  keptPassphrases(provider: string, region: string): ServerRecord[] {
+    return [...this.servers(provider, region).values()].filter((s) => s.passphraseAccount !== undefined && s.passphraseDeletedAt === undefined);
   }
 
   /** Every group and billing code used in a launch before, on any provider (for the form's choices). */
@@ -173,7 +237,7 @@ export class LaunchRecords {
     return { groups: list('grp'), billingCodes: list('billing_code') };
   }
 
-  private update(clientToken: string, column: 'keypair' | 'passphrase_store', value: string): LaunchRecord {
+  private update(clientToken: string, column: 'keypair' | 'passphrase_store' | 'steps', value: string): LaunchRecord {
     return this.transaction(() => {
       const result = this.db
         .prepare(`UPDATE launches SET ${column} = ?, updated_at = ? WHERE client_token = ?`)
@@ -213,5 +277,7 @@ function toRecord(row: Record<string, unknown>, serverIds: string[]): LaunchReco
   if (keypair) record.keypair = keypair;
   const passphrase = parseJson<PassphraseStep>(row.passphrase_store);
   if (passphrase) record.passphrase = passphrase;
+  const steps = parseJson<LaunchSteps>(row.steps);
+  if (steps && (steps.requests === 'one' || steps.requests === 'per-server')) record.steps = steps;
   return record;
 }

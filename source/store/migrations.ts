@@ -140,6 +140,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX image_lineage_source ON image_lineage (provider, region, source_image_id);
     `,
   },
+  // Version 5 is the catalogue's (another branch): this list is in order once both are merged.
+  {
+    version: 6,
+    description: 'launch steps (the firewall made at launch, one request per server), where each volume passphrase is kept, and what became of a job\'s builder',
+    sql: `
+      -- A launch's steps beyond keypair and passphrase, as JSON (no secrets): the firewall it made (its
+      -- name before the request to make it, its id after), whether it is sent as one request per server,
+      -- and the server each of those requests made.
+      ALTER TABLE launches ADD COLUMN steps TEXT;
+
+      -- Per server: the secret-store account of its volume passphrase (never the passphrase), when that
+      -- passphrase was deleted (its volumes gone), and when strata terminated the server.
+      ALTER TABLE launch_servers ADD COLUMN passphrase_account TEXT;
+      ALTER TABLE launch_servers ADD COLUMN passphrase_deleted_at TEXT;
+      ALTER TABLE launch_servers ADD COLUMN terminated_at TEXT;
+
+      -- What becomes of a job's builder server: 'terminate' (asked, not yet done), 'terminated', 'kept' (on
+      -- purpose), 'inspect' (a failed builder kept for inspection); and how often the job was retried.
+      ALTER TABLE jobs ADD COLUMN builder TEXT;
+      ALTER TABLE jobs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** The schema version this strata writes and understands. */

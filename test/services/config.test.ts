@@ -208,4 +208,17 @@ describe('config file: the libvirt section', () => {
     expect(failure(configDir('libvirt:\n  sizes:\n    small: 4\n')).problems[0]).toMatchObject({ line: 3, key: 'libvirt.sizes.small', message: 'a size is a map of vcpus, memoryMiB and diskGiB.' });
     expect(failure(configDir('libvirt:\n  sizes: {}\n')).problems[0]).toMatchObject({ line: 2, key: 'libvirt.sizes', message: expect.stringContaining('at least one size') });
   });
+
+  it('a key holding an escape sequence or a line break reaches the terminal sanitised, in every part of the error', () => {
+    // An OSC title sequence (ESC ] 0 ; … BEL), a screen clear (CSI 2 J) and a line break, in keys and values.
+    const osc = '\u001b]0;pwned\u0007';
+    const dir = configDir(['billingCodes:', `  "ops${osc}42":`, '    maxServers: 1', `"groups\u001b[2J": [web]`, `"two\\nlines": 1`].join('\n'));
+    const error = failure(dir);
+    const everything = [error.message, ...error.problems.flatMap((p) => [p.file, p.key, p.message])].join('\n');
+    expect(everything).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/); // no control character at all
+    expect(error.message).not.toContain('\n');
+    expect(error.problems.length).toBeGreaterThanOrEqual(2);
+    // the places are still said: the file, the line, the key as far as it can be shown
+    expect(error.problems.find((p) => p.key.startsWith('groups'))).toMatchObject({ line: 4, key: 'groups' }); // the escape sequence itself is gone
+  });
 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LABEL_TAG } from '../../source/core/tags.js';
 import type { SafeWorkflowInput } from '../../source/services/jobs.js';
-import { builderRequest, openWorld, ownImages, sandboxServerRows, vendorTemplate, type World } from './jobs.fixture.js';
+import { builderRequest, openWorld, ownImages, readyServer, sandboxServerRows, vendorTemplate, type World } from './jobs.fixture.js';
 
 const CHILD = fileURLToPath(new URL('./jobs.child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,11 +20,11 @@ interface Run {
   stderr: string;
 }
 
-function crashingRun(world: World, jobId: string, crashAt: string): Promise<Run> {
+function crashingRun(world: World, jobId: string, crashAt: string, action?: 'cancel-terminate' | 'retry'): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--disable-warning=ExperimentalWarning', '--import', 'tsx', CHILD, world.home, world.region, jobId, crashAt],
+      ['--disable-warning=ExperimentalWarning', '--import', 'tsx', CHILD, world.home, world.region, jobId, crashAt, ...(action ? [action] : [])],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const run: Run = { code: null, signal: null, stdout: '', stderr: '' };
@@ -111,5 +111,46 @@ describe('a strata that dies in the middle of a capture job', () => {
     const { world, done, images } = await crashThenResume('captured', 'ap-south');
     expect(images[0]!.tags[LABEL_TAG]).toBeUndefined();
     expect(world.store.lineage().get('sandbox', 'ap-south', done.imageId!)).toMatchObject({ sourceServerId: done.serverId });
+  });
+
+  it('cancelled with its builder to be terminated, killed before the builder went: the next start terminates it (never left running silently)', async () => {
+    const world = await openWorld();
+    world.provider.clock.setSpeed(1); // the builder stays booting: the cancel comes while it waits
+    const job = await world.jobs.startSafeWorkflow(await input(world));
+    const run = await crashingRun(world, job.id, 'cancelled', 'cancel-terminate');
+    expect(run.stdout).toBe('crashing at cancelled\n');
+    expect(run.signal).toBe('SIGKILL');
+    const left = world.jobs.get(job.id)!;
+    expect(left).toMatchObject({ state: 'cancelled', builder: 'terminate' });
+    expect(sandboxServerRows(world.home, world.region)[0]!.terminated_ms).toBeNull();
+
+    expect(await world.jobs.resumeAll()).toEqual([]);
+    const after = world.jobs.get(job.id)!;
+    expect(after.builder).toBe('terminated');
+    const rows = sandboxServerRows(world.home, world.region);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.terminated_ms).not.toBeNull();
+    expect(world.store.audit.list({ action: 'job.builder-terminated' })).toHaveLength(1);
+    expect(await world.jobs.resumeAll()).toEqual([]);
+  });
+
+  it('retried after a failure, killed as the retry starts: the next start goes on from that step — still one builder, one image', async () => {
+    const world = await openWorld();
+    const params = { ...(await input(world)), imageName: 'retried after crash' };
+    const job = await world.jobs.startSafeWorkflow(params);
+    // The capture is refused once (the name taken meanwhile); the name is freed, the user retries, strata dies.
+    const other = await readyServer(world, 'other');
+    const taken = await world.capturer.capture(other.id, { name: 'retried after crash' });
+    expect((await world.jobs.run(job.id)).state).toBe('failed');
+    await world.provider.deleteImage(taken.id);
+    const run = await crashingRun(world, job.id, 'capturing', 'retry');
+    expect(run.stdout).toBe('crashing at capturing\n');
+    const resumed = await world.jobs.resumeAll();
+    world.provider.clock.setSpeed(1);
+    expect(resumed.map((j) => j.state)).toEqual(['done']);
+    expect(sandboxServerRows(world.home, world.region).filter((r) => r.client_token === job.clientToken)).toHaveLength(1);
+    expect((await ownImages(world)).filter((i) => i.name === 'retried after crash')).toHaveLength(1);
+    // two captures of that name ever: the other server's (deleted) and the job's, once
+    expect(world.store.audit.list({ action: 'image.captured' }).filter((e) => e.detail.serverId === resumed[0]!.serverId)).toHaveLength(1);
   });
 });

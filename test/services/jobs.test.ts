@@ -99,7 +99,8 @@ describe('the safe workflow, from a vendor template (eu-west)', () => {
     const job = await world.jobs.startSafeWorkflow(input);
     const done = await world.jobs.run(job.id);
     expect(done.state, done.error).toBe('done');
-    expect(done.note).toMatch(/the builder srv-.+ is still running\.$/);
+    expect(done.note).toMatch(/the builder srv-.+ is still running, kept as asked\.$/);
+    expect(done.builder).toBe('kept');
     const builder = (await world.provider.listServers([done.serverId!]))[0]!;
     expect(builder.phase).toBe('ready');
     expect(world.store.audit.list({ action: 'job.builder-terminated' })).toEqual([]);
@@ -198,12 +199,14 @@ describe('cancel, stop and resume', () => {
     let cancelling: Promise<JobRecord> | undefined;
     const ended = await world.jobs.run(job.id, {
       onUpdate: (j) => {
-        if (j.state === 'waiting-ready' && !cancelling) cancelling = world.jobs.cancel(job.id, { terminateBuilder: true });
+        if (j.state === 'waiting-ready' && !cancelling) cancelling = world.jobs.cancel(job.id, { builder: 'terminate' });
       },
     });
     expect(ended).toMatchObject({ state: 'cancelled', failedStep: 'waiting-ready', cancelRequested: true });
     const after = await cancelling!;
     expect(after.state).toBe('cancelled');
+    expect(after.builder).toBe('terminated');
+    expect(after.note).toBe(`Cancelled at waiting-ready; the builder ${after.serverId} was terminated.`);
     expect((await world.provider.listServers([after.serverId!]))[0]!.phase).toBe('terminated');
     expect((await world.provider.listServers([bystander.id]))[0]!.phase).not.toBe('terminated');
     expect(world.store.audit.list({ action: 'job.cancelled' })).toHaveLength(1);

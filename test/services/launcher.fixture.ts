@@ -109,13 +109,35 @@ export function basicRequest(world: World, extra: Partial<LaunchRequest> = {}): 
   };
 }
 
-/** The servers the sandbox holds for a token, read straight from its database (whatever any process did). */
-export function sandboxServers(home: string, token: string): { id: string; user_data: string | null }[] {
+/**
+ * The servers the sandbox holds for a launch's token, read straight from its database (whatever any process
+ * did): those of the token itself, and those of its per-server requests (`${token}-1` …), in that order.
+ */
+export function sandboxServers(home: string, token: string): { id: string; name: string; client_token: string; user_data: string | null }[] {
   const db = new DatabaseSync(join(home, 'sandbox.db'), { readOnly: true });
   try {
-    return db.prepare('SELECT id, user_data FROM servers WHERE client_token = ? ORDER BY idx').all(token) as unknown as {
+    return (
+      db
+        .prepare("SELECT id, name, client_token, user_data FROM servers WHERE client_token = ? OR client_token GLOB ? || '-[0-9]*'")
+        .all(token, token) as unknown as { id: string; name: string; client_token: string; user_data: string | null }[]
+    ).sort((a, b) => requestIndex(token, a.client_token) - requestIndex(token, b.client_token));
+  } finally {
+    db.close();
+  }
+}
+
+function requestIndex(launch: string, token: string): number {
+  return token === launch ? 0 : Number(token.slice(launch.length + 1));
+}
+
+/** The firewalls of a region, read straight from the sandbox's database. */
+export function sandboxFirewalls(home: string, region: string): { id: string; name: string; description: string | null }[] {
+  const db = new DatabaseSync(join(home, 'sandbox.db'), { readOnly: true });
+  try {
+    return db.prepare('SELECT id, name, description FROM firewalls WHERE region = ? ORDER BY name').all(region) as unknown as {
       id: string;
-      user_data: string | null;
+      name: string;
+      description: string | null;
     }[];
   } finally {
     db.close();

@@ -124,13 +124,36 @@ describe('review', () => {
     expect(review.userData).toContain('echo hello from the user');
     expect(review.userData!.indexOf('#cloud-config')).toBeLessThan(review.userData!.indexOf('echo hello from the user'));
     expect(review.spec.userData).toBe(review.userData);
-    expect(review.preview?.request).toEqual({ action: 'launch', region: 'eu-west', clientToken: review.clientToken, spec: review.spec });
+    // two servers: two requests, one per server, each its own token and name; the preview is the first
+    expect(review.requests).toEqual([
+      { index: 1, clientToken: `${review.clientToken}-1`, name: 'app-1' },
+      { index: 2, clientToken: `${review.clientToken}-2`, name: 'app-2' },
+    ]);
+    expect(review.preview?.request).toEqual({
+      action: 'launch',
+      region: 'eu-west',
+      clientToken: `${review.clientToken}-1`,
+      spec: { ...review.spec, name: 'app-1', count: 1 },
+    });
     expect(JSON.stringify(review.preview)).toContain(PLACEHOLDER);
+    // the facts are data, for the UI to word
+    expect(review.facts).toMatchObject({
+      count: 2,
+      names: ['app-1', 'app-2'],
+      where: { providerId: 'sandbox', region: 'eu-west' },
+      keypair: { mode: 'create', name: 'deploy-key' },
+      keyFile: { path: join(world.sshDir, 'deploy-key'), how: 'created' },
+      group: 'web',
+      billingCode: 'ops-42',
+      tagsAtProvider: true,
+      volumes: RAID1_ENCRYPTED,
+    });
     expect(review.keyFile).toEqual({ path: join(world.sshDir, 'deploy-key'), how: 'created' });
     expect(review.summary.join('\n')).toContain('Launch 2 servers (app-1 … app-2)');
     expect(review.summary.join('\n')).toContain(`the private key goes to ${join(world.sshDir, 'deploy-key')} (mode 0600)`);
     expect(review.summary.join('\n')).toContain('Group web, billing code ops-42, kept as tags at the provider.');
     expect(review.summary.join('\n')).toContain('RAID 1');
+    expect(review.summary.join('\n')).toContain('each server gets its own passphrase');
     // a review proposes a fresh token each time
     expect((await world.launcher.review(basicRequest(world))).clientToken).not.toBe(review.clientToken);
     expect(await world.provider.listServers()).toHaveLength(0);
@@ -172,8 +195,28 @@ describe('launch', () => {
     const review = await world.launcher.review(request);
     expect(review.problems).toEqual([]);
     const steps: string[] = [];
-    const outcome = await world.launcher.launch(request, { clientToken: review.clientToken, onProgress: (p) => steps.push(p.step) });
-    expect(steps).toEqual(['validating', 'journal', 'keypair', 'passphrase', 'sending', 'answered', 'recording', 'done']);
+    const outcome = await world.launcher.launch(request, {
+      clientToken: review.clientToken,
+      onProgress: (p) => steps.push(p.made !== undefined ? `${p.step}:made` : p.request ? `${p.step}#${p.request.index}` : p.step),
+    });
+    // every step in order; two servers are two requests, each with its own passphrase
+    expect(steps).toEqual([
+      'validating',
+      'journal',
+      'keypair',
+      'keypair:made',
+      'firewall',
+      'firewall:made',
+      'passphrase#1',
+      'passphrase#2',
+      'sending#1',
+      'answered#1',
+      'sending#2',
+      'answered#2',
+      'recording',
+      'done',
+    ]);
+    expect(outcome.how).toBe('launched');
 
     // exactly one set of servers, with exactly those properties
     const all = await world.provider.listServers();
@@ -181,9 +224,12 @@ describe('launch', () => {
     expect(outcome.servers.map((s) => s.id).sort()).toEqual(all.map((s) => s.id).sort());
     const created = (await world.provider.listFirewalls()).find((f) => f.name === 'db-access')!;
     expect(created.rules).toHaveLength(2);
+    // made by the launcher's firewall step, its description naming the launch (so a retry knows it)
+    expect(created.description).toBe(`Created by strata at launch ${review.clientToken}`);
     for (const s of all) {
-      expect(s.clientToken).toBe(review.clientToken);
-      expect(s.name).toMatch(/^db-[12]$/);
+      // one request per server: the launch's token with the server's number, and the server's own name
+      expect(s.clientToken).toMatch(new RegExp(`^${review.clientToken}-[12]$`));
+      expect(s.name).toBe(`db-${s.clientToken!.slice(-1)}`);
       expect(s.imageId).toBe(world.image.id);
       expect(s.productId).toBe('sb.small');
       expect(s.keypairName).toBe('db-key');
@@ -207,21 +253,28 @@ describe('launch', () => {
     expect([...outcome.passphrase!.accounts].sort()).toEqual(all.map((s) => `luks:${s.id}`).sort());
     expect(outcome.passphrase!.describe).toContain(secretsPath);
     expect(statSync(secretsPath).mode & 0o777).toBe(0o600);
+    // each server its own passphrase, under its own id; the request's account is emptied once it is moved
     const secrets = secretsFile(world.home);
-    const passphrase = secrets[`luks:${all[0]!.id}`]!;
-    expect(passphrase).toMatch(PASSPHRASE_PATTERN);
-    expect(secrets[`luks:${all[1]!.id}`]).toBe(passphrase);
-    expect(secrets[launchPassphraseAccount('sandbox', 'eu-west', review.clientToken)]).toBe(passphrase);
     const stored = sandboxServers(world.home, review.clientToken);
-    expect(stored).toHaveLength(2);
-    for (const row of stored) {
+    expect(stored.map((r) => r.name)).toEqual(['db-1', 'db-2']);
+    const passphrases = stored.map((row) => secrets[`luks:${row.id}`]!);
+    for (const p of passphrases) expect(p).toMatch(PASSPHRASE_PATTERN);
+    expect(passphrases[0]).not.toBe(passphrases[1]);
+    expect(Object.keys(secrets).sort()).toEqual(stored.map((r) => `luks:${r.id}`).sort());
+    expect(secrets[launchPassphraseAccount('sandbox', 'eu-west', review.clientToken)]).toBeUndefined();
+    for (const [i, row] of stored.entries()) {
+      const passphrase = passphrases[i]!;
       expect(row.user_data).toContain(passphrase);
+      expect(row.user_data).not.toContain(passphrases[1 - i]!);
       expect(row.user_data).not.toContain(PLACEHOLDER);
       // strata's parts first, the user's after
       expect(row.user_data!.indexOf('#cloud-config')).toBeLessThan(row.user_data!.indexOf('echo hello from the user'));
       // the same document as reviewed, but for the passphrase
       expect(row.user_data!.replaceAll(passphrase, PLACEHOLDER)).toBe(review.userData);
     }
+    // the store knows where each server's passphrase is (never the passphrase)
+    const local = world.store.launches().servers('sandbox', 'eu-west');
+    for (const row of stored) expect(local.get(row.id)?.passphraseAccount).toBe(`luks:${row.id}`);
 
     // the journal and the audit log hold no secret: not the passphrase, not the private key
     const pem = readFileSync(keyPath, 'utf8');
@@ -234,7 +287,7 @@ describe('launch', () => {
     const audit = world.store.audit.list({ limit: 1000 });
     const texts = [JSON.stringify(journal), JSON.stringify(audit), storeBytes(world.home)];
     for (const text of texts) {
-      expect(text).not.toContain(passphrase);
+      for (const passphrase of passphrases) expect(text).not.toContain(passphrase);
       expect(text).not.toContain(keyLine);
       expect(text).not.toContain('PRIVATE KEY');
     }
@@ -252,7 +305,7 @@ describe('launch', () => {
 
     // the same token again: nothing new
     const again = await world.launcher.launch(request, { clientToken: review.clientToken });
-    expect(again.resumed).toBe(true);
+    expect(again.how).toBe('found');
     expect(again.servers.map((s) => s.id)).toEqual(outcome.servers.map((s) => s.id));
     expect(await world.provider.listServers()).toHaveLength(2);
     expect((await world.provider.listKeypairs()).filter((k) => k.name === 'db-key')).toHaveLength(1);
@@ -430,5 +483,21 @@ describe('quota', () => {
         message: 'Billing code ops-42 allows 40.00 EUR a month; its servers cost 15.18 EUR and this launch adds 30.37 EUR (45.55 EUR).',
       },
     ]);
+  });
+
+  it('says "1 server", never "1 servers", in its facts’ words', async () => {
+    const world = await openWorld({ config: config({ maxServers: 1 }) });
+    const review = await world.launcher.review(basicRequest(world, { billingCode: 'ops-42' }));
+    expect(review.problems).toEqual([]);
+    expect(review.facts.quota).toEqual({ code: 'ops-42', servers: { current: 0, adding: 1, max: 1 } });
+    const text = review.summary.join('\n');
+    expect(text).toContain('Launch 1 server (app)');
+    expect(text).toContain('Billing code ops-42: 1 of 1 server after this launch.');
+    expect(text).not.toMatch(/\b1 servers\b/);
+    const messages: string[] = [];
+    await world.launcher.launch(basicRequest(world, { billingCode: 'ops-42' }), { clientToken: review.clientToken, onProgress: (p) => messages.push(p.message) });
+    expect(messages).toContain('The provider started 1 server.');
+    expect(messages).toContain('Launched 1 server.');
+    expect(messages.join('\n')).not.toMatch(/\b1 servers\b/);
   });
 });

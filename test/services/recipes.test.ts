@@ -126,6 +126,44 @@ describe('recipes', () => {
     expect(listed.problem).toBe(error.message);
   });
 
+  it('a value with a line break (or another control character) is refused at load, with the file, the line and the key', () => {
+    const recipes = new Recipes(newHome());
+    const path = recipes.pathOf('broken');
+    mkdirSync(recipes.directory, { recursive: true });
+    writeFileSync(
+      path,
+      [
+        'strataRecipe: 1',
+        'request:',
+        '  name: "web\\nserver"',
+        '  imageId: img-1',
+        '  productId: sb.small',
+        '  count: 1',
+        '  firewallIds: []',
+        '  keypair: { mode: existing, name: "ops\\u001b[31mkey" }',
+      ].join('\n'),
+    );
+    const error = (() => {
+      try {
+        recipes.load('broken');
+      } catch (e) {
+        return e as FileError;
+      }
+      throw new Error('the recipe was accepted');
+    })();
+    expect(error).toBeInstanceOf(FileError);
+    expect(error.problems).toEqual([
+      { file: path, line: 3, key: 'request.name', message: 'name must be one line of text, without line breaks or control characters.' },
+      { file: path, line: 8, key: 'request.keypair.name', message: 'keypair.name must be one line of text, without line breaks or control characters.' },
+    ]);
+    // the list says why it cannot be opened, the form never sees the value
+    expect(recipes.list()).toEqual([{ name: 'broken', path, problem: error.message }]);
+    // and the launch form's own request is refused the same way, at the field
+    expect(launchRequestProblems({ ...FULL, group: 'a\nb' })).toEqual([
+      { field: 'group', message: 'group must be one line of text, without line breaks or control characters.' },
+    ]);
+  });
+
   it('other bad files: not YAML, empty, another version', () => {
     const recipes = new Recipes(newHome());
     mkdirSync(recipes.directory, { recursive: true });

@@ -40,6 +40,7 @@ describe('job records', () => {
       params: PARAMS,
       clientToken: 'token-job-1',
       cancelRequested: false,
+      retries: 0,
       createdAt: '2025-03-01T10:00:00.000Z',
       updatedAt: '2025-03-01T10:00:00.000Z',
     });
@@ -195,6 +196,38 @@ describe('image lineage', () => {
     expect(lineage.get('sandbox', 'ap-south', 'img-2')!.sourceImageId).toBe('img-v-2');
     expect(lineage.get('sandbox', 'us-east', 'img-1')).toBeUndefined();
     expect(() => lineage.record({ provider: 'sandbox', region: 'ap-south', imageId: '' })).toThrow(StrataError);
+    store.close();
+  });
+});
+
+describe('what becomes of a job’s builder, and retries (migration 6)', () => {
+  const tempDir = useTempDirs();
+
+  it('a cancel writes the builder’s fate with it; a due termination is found; a failed job is reopened at its step', () => {
+    const { store } = clocked(tempDir());
+    const jobs = store.jobs();
+    newJob(store);
+    jobs.advance('job-1', 'launching', { state: 'waiting-ready', serverId: 'srv-1' });
+    expect(jobs.requestCancel('job-1', 'terminate')).toMatchObject({ cancelRequested: true, builder: 'terminate' });
+    jobs.advance('job-1', 'waiting-ready', { state: 'cancelled', failedStep: 'waiting-ready' });
+    expect(jobs.builderTerminationsDue('sandbox', 'eu-west').map((j) => j.id)).toEqual(['job-1']);
+    expect(jobs.setBuilder('job-1', 'terminated', 'terminate').builder).toBe('terminated');
+    expect(() => jobs.setBuilder('job-1', 'terminated', 'terminate')).toThrow(/already terminated/);
+    expect(jobs.builderTerminationsDue('sandbox', 'eu-west')).toEqual([]);
+
+    newJob(store, 'job-2');
+    jobs.advance('job-2', 'launching', { state: 'waiting-ready', serverId: 'srv-2' });
+    jobs.advance('job-2', 'waiting-ready', { state: 'failed', failedStep: 'waiting-ready', error: 'It failed.' });
+    expect(() => jobs.reopen('job-1', 'waiting-ready')).toThrow(/only a failed job can be retried/);
+    const again = jobs.reopen('job-2', 'waiting-ready');
+    expect(again).toMatchObject({ state: 'waiting-ready', serverId: 'srv-2', retries: 1 });
+    expect(again.error).toBeUndefined();
+    expect(again.finishedAt).toBeUndefined();
+    jobs.advance('job-2', 'waiting-ready', { state: 'failed', failedStep: 'waiting-ready', error: 'Again.' });
+    const fresh = jobs.reopen('job-2', 'launching', { clientToken: 'token-new', clearServer: true });
+    expect(fresh).toMatchObject({ state: 'launching', clientToken: 'token-new', retries: 2 });
+    expect(fresh.serverId).toBeUndefined();
+    expect(() => jobs.reopen('job-2', 'launching', { clientToken: 'token-job-1' })).toThrow(/only a failed job/);
     store.close();
   });
 });

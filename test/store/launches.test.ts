@@ -99,4 +99,39 @@ describe('launch records', () => {
     raw.close();
     expect(tables).toEqual(['audit', 'image_lineage', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches']);
   });
+
+  it('migration 6: steps (the firewall, the server of each per-server request), each server’s passphrase account, strata’s terminations', () => {
+    const dir = tempDir();
+    const old = openStore(dir, { migrations: MIGRATIONS.filter((m) => m.version <= 4) });
+    old.journal('sandbox', 'ap-south').begin('v4-token', SPEC);
+    old.close();
+    // what a strata of schema 4 wrote
+    const raw = new DatabaseSync(join(dir, STORE_FILE));
+    raw.exec(`INSERT INTO launches (client_token, provider, region, request, product_id, tags_at_provider, created_at, updated_at)
+              VALUES ('v4-token', 'sandbox', 'ap-south', '{}', 'p-1', 0, 'x', 'x');
+              INSERT INTO launch_servers (provider, region, server_id, client_token, product_id) VALUES ('sandbox', 'ap-south', 'srv-old', 'v4-token', 'p-1')`);
+    raw.close();
+
+    const store = openStore(dir);
+    expect(store.schemaVersion).toBe(6);
+    // a launch of an older strata: no steps (one request, no firewall step), its server without an account
+    expect(store.launches().get('v4-token')!.steps).toBeUndefined();
+    expect(store.launches().servers('sandbox', 'ap-south').get('srv-old')).toEqual({ serverId: 'srv-old', clientToken: 'v4-token', productId: 'p-1' });
+
+    begin(store, 'tok-6', { steps: { requests: 'per-server', firewall: { name: 'fw' } } });
+    expect(store.launches().get('tok-6')!.steps).toEqual({ requests: 'per-server', firewall: { name: 'fw' } });
+    store.launches().noteSteps('tok-6', { requests: 'per-server', firewall: { name: 'fw', id: 'fw-1' }, parts: { '1': 'srv-1' } });
+    store.launches().addServers('tok-6', ['srv-1', 'srv-2']);
+    store.launches().notePassphraseAccount('sandbox', 'ap-south', 'srv-1', 'luks:srv-1');
+    store.launches().notePassphraseAccount('sandbox', 'ap-south', 'srv-2', 'luks:srv-2');
+    expect(store.launches().get('tok-6')!.steps).toEqual({ requests: 'per-server', firewall: { name: 'fw', id: 'fw-1' }, parts: { '1': 'srv-1' } });
+    expect(store.launches().keptPassphrases('sandbox', 'ap-south').map((s) => s.serverId)).toEqual(['srv-1', 'srv-2']);
+    store.launches().noteTerminated('sandbox', 'ap-south', 'srv-1');
+    store.launches().notePassphraseDeleted('sandbox', 'ap-south', 'srv-2');
+    expect(store.launches().keptPassphrases('sandbox', 'ap-south')).toEqual([
+      expect.objectContaining({ serverId: 'srv-1', passphraseAccount: 'luks:srv-1', terminatedAt: expect.any(String) }),
+    ]);
+    expect(() => store.launches().notePassphraseAccount('sandbox', 'ap-south', 'srv-nope', 'luks:srv-nope')).toThrow('No launch recorded server srv-nope.');
+    store.close();
+  });
 });

@@ -1,7 +1,9 @@
 // The sandbox's own database: ${home}/sandbox.db, shared by every strata process on the same home.
 // WAL so readers never wait for writers; a busy timeout so two processes writing at once queue instead
 // of failing; every write in BEGIN IMMEDIATE so a read-then-write cannot interleave with another writer.
-import { mkdirSync } from 'node:fs';
+// The world holds what users put in it (user data, volume passphrases among it): the file and its -wal
+// and -shm are the owner's only (0600), and a directory the sandbox makes is 0700.
+import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { unsupported } from '../../core/errors.js';
@@ -114,8 +116,33 @@ export function transaction<T>(db: Db, fn: () => T): T {
   }
 }
 
+/**
+ * The database file and its -wal and -shm companions, 0600 whatever the umask: created 0600 before SQLite
+ * opens it (SQLite gives -wal and -shm the database file's mode), and narrowed to 0600 where an older
+ * strata left them readable by others.
+ */
+function ensurePrivateFiles(path: string): void {
+  if (!existsSync(path)) {
+    const fd = openSync(path, 'a', 0o600);
+    try {
+      fchmodSync(fd, 0o600);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch {
+      // absent, or not ours to change
+    }
+  }
+}
+
 export function openSandboxDb(home: string): Db {
-  mkdirSync(home, { recursive: true });
+  const created = mkdirSync(home, { recursive: true, mode: 0o700 });
+  if (created !== undefined) chmodSync(home, 0o700);
+  ensurePrivateFiles(join(home, SANDBOX_DB_FILE));
   // Two strata starting at once on a fresh home both prepare the file; switching it to WAL can answer
   // "database is locked" at once, without the busy timeout. Such a race is waited out (bounded).
   const deadline = Date.now() + 5000;

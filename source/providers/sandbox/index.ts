@@ -67,6 +67,8 @@ const TERMINATED_VISIBLE_MS = 3_600_000;
 export interface SandboxInternals {
   /** The real clock the simulated one runs from (ms since 1970). */
   realNow?: RealNow;
+  /** The seed of the injected faults' dice (tests: the same faults in the same order on every run). */
+  faultSeed?: number;
 }
 
 interface ImageRow {
@@ -193,11 +195,17 @@ export class SandboxProvider implements ProviderService {
     readonly seed: number,
     readonly faults: Faults,
     realNow: RealNow,
+    faultSeed?: number,
   ) {
     this.clock = new SandboxClock(db, realNow);
     this.caps = capabilitiesFor(region.profile);
     this.products = productsFor(region.profile);
-    this.faultRng = rngFor(seed, 'faults', region.id, process.pid, realNow());
+    this.faultRng = faultSeed !== undefined ? rngFor(faultSeed, 'faults') : rngFor(seed, 'faults', region.id, process.pid, realNow());
+  }
+
+  /** Simulated seconds per real second: the effective speed, kept in the world (--sandbox-speed persists). */
+  timeScale(): number {
+    return this.clock.speed();
   }
 
   /** Opens (and on first use creates) the sandbox world below options.home. */
@@ -211,7 +219,7 @@ export class SandboxProvider implements ProviderService {
     const db = openSandboxDb(options.home);
     try {
       const seed = SandboxProvider.ensureWorld(db, options, realNow);
-      const provider = new SandboxProvider(db, region, seed, faults, realNow);
+      const provider = new SandboxProvider(db, region, seed, faults, realNow, internals.faultSeed);
       if (options.sandboxSpeed !== undefined) provider.clock.setSpeed(options.sandboxSpeed);
       if (options.sandboxLatencyMs !== undefined) {
         if (!(Number.isFinite(options.sandboxLatencyMs) && options.sandboxLatencyMs >= 0 && options.sandboxLatencyMs <= 600_000)) {

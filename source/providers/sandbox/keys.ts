@@ -3,6 +3,7 @@
 // fingerprint is OpenSSH's: "SHA256:" + unpadded base64 of the SHA-256 of the key's wire blob.
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import { checkPublicKey } from '../../core/checks.js';
 import { invalid } from '../../core/errors.js';
 import { sshFingerprint, sshMpint, sshString } from '../../core/ssh.js';
 
@@ -90,17 +91,9 @@ export interface ParsedPublicKey {
 /** Validates an OpenSSH public key line ("ssh-ed25519 AAAA… comment"); Invalid with field 'publicKey'. */
 export function parsePublicKey(text: string): ParsedPublicKey {
   const field = 'publicKey';
-  const line = text.trim();
-  if (line.length === 0) throw invalid('The public key is empty; paste one OpenSSH public key line.', field);
-  if (/[\r\n]/.test(line)) throw invalid('The public key must be one line (one key).', field);
-  if (line.includes('PRIVATE KEY')) {
-    throw invalid('That is a private key. Give the public key (the .pub file), and keep the private key to yourself.', field);
-  }
-  const [type, data, ...rest] = line.split(/\s+/);
-  if (!ACCEPTED_KEY_TYPES.includes(type)) {
-    throw invalid(`Key type "${type.slice(0, 40)}" is not accepted; use one of ${ACCEPTED_KEY_TYPES.join(', ')}.`, field);
-  }
-  if (!data || !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) throw invalid('The key data after the type is not base64.', field);
+  // The line itself as every provider checks it (core); then what only a real key has (sizes, curves).
+  const line = checkPublicKey(text, 'The sandbox', ACCEPTED_KEY_TYPES);
+  const [type, data, ...rest] = line.split(/\s+/) as [string, string, ...string[]];
   const blob = Buffer.from(data, 'base64');
   let bits: number | undefined;
   try {

@@ -1,60 +1,20 @@
 // Input checks the sandbox makes as a cloud's API would: each refusal is an Invalid StrataError with the
-// field it belongs to and a sentence that says what is wrong.
-import { isIP } from 'node:net';
-import { checkName, type Capabilities, type NameRules } from '../../core/capabilities.js';
+// field it belongs to and a sentence that says what is wrong. Names, firewall rules (CIDR blocks among
+// them) and public keys are core's checks (core/checks.ts), as on aws and libvirt; what is left here is
+// the sandbox's own: tags, volume plans and the shape of a launch.
+import { checkName, type Capabilities } from '../../core/capabilities.js';
+import { checkFirewallRules as checkRules, checkResourceName } from '../../core/checks.js';
 import { invalid } from '../../core/errors.js';
 import type { FirewallRule, LaunchSpec, VolumePlan } from '../../core/types.js';
 
-export function checkResourceName(what: string, name: unknown, rules: NameRules, field = 'name'): string {
-  if (typeof name !== 'string') throw invalid(`The ${what} needs a name.`, field);
-  const problem = checkName(name, rules);
-  if (problem) throw invalid(`The ${what} name "${name}" is refused: ${problem}`, field);
-  return name;
-}
-
-/** "10.0.0.0/8" or "2001:db8::/32": an address of the right family and a prefix length within range. */
-export function checkCidr(value: unknown, field: string): string {
-  if (typeof value !== 'string') throw invalid('A rule needs a source in CIDR notation (e.g. 203.0.113.0/24).', field);
-  const match = /^([^/\s]+)\/(\d{1,3})$/.exec(value);
-  const family = match ? isIP(match[1]) : 0;
-  const prefix = match ? Number(match[2]) : NaN;
-  if (!match || family === 0 || prefix > (family === 4 ? 32 : 128)) {
-    throw invalid(
-      `"${value}" is not a CIDR block; write an IPv4 or IPv6 address and a prefix length, e.g. 203.0.113.0/24 or 2001:db8::/32.`,
-      field,
-    );
-  }
-  return value;
-}
+// Names, rules and keys are checked as every provider checks them (core/checks.ts): one rule, one sentence.
+export { checkResourceName } from '../../core/checks.js';
 
 const MAX_RULES = 60;
 
+/** A firewall's rules, core's check with the sandbox's limit (60, as an EC2 security group). */
 export function checkFirewallRules(rules: unknown, fieldPrefix = 'rules'): FirewallRule[] {
-  if (!Array.isArray(rules)) throw invalid('Firewall rules must be a list.', fieldPrefix);
-  if (rules.length > MAX_RULES) throw invalid(`A firewall can hold at most ${MAX_RULES} rules; got ${rules.length}.`, fieldPrefix);
-  return rules.map((rule: Partial<FirewallRule>, i) => {
-    const at = `${fieldPrefix}[${i}]`;
-    const n = i + 1;
-    if (rule === null || typeof rule !== 'object') throw invalid(`Rule ${n} is not a rule.`, at);
-    if (rule.protocol !== 'tcp' && rule.protocol !== 'udp' && rule.protocol !== 'icmp') {
-      throw invalid(`Rule ${n}: the protocol must be tcp, udp or icmp; got "${String(rule.protocol)}".`, `${at}.protocol`);
-    }
-    const { fromPort, toPort } = rule;
-    if (rule.protocol === 'icmp') {
-      if (fromPort !== -1 || toPort !== -1) {
-        throw invalid(`Rule ${n}: icmp rules have no ports; give -1 for both (all types and codes).`, `${at}.fromPort`);
-      }
-    } else {
-      for (const [name, port] of [['fromPort', fromPort], ['toPort', toPort]] as const) {
-        if (!Number.isInteger(port) || port! < 0 || port! > 65535) {
-          throw invalid(`Rule ${n}: ${name === 'fromPort' ? 'the first' : 'the last'} port must be a whole number from 0 to 65535; got ${String(port)}.`, `${at}.${name}`);
-        }
-      }
-      if (fromPort! > toPort!) throw invalid(`Rule ${n}: the port range ${fromPort}-${toPort} runs backwards.`, `${at}.toPort`);
-    }
-    const source = checkCidr(rule.source, `${at}.source`);
-    return { protocol: rule.protocol, fromPort: fromPort!, toPort: toPort!, source };
-  });
+  return checkRules(rules, { maxRules: MAX_RULES, holder: 'A firewall' }, fieldPrefix);
 }
 
 const MAX_TAGS = 50;

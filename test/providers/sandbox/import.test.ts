@@ -85,7 +85,8 @@ describe('sandbox image import', () => {
     await expect(p.importImage({ path, name: 'ab' })).rejects.toMatchObject({
       kind: 'Invalid',
       field: 'name',
-      message: 'The image name "ab" is refused: A name needs at least 3 characters (it has 2).',
+      // core's check, as on every provider (the name itself is not echoed: it may hold anything)
+      message: 'The image name is refused: A name needs at least 3 characters (it has 2).',
     });
     await expect(p.importImage({ path, name: 'semi;colon' })).rejects.toMatchObject({
       kind: 'Invalid',
