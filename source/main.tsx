@@ -78,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     logger,
     sessionOptions: {
       providerId: options.provider,
+      // The services refuse every change too (defence in depth): nothing a read-only session runs writes.
+      readOnly: options.readOnly,
       region: options.region,
       home: home.data,
       sandboxSpeed: options.sandboxSpeed,

@@ -58,7 +58,9 @@ export function describeError(error: unknown, doing?: string): string {
   if (isStrataError(error)) {
     switch (error.kind) {
       case 'Throttled':
-        return `${prefix}the provider is throttling requests; strata will retry. (${error.message})`;
+        // No promise here: whoever retries says so when it does (the services' retry notices, the monitor's
+        // "retrying in"); an error that reaches a sentence has been retried already, as far as the policy goes.
+        return `${prefix}the provider is throttling requests. (${error.message})`;
       default:
         return `${prefix}${error.message}`;
     }

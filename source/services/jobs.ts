@@ -44,6 +44,7 @@ import {
 } from '../store/jobs.js';
 import { Capturer, sleep } from './capture.js';
 import type { Catalogue } from './catalogue.js';
+import { progressText } from './launch-words.js';
 import { LaunchRefused, newClientToken, stripUndefined, type LaunchProgress, type Launcher, type LaunchRequest } from './launcher.js';
 import { ReadOnlySession, refuseIfReadOnly } from './readonly.js';
 import { backoffDelay, jittered, withRetry, type RetryPolicy } from './retry.js';
@@ -731,7 +732,7 @@ export class Jobs {
     try {
       outcome = await this.deps.launcher.launch(request, {
         clientToken: job.clientToken,
-        onProgress: (p: LaunchProgress) => ctx.progress('launching', `launch:${p.step}`, p.message),
+        onProgress: (p: LaunchProgress) => ctx.progress('launching', `launch:${p.step}`, progressText(p)),
       });
     } catch (error) {
       if (error instanceof LaunchRefused) throw new StepFailed(`The builder server was not launched: ${error.problems.map((p) => p.message).join(' ')}`);

@@ -53,7 +53,6 @@ import type { LaunchRecord, LaunchSteps } from '../store/launches.js';
 import { Billing, type KnownNames, type QuotaFigures } from './billing.js';
 import { EMPTY_CONFIG, type StrataConfig } from './config.js';
 import { KeyCustody, PassphraseCustody, type KeyFile, type KeypairChoice, type PassphrasePlace, type SweepResult } from './custody.js';
-import { progressText, reviewSummary } from './launch-words.js';
 import { refuseIfReadOnly } from './readonly.js';
 import { launchRequestProblems, parseLaunchRequest } from './recipes.js';
 import { withRetry, type RetryNotice, type RetryOptions, type RetryPolicy } from './retry.js';
@@ -94,7 +93,7 @@ export interface LaunchRequestPart {
   name: string;
 }
 
-/** The facts of a launch, for the review screen to word (launch-words.ts words them for now). */
+/** The facts of a launch, for the review screen to word (ui/panes/launch/words.ts). */
 export interface LaunchFacts {
   count: number;
   /** The servers' names, in order: the name itself for one server, name-1 … name-N for several. */
@@ -140,8 +139,6 @@ export interface Review {
   requests: LaunchRequestPart[];
   /** The launch's facts (data), for the review screen. */
   facts: LaunchFacts;
-  /** @deprecated The UI words the facts; until then, launch-words.ts's lines for the review screen. */
-  summary: string[];
   /** The billing code's quota figures, where it has a quota. */
   quota?: QuotaFigures;
   /** Where a keypair created at launch will leave its private key. */
@@ -153,8 +150,6 @@ export type LaunchStep = (typeof LAUNCH_STEPS)[number];
 
 export interface LaunchProgress {
   step: LaunchStep;
-  /** @deprecated The UI words the step from the data; until then, launch-words.ts's sentence. */
-  message: string;
   /** The request a step is about, where a launch is sent as one request per server. */
   request?: { index: number; of: number; name: string };
   /** keypair, firewall: its name. */
@@ -398,7 +393,6 @@ export class Launcher {
       ...(preview ? { preview } : {}),
       requests,
       facts,
-      summary: reviewSummary(facts),
       ...(prepared.quota ? { quota: prepared.quota } : {}),
       ...(prepared.keyFile ? { keyFile: prepared.keyFile } : {}),
     };
@@ -649,12 +643,9 @@ export class Launcher {
     refuseIfReadOnly(this.deps.readOnly, 'launch servers');
     const token = options.clientToken;
     let current: LaunchStep = 'validating';
-    const progress = (step: LaunchStep, extra: Omit<LaunchProgress, 'step' | 'message'> = {}) => {
+    const progress = (step: LaunchStep, extra: Omit<LaunchProgress, 'step'> = {}) => {
       current = step;
-      if (!options.onProgress) return;
-      const p = { step, ...extra } as LaunchProgress;
-      p.message = progressText(p);
-      options.onProgress(p);
+      options.onProgress?.({ step, ...extra });
     };
     let part: LaunchProgress['request'];
     const retry: RetryOptions = {

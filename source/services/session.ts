@@ -9,6 +9,7 @@ import { Catalogue } from './catalogue.js';
 import type { StrataConfig } from './config.js';
 import type { LaunchServices } from './launching.js';
 import { readOnlyProvider } from './readonly.js';
+import { Watcher, type WatcherOptions } from './watcher.js';
 import { DEFAULT_RETRY, type RetryNotice, type RetryPolicy } from './retry.js';
 import { ImageActions, ServerActions } from './servers.js';
 
@@ -92,6 +93,11 @@ export class Session {
     };
     this.servers = new ServerActions(actions);
     this.images = new ImageActions(actions);
+  }
+
+  /** A watcher over this session's servers (one batched poll per interval, backoff with jitter). */
+  watcher(options: Omit<WatcherOptions, 'provider'> = {}): Watcher {
+    return new Watcher({ ...options, provider: this.provider });
   }
 
   /** Whether the session changes nothing (--read-only). */

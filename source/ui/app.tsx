@@ -15,6 +15,7 @@ import { ImagesPane } from './panes/images/ImagesPane.js';
 import { LaunchPane } from './panes/launch/LaunchPane.js';
 import { MonitorPane } from './panes/monitor/MonitorPane.js';
 import { RiskPane } from './panes/risk/RiskPane.js';
+import { JobsPane } from './panes/jobs/JobsPane.js';
 import { ReconcilePrompt } from './components/ReconcilePrompt.js';
 import { MIN_COLUMNS, MIN_ROWS, route } from './routes.js';
 import { ControllerContext, StoreContext, ThemeContext, useAppState, useController } from './state/context.js';
@@ -67,6 +68,7 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
   else if (pane === 'launch') body = <LaunchPane width={columns} height={bodyHeight} />;
   else if (pane === 'monitor') body = <MonitorPane width={columns} height={bodyHeight} />;
   else if (pane === 'risk') body = <RiskPane width={columns} height={bodyHeight} />;
+  else if (pane === 'jobs') body = <JobsPane width={columns} height={bodyHeight} />;
   else body = <ImagesPane width={columns} height={bodyHeight} />;
   return (
     <Box flexDirection="column" width={columns} height={rows}>

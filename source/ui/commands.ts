@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'images', aliases: ['img', 'image'], description: 'Go to the image list' },
   { name: 'monitor', aliases: ['mon', 'servers'], description: 'Go to the readiness monitor (every server of the region)' },
   { name: 'risk', aliases: ['risks'], description: 'Servers and images that stand on a deprecated, doomed or deleted template' },
+  { name: 'jobs', aliases: ['job'], description: 'Every safe-workflow job of the region: cancel, retry a failed one, settle its builder' },
   { name: 'own', aliases: [], description: 'Show own images' },
   { name: 'vendor', aliases: ['templates'], description: 'Show vendor templates' },
   { name: 'public', aliases: ['catalogue', 'catalog'], description: 'Show the public catalogue' },
@@ -116,6 +117,7 @@ export function parseCommand(line: string, ctx: CommandContext): ParsedCommand {
     case 'images':
     case 'monitor':
     case 'risk':
+    case 'jobs':
       return { kind: 'pane', pane: spec.name };
     case 'own':
     case 'vendor':

@@ -26,6 +26,8 @@ export type KeyContext =
   | 'monitor'
   | 'detail'
   | 'risk'
+  | 'jobs'
+  | 'cancel-job'
   | 'small';
 
 export const enum Command {
@@ -95,6 +97,11 @@ export const enum Command {
   DeleteImage = 'delete-image',
   Info = 'info',
   CancelJob = 'cancel-job',
+  Jobs = 'jobs',
+  RetryJob = 'retry-job',
+  TerminateBuilder = 'terminate-builder',
+  KeepBuilder = 'keep-builder',
+  ToggleKeep = 'toggle-keep',
 }
 
 export interface Binding {
@@ -166,7 +173,22 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.Capture, context: 'monitor', keys: ['i'], description: 'Capture an image from the server', hint: 'capture', mutating: true, doing: 'capturing images' },
   { command: Command.Terminate, context: 'monitor', keys: ['T'], description: 'Terminate the server (typed confirmation)', hint: 'terminate', mutating: true, doing: 'terminating servers' },
   { command: Command.PollNow, context: 'monitor', keys: ['ctrl+r'], description: 'Ask the provider now' },
-  { command: Command.CancelJob, context: 'monitor', keys: ['X'], description: 'Cancel the newest running safe-workflow job (it stops after its current step)', hint: 'cancel job', mutating: true, doing: 'cancelling jobs' },
+  { command: Command.CancelJob, context: 'monitor', keys: ['X'], description: 'Cancel the newest running safe-workflow job: it names the job and asks what becomes of its builder', hint: 'cancel job', mutating: true, doing: 'cancelling jobs' },
+  { command: Command.Jobs, context: 'monitor', keys: ['J'], description: 'Every safe-workflow job of the region (also :jobs)', hint: 'jobs' },
+
+  { command: Command.Down, context: 'jobs', keys: ['j', 'down'], description: 'Move down' },
+  { command: Command.Up, context: 'jobs', keys: ['k', 'up'], description: 'Move up' },
+  { command: Command.Top, context: 'jobs', keys: ['g', 'home'], description: 'First job' },
+  { command: Command.Bottom, context: 'jobs', keys: ['G', 'end'], description: 'Last job' },
+  { command: Command.CancelJob, context: 'jobs', keys: ['X'], description: 'Cancel the job: its builder is terminated (its name typed) or kept on purpose', hint: 'cancel', mutating: true, doing: 'cancelling jobs' },
+  { command: Command.RetryJob, context: 'jobs', keys: ['R'], description: 'Retry a failed job from the step it failed in', hint: 'retry', mutating: true, doing: 'retrying jobs' },
+  { command: Command.TerminateBuilder, context: 'jobs', keys: ['T'], description: "Terminate an ended job's builder (its name typed)", hint: 'terminate builder', mutating: true, doing: 'terminating servers' },
+  { command: Command.KeepBuilder, context: 'jobs', keys: ['K'], description: "Keep a failed job's builder running, for inspection", hint: 'keep builder', mutating: true, doing: 'keeping builders' },
+  { command: Command.Close, context: 'jobs', keys: ['esc'], description: 'Back to the monitor', hint: 'back' },
+
+  { command: Command.Submit, context: 'cancel-job', keys: ['enter'], description: 'Cancel the job (terminating its builder: what you typed must be its name)' },
+  { command: Command.Cancel, context: 'cancel-job', keys: ['esc', 'ctrl+c'], description: 'Do not cancel: the job goes on' },
+  { command: Command.ToggleKeep, context: 'cancel-job', keys: ['tab'], description: 'The builder: terminate it, or keep it running on purpose' },
 
   ...scrolling('detail'),
   { command: Command.Capture, context: 'detail', keys: ['i'], description: 'Capture an image from the server', hint: 'capture', mutating: true, doing: 'capturing images' },
@@ -283,6 +305,7 @@ const INHERITS: Partial<Record<KeyContext, KeyContext[]>> = {
   capture: ['editor'],
   recipe: ['editor'],
   'help-filter': ['editor'],
+  'cancel-job': ['editor'],
 };
 
 /** The contexts a context takes bindings from when it has none of its own for a key (for the help, too). */

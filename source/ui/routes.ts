@@ -487,7 +487,10 @@ const monitorKeys: Handler = (c, key) => {
       c.monitor.pollNow();
       return true;
     case Command.CancelJob:
-      void c.jobs.cancelNewestJob();
+      void c.jobs.openCancel(false);
+      return true;
+    case Command.Jobs:
+      c.setPane('jobs');
       return true;
     default:
       return false;
@@ -507,6 +510,46 @@ const detailKeys: Handler = scroller(
     return true;
   },
 );
+
+const jobsKeys: Handler = (c, key) => {
+  const command = resolve('jobs', key.name);
+  if (command === undefined) return false;
+  if (refused(c, 'jobs', command)) return true;
+  switch (command) {
+    case Command.Down:
+    case Command.Up:
+      c.dispatch({ type: 'jobs/move', delta: command === Command.Down ? 1 : -1 });
+      return true;
+    case Command.Top:
+    case Command.Bottom:
+      c.dispatch({ type: 'jobs/move', delta: 0, to: command === Command.Top ? 'top' : 'bottom' });
+      return true;
+    case Command.CancelJob:
+      void c.jobs.openCancel(true);
+      return true;
+    case Command.RetryJob:
+      void c.jobs.retry();
+      return true;
+    case Command.TerminateBuilder:
+      c.jobs.openTerminateBuilder();
+      return true;
+    case Command.KeepBuilder:
+      void c.jobs.keepBuilder();
+      return true;
+    case Command.Close:
+      c.setPane('monitor');
+      return true;
+    default:
+      return false;
+  }
+};
+
+const cancelJobKeys = lineEditor('cancel-job', editOverlay, (c) => void c.jobs.confirmCancel(), closeOverlay, (c, command) => {
+  if (command !== Command.ToggleKeep) return false;
+  c.dispatch({ type: 'cancel-job/keep' });
+  return true;
+});
+const builderKeys = lineEditor('prompt', editOverlay, (c) => void c.jobs.confirmTerminateBuilder(), closeOverlay);
 
 const riskKeys: Handler = scroller('risk', RISK_ROWS, (c, delta, to) =>
   c.dispatch({ type: 'risk/scroll', delta: to === 'top' ? -Number.MAX_SAFE_INTEGER : to === 'bottom' ? Number.MAX_SAFE_INTEGER : delta, max: RISK_ROWS() }),
@@ -547,6 +590,10 @@ function overlayRoute(o: Overlay): Route {
       return { context: 'recipe', handlers: [recipeKeys], paste: pasteOverlay(EDITOR_LIMITS.recipe!, "a recipe's name"), body: 'pane', bottom: 'prompt' };
     case 'picker':
       return { context: 'picker', handlers: [pickerKeys], paste: pasteOverlay(EDITOR_LIMITS.picker!, 'the list filter'), body: 'pane', bottom: 'line' };
+    case 'cancel-job':
+      return { context: 'cancel-job', handlers: [cancelJobKeys], paste: pasteOverlay(EDITOR_LIMITS['cancel-job']!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+    case 'builder':
+      return { context: 'prompt', handlers: [builderKeys], paste: pasteOverlay(EDITOR_LIMITS.builder!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
   }
 }
 
@@ -583,6 +630,7 @@ export function route(s: AppState, size?: { columns: number; rows: number }): Ro
       : { context: 'monitor', handlers: [monitorKeys, globalKeys], body: 'pane', bottom: 'line' };
   }
   if (s.pane === 'risk') return { context: 'risk', handlers: [riskKeys, globalKeys], body: 'pane', bottom: 'line' };
+  if (s.pane === 'jobs') return { context: 'jobs', handlers: [jobsKeys, globalKeys], body: 'pane', bottom: 'line' };
   return { context: 'list', handlers: [listKeys, globalKeys], body: 'pane', bottom: 'line' };
 }
 

@@ -111,7 +111,7 @@ describe('launching from the form', () => {
     expect(review).toMatch(/Volumes: 2 x 50 GiB, RAID 1, xfs at \/srv\/data, encrypted/);
     const token = /Client token ([0-9a-f-]{36})/.exec(review)![1];
     app.press('L');
-    const done = await app.waitForText(/Launched 1 server \(token/, { timeout: 20_000 });
+    const done = await app.waitForText(/Launched: 1 server \(token/, { timeout: 20_000 });
     expect(done).toContain(`Private key: ${join(sshDir, 'e2e-key')} (mode 0600`);
     expect(done).toMatch(/Fingerprint: SHA256:/);
     expect(done).toMatch(/Volume passphrase: kept in the file .*secrets\.json/);

@@ -40,7 +40,7 @@ describe('the readiness monitor and lineage', () => {
     app.press('ctrl+r');
     await app.waitForText('The request the provider will receive');
     app.press('L');
-    const launched = await app.waitForText(/Launched 1 server \(token/, { timeout: 20_000 });
+    const launched = await app.waitForText(/Launched: 1 server \(token/, { timeout: 20_000 });
     const serverId = /srv-[0-9a-f]+/.exec(launched)![0];
     app.press('esc');
     app.press('tab');

@@ -1,6 +1,8 @@
 // The launcher against the real sandbox provider, the real store and the real secret store (its 0600 file,
 // as on a host without a keychain). eu-west is a rich region (tags, RAID, encryption, keypair creation);
 // ap-south a plain one (no tags, no RAID, no encryption, keypairs imported only).
+import { reviewSummary } from '../../source/ui/panes/launch/words.js';
+import { progressText } from '../../source/services/launch-words.js';
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -149,11 +151,11 @@ describe('review', () => {
       volumes: RAID1_ENCRYPTED,
     });
     expect(review.keyFile).toEqual({ path: join(world.sshDir, 'deploy-key'), how: 'created' });
-    expect(review.summary.join('\n')).toContain('Launch 2 servers (app-1 … app-2)');
-    expect(review.summary.join('\n')).toContain(`the private key goes to ${join(world.sshDir, 'deploy-key')} (mode 0600)`);
-    expect(review.summary.join('\n')).toContain('Group web, billing code ops-42, kept as tags at the provider.');
-    expect(review.summary.join('\n')).toContain('RAID 1');
-    expect(review.summary.join('\n')).toContain('each server gets its own passphrase');
+    expect(reviewSummary(review.facts).join('\n')).toContain('Launch 2 servers (app-1 … app-2)');
+    expect(reviewSummary(review.facts).join('\n')).toContain(`the private key goes to ${join(world.sshDir, 'deploy-key')} (mode 0600)`);
+    expect(reviewSummary(review.facts).join('\n')).toContain('Group web, billing code ops-42, kept as tags at the provider.');
+    expect(reviewSummary(review.facts).join('\n')).toContain('RAID 1');
+    expect(reviewSummary(review.facts).join('\n')).toContain('each server gets its own passphrase');
     // a review proposes a fresh token each time
     expect((await world.launcher.review(basicRequest(world))).clientToken).not.toBe(review.clientToken);
     expect(await world.provider.listServers()).toHaveLength(0);
@@ -165,7 +167,7 @@ describe('review', () => {
       basicRequest(world, { volumes: { ...RAID1_ENCRYPTED, sizeGiB: 20 }, billingCode: 'ops-42' }),
     );
     expect(fields(review.problems)).toEqual(expect.arrayContaining(['volumes.raid', 'volumes.encrypt']));
-    expect(review.summary.join('\n')).toContain('kept in the local store (this provider holds no tags)');
+    expect(reviewSummary(review.facts).join('\n')).toContain('kept in the local store (this provider holds no tags)');
   });
 });
 
@@ -490,12 +492,12 @@ describe('quota', () => {
     const review = await world.launcher.review(basicRequest(world, { billingCode: 'ops-42' }));
     expect(review.problems).toEqual([]);
     expect(review.facts.quota).toEqual({ code: 'ops-42', servers: { current: 0, adding: 1, max: 1 } });
-    const text = review.summary.join('\n');
+    const text = reviewSummary(review.facts).join('\n');
     expect(text).toContain('Launch 1 server (app)');
     expect(text).toContain('Billing code ops-42: 1 of 1 server after this launch.');
     expect(text).not.toMatch(/\b1 servers\b/);
     const messages: string[] = [];
-    await world.launcher.launch(basicRequest(world, { billingCode: 'ops-42' }), { clientToken: review.clientToken, onProgress: (p) => messages.push(p.message) });
+    await world.launcher.launch(basicRequest(world, { billingCode: 'ops-42' }), { clientToken: review.clientToken, onProgress: (p) => messages.push(progressText(p)) });
     expect(messages).toContain('The provider started 1 server.');
     expect(messages).toContain('Launched 1 server.');
     expect(messages.join('\n')).not.toMatch(/\b1 servers\b/);

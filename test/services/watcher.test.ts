@@ -294,7 +294,7 @@ describe('Watcher: errors', () => {
     for (const { status, servers } of errors) {
       expect(servers).toBe(3); // the last good list is kept: the monitor never blanks
       expect(status.retryable).toBe(true);
-      expect(status.error).toMatch(/^Listing the servers failed: the provider is throttling requests; strata will retry\. \(Sandbox eu-west is throttling/);
+      expect(status.error).toMatch(/^Listing the servers failed: the provider is throttling requests\. \(Sandbox eu-west is throttling/);
       expect(status.lastPollAt).toBeDefined();
     }
     const delays = errors.map((e) => e.status.retryInMs!);

@@ -58,7 +58,7 @@ export async function start(options: { region?: string; scope?: Scope; readOnly?
     store,
     db,
     logger: createLogger(join(home, 'strata.log')),
-    sessionOptions: { providerId: 'sandbox', region: options.region ?? 'eu-west', home, configDir: options.configDir ?? home },
+    sessionOptions: { providerId: 'sandbox', region: options.region ?? 'eu-west', home, configDir: options.configDir ?? home, readOnly: options.readOnly },
     preloadLimit: options.preloadLimit,
   });
   const ui = render(

@@ -202,7 +202,7 @@ export function toStrataError(error: unknown, context: MapContext): StrataError 
     );
   }
   if (error.reason === 'timeout') {
-    return new StrataError('Transient', `${capital(doing)}${error.file} did not answer in time; libvirt may be busy. strata will retry.`, {
+    return new StrataError('Transient', `${capital(doing)}${error.file} did not answer in time; libvirt may be busy: try again in a moment.`, {
       detail: error.stderr,
     });
   }

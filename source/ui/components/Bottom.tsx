@@ -67,6 +67,16 @@ export function promptText(o: Overlay, interruption: string, serverName?: string
     }
     case 'recipe':
       return `Type a name for the recipe; ${keyName('recipe', Command.Submit)} saves it, ${keyName('recipe', Command.Cancel)} cancels.`;
+    case 'cancel-job': {
+      const keepNot = `${keyName('cancel-job', Command.Cancel)}: the job goes on`;
+      if (!o.serverId) return `Press ${keyName('cancel-job', Command.Submit)} to cancel ${o.what} (${keepNot}). It has started no builder yet.`;
+      const name = sanitize(o.serverName ?? o.serverId, 128);
+      return o.keep
+        ? `Press ${keyName('cancel-job', Command.Submit)} to cancel ${o.what} and keep its builder ${name} running, on purpose (${keyName('cancel-job', Command.ToggleKeep)}: terminate it instead; ${keepNot}).`
+        : `Type ${name} and ${keyName('cancel-job', Command.Submit)} to cancel ${o.what} and terminate its builder (${keyName('cancel-job', Command.ToggleKeep)}: keep the builder running instead; ${keepNot}).`;
+    }
+    case 'builder':
+      return `Type ${sanitize(o.serverName, 128)} and ${keyName('prompt', Command.Submit)} to terminate the builder of job ${o.jobId.slice(0, 8)} (${keyName('prompt', Command.Cancel)} cancels).`;
     default:
       return '';
   }
@@ -105,7 +115,7 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
 
   const tail: BottomLine[] = [];
   if (bottom === 'prompt' && overlay && 'editor' in overlay) {
-    const danger = overlay.kind === 'delete' || overlay.kind === 'terminate';
+    const danger = overlay.kind === 'delete' || overlay.kind === 'terminate' || overlay.kind === 'builder' || (overlay.kind === 'cancel-job' && !overlay.keep);
     tail.push(...textLines('prompt', promptText(overlay, interruption, serverName), width, danger ? theme.danger : theme.accent, '  '));
     tail.push({ key: 'editor', node: <LineEditorView editor={overlay.editor} width={width - 1} prefix="> " /> });
     const error = 'error' in overlay ? overlay.error : undefined;

@@ -30,6 +30,8 @@ const SECTIONS: { context: KeyContext; title: string }[] = [
   { context: 'reconcile', title: 'An interrupted launch (asked at start)' },
   { context: 'monitor', title: 'Monitor' },
   { context: 'detail', title: 'Server detail' },
+  { context: 'jobs', title: 'Jobs (the safe workflow)' },
+  { context: 'cancel-job', title: 'Cancelling a job' },
   { context: 'risk', title: 'Risk' },
   { context: 'info', title: 'Image details' },
   { context: 'messages', title: 'Messages' },

@@ -11,7 +11,7 @@ import { fit, widthOf } from './text.js';
 
 const SCOPE_TITLES = { own: 'own', vendor: 'vendor', public: 'public' } as const;
 
-const PANE_TITLES: Record<string, string> = { images: "Images", monitor: "Monitor", risk: "Risk", launch: "Launch" };
+const PANE_TITLES: Record<string, string> = { images: 'Images', monitor: 'Monitor', risk: 'Risk', launch: 'Launch', jobs: 'Jobs' };
 
 export function Header({ width }: { width: number }) {
   const pane = useAppState((s) => s.pane);
@@ -87,11 +87,14 @@ export function StatusBar({ width }: { width: number }) {
   const theme = useTheme();
   const count = data.total !== undefined && data.total > data.items.length && !data.loading ? `${data.items.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : data.items.length.toLocaleString('en-US');
   const launching = pane === 'launch' && stage !== undefined;
-  const other = pane === 'monitor' || pane === 'risk';
+  const other = pane === 'monitor' || pane === 'risk' || pane === 'jobs';
+  // A sandbox whose clock runs faster than real time says so (its speed persists in its world).
+  const provider = `${session.providerId}${session.timeScale !== undefined && session.timeScale !== 1 ? ` (time x${session.timeScale})` : ''}`;
   const left = launching || other
-    ? `${session.providerId} · ${session.region || '…'} · ${pane}`
-    : `${session.providerId} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}`;
-  const busy = loading && !launching ? ` · ${loading}…` : '';
+    ? `${provider} · ${session.region || '…'} · ${pane}`
+    : `${provider} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}`;
+  const retrying = useAppState((s) => s.retrying);
+  const busy = loading && (!launching || retrying) ? ` · ${loading}…` : '';
   const hints = footerHints(c, contexts.split(' ') as KeyContext[], readOnly);
   let room = width - widthOf(left) - widthOf(busy) - 3;
   const shown: { text: string; disabled?: string }[] = [];

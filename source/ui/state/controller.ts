@@ -5,6 +5,7 @@ import { dependantsOf } from '../../core/lineage.js';
 import { sanitize } from '../../core/sanitize.js';
 import { LABEL_COLOURS, SCOPES, type LabelColour, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
+import type { Server } from '../../core/types.js';
 import type { Logger } from '../../services/log.js';
 import { knownProviders, Session, type SessionOptions } from '../../services/session.js';
 import type { Store } from '../../store/db.js';
@@ -17,6 +18,7 @@ import { LaunchController } from './launchController.js';
 import { JobsController } from './jobsController.js';
 import { InterruptedController } from './interruptedController.js';
 import type { LaunchServices } from '../../services/launching.js';
+import type { RetryNotice } from '../../services/retry.js';
 import { MonitorController } from './monitorController.js';
 import { TAB_PANES, type AppState, type Pane } from './state.js';
 
@@ -113,13 +115,15 @@ export class Controller {
       refreshOwn: () => {
         if (this.state.scopes.own.complete) void this.refreshScope('own');
       },
+      sweep: (servers) => this.sweepPassphrases(servers),
     });
   }
 
   /** Moves to a pane (Tab, :monitor, :risk). */
   setPane(pane: Pane): void {
     this.dispatch({ type: 'pane/set', pane });
-    if (pane === 'monitor' || pane === 'risk') {
+    if (pane === 'jobs') void this.jobs.loadList();
+    if (pane === 'monitor' || pane === 'risk' || pane === 'jobs') {
       this.monitor.watch();
       this.monitor.pollNow();
     }
@@ -189,6 +193,16 @@ export class Controller {
       if (command === Command.CancelJob && !m.jobs.some((j) => !['done', 'failed', 'cancelled'].includes(j.state))) return 'No safe-workflow job is running.';
       return undefined;
     }
+    if (context === 'jobs') {
+      const job = s.jobList.jobs[s.jobList.selected];
+      const needsJob = [Command.CancelJob, Command.RetryJob, Command.TerminateBuilder, Command.KeepBuilder];
+      if (!needsJob.includes(command)) return undefined;
+      if (!job) return s.jobList.loaded ? 'No job is selected: this region has none.' : 'The jobs are still being listed.';
+      if (command === Command.CancelJob) return job.actions.cancel;
+      if (command === Command.RetryJob) return job.actions.retry;
+      if (command === Command.TerminateBuilder) return job.actions.terminateBuilder;
+      return job.actions.keepBuilder;
+    }
     if (context === 'result' && command === Command.AddToAgent) {
       const result = s.launch?.result;
       if (!result?.keyFile) return 'This launch made no new key to add to ssh-agent.';
@@ -224,8 +238,11 @@ export class Controller {
         this.deps.sessionOptions = next.options;
         if (previous) await previous.close().catch(() => undefined);
         if (this.closed) return next.close();
-        this.dispatch({ type: 'session/ready', description: next.description });
+        this.dispatch({ type: 'session/ready', description: next.description, timeScale: next.timeScale() });
         this.deps.logger.log('info', 'session opened', { provider: next.providerId, region: next.region });
+        // Whatever says it will retry, retries, and shows when: every retry of the session's services.
+        this.stopRetryNotices?.();
+        this.stopRetryNotices = next.onRetry((notice) => this.retryNotice(notice));
         this.loadInitial();
         this.startAutoRefresh();
         // A read-only session changes nothing, in the foreground or the background: interrupted launches and
@@ -503,8 +520,7 @@ export class Controller {
     }
     this.dispatch({ type: 'overlay/close', kind: 'delete' });
     try {
-      await session.provider.deleteImage(d.imageId);
-      session.audit('image.deleted', d.imageId, { dependants: d.dependants.length });
+      await session.images.deleteImage(d.imageId, { dependants: d.dependants.length });
       const n = d.dependants.length;
       this.say('info', `Deleted ${d.imageId}${n ? `; ${n} ${n === 1 ? 'dependant now stands' : 'dependants now stand'} on a deleted image (see :risk)` : ''}.`);
       if (this.state.scopes.own.complete) void this.refreshScope('own');
@@ -670,7 +686,49 @@ export class Controller {
     }
   }
 
+  // ---- volume passphrases ---------------------------------------------------------------------------------
+
+  private sweeping = false;
+  private keptSaid = new Set<string>();
+
+  /**
+   * After a poll, where the launcher is loaded (this session launched or opened the form): a volume passphrase
+   * whose server and volumes are gone leaves the keychain; one kept because its volumes outlive the server
+   * is said once, with why. A read-only session changes nothing.
+   */
+  private sweepPassphrases(servers: Server[]): void {
+    const launcher = this.services?.session === this.session ? this.services?.loaded?.launcher : undefined;
+    if (!launcher || this.sweeping || this.state.readOnly) return;
+    this.sweeping = true;
+    void launcher
+      .sweepPassphrases(servers)
+      .then((result) => {
+        for (const kept of result.kept) {
+          if (this.keptSaid.has(kept.account)) continue;
+          this.keptSaid.add(kept.account);
+          this.say('warning', kept.sentence);
+        }
+      })
+      .catch((error) => this.deps.logger.log('warn', describeError(error, 'Sweeping volume passphrases')))
+      .finally(() => (this.sweeping = false));
+  }
+
   // ---- messages, quitting ---------------------------------------------------------------------------------
+
+  private stopRetryNotices?: () => void;
+  private retryTimer?: NodeJS.Timeout;
+
+  /** A retry about to happen, on the status line until it has happened (its delay and a moment more). */
+  private retryNotice(n: RetryNotice): void {
+    const why = n.kind === 'Throttled' ? 'the provider is throttling' : 'the provider did not answer';
+    const wait = n.delayMs < 1000 ? `${Math.max(0, Math.round(n.delayMs))} ms` : `${Math.round(n.delayMs / 100) / 10} s`;
+    const text = `${n.operation ? `${n.operation}: ` : ''}${why}; retrying in ${wait} (attempt ${n.attempt} of ${n.attempts})`;
+    this.dispatch({ type: 'retry/notice', text });
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.dispatch({ type: 'retry/notice' }), n.delayMs + 1500);
+    this.retryTimer.unref?.();
+  }
+
 
   /** Says something in the message area: shown whole until the next key, and kept for :messages. */
   say(level: 'error' | 'warning' | 'info', message: string): void {
@@ -687,6 +745,8 @@ export class Controller {
     this.cancelLoads();
     if (this.searchTimer) clearTimeout(this.searchTimer);
     if (this.autoRefresh) clearInterval(this.autoRefresh);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.stopRetryNotices?.();
     await this.opening?.catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.session = undefined;

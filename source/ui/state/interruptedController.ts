@@ -57,7 +57,12 @@ export class InterruptedController {
         if (item.state === 'adopted') {
           this.host.say('info', `An interrupted launch of ${what} had reached the provider: adopted ${item.servers.map((s) => sanitize(s.id)).join(', ')}.`);
         } else {
-          const how = item.state === 'unsent' ? 'was never sent' : 'was sent, but the provider has no server for it (the request may not have arrived)';
+          const how =
+            item.state === 'unsent'
+              ? 'was never sent'
+              : item.state === 'partial'
+                ? `made ${item.servers.length} of its servers (${item.servers.map((x) => sanitize(x.name)).join(', ')}); ${item.missing} ${item.missing === 1 ? 'is' : 'are'} missing, and retrying makes only ${item.missing === 1 ? 'that one' : 'those'}`
+                : 'was sent, but the provider has no server for it (the request may not have arrived)';
           ask.push({ token: item.entry.clientToken, sentence: `An interrupted launch of ${what} ${how}.` });
         }
       }
@@ -74,7 +79,8 @@ export class InterruptedController {
     this.host.dispatch({ type: 'reconcile/done', token: item.token });
     try {
       const outcome = await (await this.services(session)).launcher.retry(item.token);
-      this.host.say('info', `Relaunched with the same token: ${outcome.servers.map((s) => sanitize(s.id)).join(', ')}${outcome.resumed ? ' (they existed already)' : ''}.`);
+      const how = outcome.how === 'adopted' ? 'Adopted (they existed already)' : outcome.how === 'completed' ? 'Completed with the same token' : 'Relaunched with the same token';
+      this.host.say('info', `${how}: ${outcome.servers.map((s) => sanitize(s.id)).join(', ')}.`);
     } catch (error) {
       this.host.say('error', describeError(error, 'Retrying the interrupted launch'));
     }

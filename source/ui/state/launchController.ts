@@ -10,6 +10,8 @@ import type { SafeWorkflowInput } from '../../services/jobs.js';
 import type { JobsController } from './jobsController.js';
 import type { Session } from '../../services/session.js';
 import { sshClientCidr } from '../../core/network.js';
+import { progressText } from '../../services/launch-words.js';
+import { reviewSummary } from '../panes/launch/words.js';
 import {
   describeProduct,
   draftToRequest,
@@ -82,12 +84,9 @@ export class LaunchController {
     if (this.form?.stage !== 'loading' || this.form.imageId !== image.id) return;
     try {
       const services = await this.services(session);
-      const [products, firewalls, keypairs, known] = await Promise.all([
-        session.provider.listProducts(),
-        session.provider.listFirewalls(),
-        session.provider.listKeypairs(),
-        services.billing.known().catch(() => ({ groups: [], billingCodes: [] })),
-      ]);
+      // Every call retried by the launcher with the session's policy (the status line says when it retries).
+      const { products, firewalls, keypairs, known, keyDirectory, warnings } = await services.launcher.formOptions();
+      for (const w of warnings) this.host.say('warning', w);
       const ctx: FormContext = {
         description: session.description,
         image,
@@ -96,9 +95,10 @@ export class LaunchController {
         keypairs,
         groups: known.groups.map((g) => g.name),
         billingCodes: known.billingCodes.map((c) => c.name),
-        keyDirectory: services.launcher.keyDirectory({ keypair: { mode: 'create', name: 'x' } }),
+        keyDirectory,
         clientCidr: sshClientCidr(process.env),
         lastChoice: this.lastChoice(services, session),
+        workflowImageName: services.jobs.defaultImageName(image.shownName ?? image.name),
       };
       if (this.form?.imageId !== image.id || this.form.stage !== 'loading') return;
       this.host.dispatch({ type: 'launch/ready', ctx, draft: newDraft(ctx) });
@@ -150,7 +150,7 @@ export class LaunchController {
       const key = field.id as 'newFirewall' | 'volumes' | 'encrypt' | 'useTemplate';
       this.host.dispatch({ type: 'launch/set', patch: { [key]: !form.draft[key] } });
     } else if (field.kind === 'choice' && field.choices?.length) {
-      const key = field.id as 'keypairMode' | 'raid' | 'filesystem';
+      const key = field.id as 'keypairMode' | 'raid' | 'filesystem' | 'workflowLabel';
       const at = field.choices.indexOf(form.draft[key]);
       const value = field.choices[(at + delta + field.choices.length) % field.choices.length];
       if (key === 'keypairMode') {
@@ -314,6 +314,7 @@ export class LaunchController {
       templateImageId: form.ctx.image.id,
       builder: { ...request, count: 1 },
       imageName: form.draft.workflowImageName,
+      ...(form.draft.workflowLabel !== 'none' ? { label: form.draft.workflowLabel } : {}),
       terminateBuilder: form.draft.workflowTerminate,
     };
   }
@@ -367,7 +368,7 @@ export class LaunchController {
   private reviewView(review: Review, services: LaunchServices): ReviewView {
     const check = review.preview?.check;
     return {
-      summary: review.summary
+      summary: reviewSummary(review.facts)
         .map((line) => sanitize(line, 300))
         .concat(review.warnings.map((w) => `! ${sanitize(w, 300)}`))
         .concat(check ? [`${check.allowed ? '' : '! '}${sanitize(check.sentence, 300)}`] : []),
@@ -393,7 +394,7 @@ export class LaunchController {
       const services = await this.services(session);
       const outcome = await services.launcher.launch(request, {
         clientToken,
-        onProgress: (p) => this.host.dispatch({ type: 'launch/launching', progress: sanitize(p.message, 200) }),
+        onProgress: (p) => this.host.dispatch({ type: 'launch/launching', progress: sanitize(progressText(p), 300) }),
       });
       this.host.dispatch({ type: 'launch/done', result: this.resultView(outcome) });
       this.host.launched();
@@ -446,13 +447,23 @@ export class LaunchController {
   private resultView(outcome: LaunchOutcome) {
     const lines: string[] = [];
     const n = outcome.servers.length;
-    lines.push(`${outcome.resumed ? 'Found' : 'Launched'} ${n} server${n === 1 ? '' : 's'} (token ${outcome.clientToken}):`);
+    const how: Record<typeof outcome.how, string> = {
+      launched: 'Launched',
+      completed: 'Completed an interrupted launch; now',
+      adopted: 'Adopted (an earlier attempt had reached the provider; nothing was sent again)',
+      found: 'Found (this launch was done already)',
+    };
+    lines.push(`${how[outcome.how]}: ${n} server${n === 1 ? '' : 's'} (token ${outcome.clientToken}):`);
     for (const s of outcome.servers) lines.push(`  ${sanitize(s.id)}  ${sanitize(s.name)}  ${s.phase}${s.privateAddress ? `  ${sanitize(s.privateAddress)}` : ''}`);
     if (outcome.keyFile) {
       lines.push(`Private key: ${sanitize(outcome.keyFile.path)} (mode 0600, ${outcome.keyFile.how === 'created' ? 'created by the provider' : 'generated here, public half imported'})`);
       lines.push(`Fingerprint: ${sanitize(outcome.keyFile.fingerprint)}`);
     }
-    if (outcome.passphrase) lines.push(`Volume passphrase: kept in ${sanitize(outcome.passphrase.describe, 300)}`);
+    if (outcome.passphrase) {
+      const k = outcome.passphrase.accounts.length;
+      lines.push(`Volume passphrase${k === 1 ? '' : 's'}: ${k > 1 ? `one per server (${k}), ` : ''}kept in ${sanitize(outcome.passphrase.describe, 300)}`);
+    }
+    for (const r of outcome.refused ?? []) lines.push(`! ${sanitize(r.name)} was not launched: ${sanitize(r.reason, 300)}`);
     for (const w of outcome.warnings) lines.push(`! ${sanitize(w, 300)}`);
     return { lines, keyFile: outcome.keyFile?.path, agentAvailable: outcome.agent?.available ?? false };
   }

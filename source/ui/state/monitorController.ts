@@ -4,9 +4,9 @@
 import { describeError, isStrataError } from '../../core/errors.js';
 import type { PhaseEvent } from '../../core/readiness.js';
 import { sanitize } from '../../core/sanitize.js';
-import type { Image } from '../../core/types.js';
+import type { Image, Server } from '../../core/types.js';
 import type { Session } from '../../services/session.js';
-import { Watcher } from '../../services/watcher.js';
+import type { Watcher } from '../../services/watcher.js';
 import type { Action } from './reducer.js';
 import type { AppState } from './state.js';
 
@@ -18,6 +18,8 @@ export interface MonitorHost {
   log(level: 'info' | 'warn' | 'error', message: string, detail?: unknown): void;
   /** Own images changed (a capture): reload them in place. */
   refreshOwn(): void;
+  /** After a poll: volume passphrases whose servers are gone leave the keychain (where the launcher is loaded). */
+  sweep?(servers: Server[]): void;
 }
 
 /** How often images already looked up are checked again (templates are deprecated and deleted). */
@@ -39,7 +41,7 @@ export class MonitorController {
     if (!session || this.watched === session) return;
     this.stop();
     this.watched = session;
-    const watcher = new Watcher({ provider: session.provider });
+    const watcher = session.watcher();
     this.watcher = watcher;
     this.unsubscribe.push(
       watcher.onChange(() => {
@@ -50,7 +52,10 @@ export class MonitorController {
       watcher.onStatus((status) => {
         if (this.watcher !== watcher) return;
         // Every answer carries the provider's clock: elapsed times and "late" move on even when no phase did.
-        if (status.ok) this.host.dispatch({ type: 'monitor/servers', servers: watcher.servers() });
+        if (status.ok) {
+          this.host.dispatch({ type: 'monitor/servers', servers: watcher.servers() });
+          this.host.sweep?.(watcher.servers());
+        }
         this.host.dispatch({
           type: 'monitor/status',
           status: { ok: status.ok, error: status.error, retryInMs: status.retryInMs, lastPollAt: status.lastPollAt ? Date.parse(String(status.lastPollAt)) || Date.now() : Date.now(), calls: status.calls },
@@ -95,19 +100,19 @@ export class MonitorController {
       (id) => !this.looking.has(id) && (force || !(id in known) || now - (this.imageCheckedAt.get(id) ?? 0) > IMAGE_RECHECK_MS),
     );
     if (ids.length === 0) return;
-    const found: Record<string, Image | null> = {};
-    for (const id of ids) {
-      this.looking.add(id);
-      try {
-        found[id] = await session.provider.getImage(id);
-      } catch (error) {
-        if (isStrataError(error) && error.kind === 'NotFound') found[id] = null;
-      } finally {
+    for (const id of ids) this.looking.add(id);
+    let found: Record<string, Image | null> = {};
+    try {
+      found = await session.servers.lookUpImages(ids);
+    } catch (error) {
+      this.host.log('warn', describeError(error, 'Looking up images'));
+    } finally {
+      for (const id of ids) {
         this.looking.delete(id);
         this.imageCheckedAt.set(id, Date.now());
       }
     }
-    if (this.host.session() === session) this.host.dispatch({ type: 'monitor/images', images: found });
+    if (this.host.session() === session && Object.keys(found).length) this.host.dispatch({ type: 'monitor/images', images: found });
   }
 
   move(delta: number): void {
@@ -120,12 +125,8 @@ export class MonitorController {
     const session = this.host.session();
     if (!server || !session) return;
     this.host.dispatch({ type: 'monitor/detail', serverId: server.id });
-    if (!session.description.capabilities.servers.consoleOutput) {
-      this.host.dispatch({ type: 'monitor/console', serverId: server.id, error: `${session.description.displayName} has no console output for its servers.` });
-      return;
-    }
     try {
-      const text = await session.provider.consoleOutput(server.id);
+      const text = await session.servers.consoleOutput(server.id);
       this.host.dispatch({ type: 'monitor/console', serverId: server.id, text: text || '(empty)' });
     } catch (error) {
       this.host.dispatch({ type: 'monitor/console', serverId: server.id, error: describeError(error, 'Reading the console output') });
@@ -163,8 +164,7 @@ export class MonitorController {
     }
     this.host.dispatch({ type: 'overlay/close', kind: 'terminate' });
     try {
-      await session.provider.terminate(server.id);
-      session.audit('server.terminated', server.id, { name: server.name });
+      await session.servers.terminate(server);
       this.host.say('info', `Terminating ${sanitize(server.name)} (${sanitize(server.id)}).`);
       this.pollNow();
     } catch (error) {
@@ -180,8 +180,9 @@ export class MonitorController {
       this.host.say('error', `An image can be captured from a running server; ${sanitize(server.name)} is ${server.phase}.`);
       return;
     }
-    const day = (server.observedAt ?? new Date().toISOString()).slice(0, 10).replace(/-/g, '');
-    const name = `${sanitize(server.name, 80)}-${day}`;
+    // The server's name and the capture's date (the provider's clock), fitted to the image name rules.
+    const at = new Date(server.observedAt ?? Date.now());
+    const name = session.capturer.defaultName(server.name, at) ?? `${sanitize(server.name, 80)}-${at.toISOString().slice(0, 10)}`;
     this.host.dispatch({ type: 'overlay/open', overlay: { kind: 'capture', serverId: server.id, editor: { text: name, cursor: [...name].length }, saving: false } });
   }
 

@@ -3,7 +3,7 @@ import type { ProviderDescription } from '../../core/capabilities.js';
 import { LABEL_COLOURS, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import { editorOf, editorReduce, type EditorAction } from './editor.js';
-import { emptyMonitor, emptyScope, type AppState, type Message, type Overlay, type OverlayKind, type Pane } from './state.js';
+import { emptyMonitor, emptyScope, type AppState, type JobView, type Message, type Overlay, type OverlayKind, type Pane } from './state.js';
 import { launchReducer, type LaunchAction } from './launchReducer.js';
 import { monitorReducer, type MonitorAction } from './monitorReducer.js';
 
@@ -13,8 +13,13 @@ export type Action =
   | { type: 'reconcile/set'; items: { token: string; sentence: string }[] }
   | { type: 'reconcile/done'; token: string }
   | { type: 'risk/scroll'; delta: number; max: number }
+  | { type: 'jobs/list'; jobs: JobView[] }
+  | { type: 'jobs/move'; delta: number; to?: 'top' | 'bottom' }
+  | { type: 'cancel-job/keep' }
   | { type: 'session/connecting'; providerId: string; region: string }
-  | { type: 'session/ready'; description: ProviderDescription; providerId?: string }
+  | { type: 'session/ready'; description: ProviderDescription; providerId?: string; timeScale?: number }
+  /** A retry about to be made ("listing firewalls: the provider is throttling; retrying in 2 s (attempt 2 of 10)"), or none. */
+  | { type: 'retry/notice'; text?: string }
   | { type: 'session/error'; message: string }
   | { type: 'pane/set'; pane: Pane }
   | { type: 'scope/set'; scope: Scope }
@@ -70,11 +75,13 @@ export const EDITOR_LIMITS: Partial<Record<OverlayKind, number>> & { launchField
   picker: 128,
   recipe: 64,
   help: 128,
+  'cancel-job': 256,
+  builder: 256,
   launchField: 1024,
 };
 
 /** Overlays that belong to what was on screen in one session (closed when the provider or region changes). */
-const SESSION_BOUND: ReadonlySet<OverlayKind> = new Set(['info', 'palette', 'command', 'rename', 'delete', 'terminate', 'capture', 'picker', 'recipe']);
+const SESSION_BOUND: ReadonlySet<OverlayKind> = new Set(['info', 'palette', 'command', 'rename', 'delete', 'terminate', 'capture', 'picker', 'recipe', 'cancel-job', 'builder']);
 
 function withOverlay(state: AppState, overlay: Overlay): AppState {
   return { ...state, overlay };
@@ -109,6 +116,8 @@ function editOverlay(state: AppState, action: EditorAction): AppState {
     case 'delete':
     case 'terminate':
     case 'recipe':
+    case 'cancel-job':
+    case 'builder':
       return withOverlay(state, { ...o, editor: editorReduce(o.editor, action, EDITOR_LIMITS[o.kind]), error: undefined } as Overlay);
     default:
       return state;
@@ -140,6 +149,22 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, reconcile: action.items.length ? action.items : undefined };
     case 'risk/scroll':
       return { ...state, riskScroll: clamp(state.riskScroll + action.delta, 0, Math.max(0, action.max)) };
+    case 'jobs/list': {
+      // The selection stays on the same job when the list changes under it.
+      const current = state.jobList.jobs[state.jobList.selected]?.id;
+      const at = current ? action.jobs.findIndex((j) => j.id === current) : -1;
+      const selected = at >= 0 ? at : clamp(state.jobList.selected, 0, Math.max(0, action.jobs.length - 1));
+      return { ...state, jobList: { jobs: action.jobs, selected, loaded: true } };
+    }
+    case 'jobs/move': {
+      const last = Math.max(0, state.jobList.jobs.length - 1);
+      const selected = action.to === 'top' ? 0 : action.to === 'bottom' ? last : clamp(state.jobList.selected + action.delta, 0, last);
+      return selected === state.jobList.selected ? state : { ...state, jobList: { ...state.jobList, selected } };
+    }
+    case 'cancel-job/keep': {
+      const o = state.overlay;
+      return o?.kind === 'cancel-job' && o.serverId ? withOverlay(state, { ...o, keep: !o.keep, error: undefined }) : state;
+    }
     case 'reconcile/done': {
       const rest = (state.reconcile ?? []).filter((r) => r.token !== action.token);
       return { ...state, reconcile: rest.length ? rest : undefined };
@@ -156,11 +181,20 @@ export function reducer(state: AppState, action: Action): AppState {
         launch: undefined,
         reconcile: undefined,
         monitor: emptyMonitor(),
+        jobList: { jobs: [], selected: 0, loaded: false },
       };
     case 'session/ready':
       return {
         ...state,
-        session: { ...state.session, providerId: action.providerId ?? state.session.providerId, region: action.description.region, status: 'ready', description: action.description, error: undefined },
+        session: {
+          ...state.session,
+          providerId: action.providerId ?? state.session.providerId,
+          region: action.description.region,
+          status: 'ready',
+          description: action.description,
+          error: undefined,
+          ...(action.timeScale !== undefined ? { timeScale: action.timeScale } : {}),
+        },
       };
     case 'session/error':
       return { ...state, session: { ...state.session, status: 'error', error: action.message } };
@@ -267,7 +301,9 @@ export function reducer(state: AppState, action: Action): AppState {
       if (!o || o.kind !== action.kind) return state;
       if (o.kind === 'command') return withOverlay(state, { ...o, message: action.message });
       if (o.kind === 'capture') return withOverlay(state, { ...o, error: action.message, saving: false });
-      if (o.kind === 'rename' || o.kind === 'delete' || o.kind === 'terminate' || o.kind === 'recipe') return withOverlay(state, { ...o, error: action.message } as Overlay);
+      if (o.kind === 'rename' || o.kind === 'delete' || o.kind === 'terminate' || o.kind === 'recipe' || o.kind === 'cancel-job' || o.kind === 'builder') {
+        return withOverlay(state, { ...o, error: action.message } as Overlay);
+      }
       return state;
     }
     case 'overlay/scroll': {
@@ -323,6 +359,8 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, history };
     }
 
+    case 'retry/notice':
+      return state.retrying === action.text ? state : { ...state, retrying: action.text };
     case 'message/add':
       return { ...state, messages: state.messages.concat(action.message).slice(-MAX_MESSAGES) };
     case 'message/seen': {

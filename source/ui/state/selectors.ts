@@ -69,6 +69,7 @@ export function findImage(state: AppState, id: string): CatalogueImage | undefin
 /** What is in flight, for the status bar. */
 export function loadingLine(state: AppState): string | undefined {
   if (state.session.status === 'connecting') return `connecting to ${state.session.providerId}`;
+  if (state.retrying) return state.retrying;
   const data = state.scopes[state.scope];
   if (data.loading) {
     return data.total !== undefined ? `loading ${data.items.length.toLocaleString('en-US')}/${data.total.toLocaleString('en-US')}` : 'loading';

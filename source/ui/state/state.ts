@@ -5,7 +5,7 @@ import type { CatalogueImage } from '../../services/catalogue.js';
 import type { EditorState } from './editor.js';
 import type { DraftProblem, FieldId, FormContext, LaunchDraft } from '../panes/launch/draft.js';
 
-export type Pane = 'images' | 'launch' | 'monitor' | 'risk';
+export type Pane = 'images' | 'launch' | 'monitor' | 'risk' | 'jobs';
 /** The panes Tab moves between (the launch form is entered from an image, not by Tab). */
 export const TAB_PANES: readonly Pane[] = ['images', 'monitor', 'risk'];
 
@@ -42,7 +42,14 @@ export type Overlay =
   | { kind: 'capture'; serverId: string; editor: EditorState; error?: string; saving: boolean; label?: LabelColour; noReboot?: boolean }
   /** toggled: Space ticked or unticked something here (then Enter closes the list as ticked). */
   | { kind: 'picker'; field: FieldId | 'recipe'; index: number; filter: EditorState; toggled?: boolean }
-  | { kind: 'recipe'; editor: EditorState; error?: string };
+  | { kind: 'recipe'; editor: EditorState; error?: string }
+  /**
+   * Cancelling a safe-workflow job: what becomes of its builder is chosen (Tab) — terminated, which wants
+   * the builder's name typed, or kept running on purpose.
+   */
+  | { kind: 'cancel-job'; jobId: string; what: string; serverId?: string; serverName?: string; keep: boolean; editor: EditorState; error?: string }
+  /** Terminating a failed or cancelled job's builder: its name, typed. */
+  | { kind: 'builder'; jobId: string; serverId: string; serverName: string; editor: EditorState; error?: string };
 
 export type OverlayKind = Overlay['kind'];
 export type OverlayOf<K extends OverlayKind> = Extract<Overlay, { kind: K }>;
@@ -114,6 +121,19 @@ export interface MonitorState {
   jobs: { id: string; state: string; line: string }[];
 }
 
+/** One job as the jobs list shows it, with what may be done with it now (a reason where not). */
+export interface JobView {
+  id: string;
+  state: string;
+  line: string;
+  serverId?: string;
+  /** The builder's name, where the monitor knows it. */
+  serverName?: string;
+  /** What the job's "what" is for a prompt: its image name. */
+  imageName: string;
+  actions: { cancel?: string; retry?: string; terminateBuilder?: string; keepBuilder?: string };
+}
+
 export interface AppState {
   session: {
     providerId: string;
@@ -121,7 +141,11 @@ export interface AppState {
     status: 'connecting' | 'ready' | 'error';
     description?: ProviderDescription;
     error?: string;
+    /** Simulated seconds per real second where the provider has a simulated clock (the sandbox). */
+    timeScale?: number;
   };
+  /** A retry the services are about to make, in a sentence (until it has been made). */
+  retrying?: string;
   readOnly: boolean;
   pane: Pane;
   scope: Scope;
@@ -143,6 +167,8 @@ export interface AppState {
   launch?: LaunchFormState;
   monitor: MonitorState;
   riskScroll: number;
+  /** Every safe-workflow job of the region (the jobs pane, :jobs), newest first, and the selected one. */
+  jobList: { jobs: JobView[]; selected: number; loaded: boolean };
   /** Image files being imported (:import), oldest first: what the message line says while they run. */
   imports: { id: number; name: string; path: string }[];
   /** Interrupted launches found at start that need the user's word. */
@@ -173,5 +199,6 @@ export function initialState(options: { providerId: string; region: string; scop
     history: [],
     monitor: emptyMonitor(),
     riskScroll: 0,
+    jobList: { jobs: [], selected: 0, loaded: false },
   };
 }

@@ -48,6 +48,8 @@ function valueOf(field: FieldDef, form: LaunchFormState, width: number): string 
       return (field.choices ?? []).map((c) => (c === draft.raid ? `[${c}]` : ` ${c} `)).join(' ');
     case 'filesystem':
       return (field.choices ?? []).map((c) => (c === draft.filesystem ? `[${c}]` : ` ${c} `)).join(' ');
+    case 'workflowLabel':
+      return `${draft.workflowLabel}  (Space, ←/→ change it)`;
     case 'keypairName':
       if (draft.keypairMode === 'existing') return draft.keypairName ? sanitize(draft.keypairName) : '(none: Enter picks)';
       return draft.keypairName;

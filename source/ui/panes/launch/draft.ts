@@ -3,7 +3,7 @@
 // Pure: no I/O, no React.
 import type { Capabilities, ProviderDescription } from '../../../core/capabilities.js';
 import { parseCidr, parsePortRange, parseProtocol, worldOpenWarning } from '../../../core/network.js';
-import type { Filesystem, Firewall, FirewallRule, Image, Keypair, LaunchSpec, Product, RaidLevel } from '../../../core/types.js';
+import { LABEL_COLOURS, type Filesystem, type Firewall, type FirewallRule, type Image, type Keypair, type LabelColour, type LaunchSpec, type Product, type RaidLevel } from '../../../core/types.js';
 import { validateLaunch } from '../../../core/launch.js';
 import type { LaunchRequest } from '../../../services/launcher.js';
 
@@ -39,6 +39,8 @@ export interface LaunchDraft {
   /** A vendor template: run the seed's safe workflow instead (builder, capture, label, terminate). */
   workflow: boolean;
   workflowImageName: string;
+  /** The colour label the job gives the captured image ('none' for none). */
+  workflowLabel: 'none' | LabelColour;
   workflowTerminate: boolean;
 }
 
@@ -67,6 +69,7 @@ export type FieldId =
   | 'useTemplate'
   | 'workflow'
   | 'workflowImageName'
+  | 'workflowLabel'
   | 'workflowTerminate'
   | 'review';
 
@@ -97,6 +100,8 @@ export interface FormContext {
   keyDirectory: string;
   /** The address the user connects from (this session's SSH client), as a /32 or /128: a new firewall's first rule. */
   clientCidr?: string;
+  /** The safe workflow's default image name: the image's name and today's date, fitted to the name rules. */
+  workflowImageName?: string;
   /** What the newest recipe of this provider and region chose: the defaults before anything else. */
   lastChoice?: { firewallIds: string[]; keypair?: { mode: KeypairMode; name: string } };
 }
@@ -184,7 +189,8 @@ export function newDraft(ctx: FormContext): LaunchDraft {
     userDataFile: '',
     useTemplate: false,
     workflow: false,
-    workflowImageName: `${base.replace(/-\d{8}$/, '')}-own-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`,
+    workflowImageName: ctx.workflowImageName ?? `${base.replace(/-\d{8}$/, '')}-own-${new Date().toISOString().slice(0, 10)}`,
+    workflowLabel: 'none',
     workflowTerminate: true,
   };
 }
@@ -209,6 +215,15 @@ export function fieldsFor(draft: LaunchDraft, description: ProviderDescription, 
           ...(draft.workflow
             ? [
                 { id: 'workflowImageName' as const, section: 'Image', label: '  image name', kind: 'text' as const, required: true, help: `The name of your own image, captured from the builder: ${caps.images.nameRules.description}.` },
+                {
+                  id: 'workflowLabel' as const,
+                  section: 'Image',
+                  label: '  its label',
+                  kind: 'choice' as const,
+                  required: false,
+                  choices: ['none', ...LABEL_COLOURS],
+                  help: 'Space or ←/→: the colour label the job gives your image once it is captured (none, or one of ten colours).',
+                },
                 { id: 'workflowTerminate' as const, section: 'Image', label: '  then terminate', kind: 'toggle' as const, required: false, help: 'Space: terminate the builder server once the image is available (only the server the job started).' },
               ]
             : [{ id: 'useTemplate' as const, section: 'Image', label: 'Use template', kind: 'toggle' as const, required: true, help: 'Space: launch from this image directly anyway (read the advice above first).' }]),
@@ -433,6 +448,7 @@ export function fieldOfPath(path: string): FieldId {
     [/^imageName/, 'workflowImageName'],
     [/^templateImageId/, 'image'],
     [/^terminateBuilder/, 'workflowTerminate'],
+    [/^label/, 'workflowLabel'],
     [/^name$/, 'name'],
     [/^count$/, 'count'],
     [/^product/, 'productId'],
