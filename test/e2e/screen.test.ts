@@ -91,7 +91,9 @@ describe('the screen after resizes', () => {
         else if (kind < 0.7) await resize(pick(60, 200), pick(4, 19), settle); // too few rows
         else await resize(pick(60, 220), pick(20, 60), settle);
       }
-      // End as in the report: a narrow step of one column after a wide terminal.
+      // End as in the report: a step of one column after a wide terminal. The final width is at least 90:
+      // below that some rows of the list wrap inside Ink's layout today (issue 10, the 60x20 layout), and
+      // rows that wrap overlap in Ink's own frame differently after a resize than at a fresh start.
       await resize(pick(90, 220), pick(20, 50), true);
       await resize(cols + 1, height, next() < 0.5);
       await resize(cols - 1, height, true);
@@ -142,6 +144,24 @@ describe('keys typed while strata starts', () => {
       expect(app.line(4)).toMatch(/^>/);
     });
   }
+});
+
+describe('the terminal\'s modes', () => {
+  it('while strata runs: autowrap off and bracketed paste on; after q: every mode as it was', async () => {
+    const app = startApp({ home: home() });
+    await app.waitForText(LOADED, { timeout: 20_000 });
+    expect(app.term.modes.wraparoundMode).toBe(false);
+    expect(app.term.modes.bracketedPasteMode).toBe(true);
+    expect(app.term.buffer.active.type).toBe('alternate');
+    const mark = app.outputLength();
+    app.press('q');
+    expect(await app.waitForExit()).toEqual({ exitCode: 0, signal: null });
+    // Attributes off, autowrap on, bracketed paste off, mouse off, the normal screen, the cursor shown.
+    expect(app.rawOutput(mark)).toContain('\u001b[0m\u001b[?7h\u001b[?2004l\u001b[?1000l\u001b[?1002l\u001b[?1006l\u001b[?1049l\u001b[?25h');
+    expect(app.term.modes.wraparoundMode).toBe(true);
+    expect(app.term.modes.bracketedPasteMode).toBe(false);
+    expect(app.term.buffer.active.type).toBe('normal');
+  });
 });
 
 describe('terminals strata cannot draw on', () => {

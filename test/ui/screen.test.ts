@@ -4,7 +4,7 @@ import xtermHeadless from '@xterm/headless';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diff, unknownState, type TerminalState } from '../../source/ui/screen/diff.js';
-import { blankGrid, parseFrame, parseLine, type Grid } from '../../source/ui/screen/grid.js';
+import { alone, blankGrid, parseFrame, parseLine, type Grid } from '../../source/ui/screen/grid.js';
 import { BOLD, DEFAULT_STYLE, INVERSE, ITALIC, RGB_FLAG, StyleTable, UNDERLINE } from '../../source/ui/screen/style.js';
 
 type Terminal = import('@xterm/headless').Terminal;
@@ -45,6 +45,25 @@ describe('parsing a frame into cells', () => {
     expect(parseLine('a😀b', 5, styles).chars).toEqual(['a', '😀', '', 'b', ' ']);
     // A grapheme of several code points is one cell group; combining marks stay with their letter.
     expect(parseLine('e\u0301👍🏽z', 5, styles).chars).toEqual(['e\u0301', '👍🏽', '', 'z', ' ']);
+  });
+
+  it('splits text into graphemes without the segmenter only where every code point stands alone', () => {
+    // The fast path (one grapheme per code point) must agree with Intl.Segmenter for any two neighbours.
+    const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    const points: number[] = [];
+    for (let cp = 0x20; cp < 0x10000; cp++) if (alone(cp) && (cp < 0xd800 || cp > 0xdfff)) points.push(cp);
+    const next = (() => {
+      let seed = 7;
+      return () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    })();
+    for (let i = 0; i < points.length; i += 3) {
+      const pair = String.fromCodePoint(points[i], points[Math.floor(next() * points.length)]);
+      if (pair === '\r\n') continue; // never inside a line
+      expect([...segmenter.segment(pair)].length, `U+${points[i].toString(16)}`).toBe(2);
+    }
+    expect(alone(0x301)).toBe(false); // a combining mark
+    expect(alone(0x200d)).toBe(false); // ZWJ
+    expect(alone(0xff9f)).toBe(false); // a halfwidth sound mark that extends the kana before it
   });
 
   it('keeps OSC 8 hyperlinks as part of the style and drops every other escape sequence', () => {

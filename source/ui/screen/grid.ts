@@ -21,7 +21,37 @@ export interface Grid {
 }
 
 const ESC = 0x1b;
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on first use: constructing one costs about 14 ms, a lot on the way to the first frame.
+let segmenter: Intl.Segmenter | undefined;
+/**
+ * Whether a code point is always a grapheme of its own, whatever stands beside it: the scripts and symbols
+ * strata draws most (Latin, Greek, Cyrillic, punctuation, arrows, box drawing, CJK, kana, Hangul
+ * syllables). Other text (combining marks, emoji sequences, Indic scripts, …) goes through the segmenter.
+ */
+export function alone(cp: number): boolean {
+  return (
+    cp < 0x300 ||
+    (cp >= 0x370 && cp < 0x483) ||
+    (cp >= 0x2010 && cp < 0x2028) ||
+    (cp >= 0x2030 && cp < 0x205f) ||
+    (cp >= 0x2070 && cp < 0x20d0) ||
+    (cp >= 0x2100 && cp < 0x2c00) ||
+    (cp >= 0x3000 && cp < 0x302a) ||
+    (cp >= 0x3041 && cp < 0x3097) ||
+    (cp >= 0x30a0 && cp < 0x3100) ||
+    (cp >= 0x4e00 && cp < 0xa000) ||
+    (cp >= 0xac00 && cp < 0xd7a4) ||
+    (cp >= 0xff01 && cp < 0xff9e)
+  );
+}
+
+function graphemes(text: string): string[] {
+  const points = Array.from(text);
+  if (points.every((p) => alone(p.codePointAt(0)!))) return points;
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  return Array.from(segmenter.segment(text), (s) => s.segment);
+}
+
 const widths = new Map<string, number>();
 const IGNORABLE = /^\p{Default_Ignorable_Code_Point}+$/u;
 
@@ -115,7 +145,7 @@ export function parseLine(line: string, cols: number, styles: StyleTable): Row {
         ids[x++] = style;
       }
     } else {
-      for (const { segment } of segmenter.segment(line.slice(i, end))) {
+      for (const segment of graphemes(line.slice(i, end))) {
         if (x >= cols) break;
         const w = graphemeWidth(segment);
         if (w > 0) put(segment, w);
