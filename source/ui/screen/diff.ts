@@ -41,11 +41,9 @@ class Painter {
 
   pen(style: number): void {
     if (this.state.style === style) return;
-    // An unknown pen (-1) is reset first: the transition from the default then sets the rest.
     if (this.state.style < 0) {
+      // An unknown pen is reset first; the transition from the default then sets the rest.
       this.out += `${ESC}[m`;
-      this.state.style = DEFAULT_STYLE;
-      // A link left open by whatever wrote before us is closed by the transition only if we knew it.
       this.out += this.styles.transition(DEFAULT_STYLE, style);
     } else {
       this.out += this.styles.transition(this.state.style, style);
