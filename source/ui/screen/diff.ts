@@ -145,22 +145,44 @@ class Painter {
         x++; // the right half of a wide grapheme: written with its left half
         continue;
       }
-      if (g === ' ' && as[x] === DEFAULT_STYLE && x < tail) {
-        let end = x;
-        while (end < tail && ac[end] === ' ' && as[end] === DEFAULT_STYLE && (ac[end] !== bc[end] || as[end] !== bs[end])) end++;
-        const run = end - x;
+      if (g === ' ' && as[x] === DEFAULT_STYLE) {
+        const run = this.blankRun(x, tail, ac, bc, as, bs);
         if (run >= ECH_MIN) {
           this.move(y, x, after, DEFAULT_STYLE);
           this.pen(DEFAULT_STYLE);
           this.out += `${ESC}[${run}X`;
-          x = end; // ECH leaves the cursor where it was
+          x += run; // ECH leaves the cursor where it was
           continue;
         }
       }
-      const w = x + 1 < cols && ac[x + 1] === '' ? 2 : 1;
-      this.put(y, x, after, w);
-      x += w;
+      if (x + 1 < cols && ac[x + 1] === '') {
+        this.put(y, x, after, 2);
+        x += 2;
+        continue;
+      }
+      // A run of changed narrow cells in one style is written in one piece.
+      const style = as[x];
+      let end = x + 1;
+      while (end < tail && as[end] === style && (ac[end] !== bc[end] || bs[end] !== style)) {
+        const c = ac[end];
+        if (c === '' || (end + 1 < cols && ac[end + 1] === '')) break; // a wide grapheme
+        if (c === ' ' && style === DEFAULT_STYLE && this.blankRun(end, tail, ac, bc, as, bs) >= ECH_MIN) break;
+        end++;
+      }
+      this.move(y, x, after, style);
+      this.pen(style);
+      this.out += end === x + 1 ? ac[x] : ac.slice(x, end).join('');
+      // Writing the last column leaves the cursor there or past it, depending on the terminal: unknown.
+      this.state.x = end >= cols ? -1 : end;
+      x = end;
     }
+  }
+
+  /** How many changed blanks (default style) follow from x, before the blank tail. */
+  blankRun(x: number, tail: number, ac: string[], bc: string[], as: Int32Array, bs: Int32Array): number {
+    let end = x;
+    while (end < tail && ac[end] === ' ' && as[end] === DEFAULT_STYLE && (ac[end] !== bc[end] || as[end] !== bs[end])) end++;
+    return end - x;
   }
 }
 
