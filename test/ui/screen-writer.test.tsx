@@ -218,7 +218,7 @@ function Demo() {
   usePaste((text) => setPasted(text));
   return (
     <Box flexDirection="column">
-      <Text>{`size ${columns}x${rows}`}</Text>
+      <Text bold>{`size ${columns}x${rows}`}</Text>
       <Text>{`key ${last}`}</Text>
       <Text>{`paste [${pasted}]`}</Text>
       <Text>{'日本語 wide'}</Text>
@@ -230,6 +230,13 @@ describe('Ink rendering through the screen writer', () => {
   it('draws the frame, reads keys and pastes, and lays out again after a resize', async () => {
     const { stdout, stdin, writer } = setup(40, 8);
     writer.start();
+    const frames: string[] = [];
+    const sink = writer.output;
+    const write = sink.write.bind(sink);
+    sink.write = (chunk, ...rest) => {
+      frames.push(String(chunk));
+      return write(chunk, ...rest);
+    };
     const ink = renderInto(writer, <Demo />);
     cleanups.unshift(() => ink.unmount());
     writer.flush();
@@ -249,6 +256,9 @@ describe('Ink rendering through the screen writer', () => {
     stdout.resize(40, 7);
     await until(async () => (await stdout.screen())[0] === 'size 40x7', 'the frame after the second resize');
     expect(await stdout.screen()).toEqual(['size 40x7', 'key j', 'paste [pasted text]', '日本語 wide', '', '', '']);
+    // What Ink writes in this mode: whole frames with SGR styles, no cursor moves, erases or modes.
+    expect(frames.length).toBeGreaterThan(3);
+    for (const frame of frames) expect(frame).not.toMatch(/\u001b(?!\[[0-9;]*m)/);
   });
 
   it('suspend() gives the normal screen back; resume() draws the app again, with what changed meanwhile', async () => {
