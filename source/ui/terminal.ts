@@ -121,9 +121,7 @@ export async function runFullScreen(element: ReactElement, options: FullScreenOp
 
   try {
     writer.start();
-    instance = renderInto(writer, element);
-    // The first frame now, not a turn of the event loop later.
-    writer.flush();
+    instance = renderInto(writer, element); // the writer draws Ink's first frame as soon as it comes
     await instance.waitUntilExit();
     return 0;
   } finally {

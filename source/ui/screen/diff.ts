@@ -67,22 +67,25 @@ class Painter {
     if (x - s.x <= REWRITE_MAX && s.style >= 0) {
       // Rewriting the cells in between: they are unchanged, so writing them again changes nothing on screen.
       let pen = s.style;
-      let text = '';
-      let ok = true;
+      let cost = 0;
       for (let i = s.x; i < x; i++) {
         const g = row.chars[i];
         if (g === '') continue; // the right half of a wide grapheme written just before
-        if (uncertainWidth(g)) {
-          ok = false;
-          break;
+        if (g.length === 1 && g.charCodeAt(0) < 0x80) cost++;
+        else if (uncertainWidth(g)) cost = Number.POSITIVE_INFINITY;
+        else cost += Buffer.byteLength(g);
+        if (row.styles[i] !== pen) {
+          cost += this.styles.transition(pen, row.styles[i]).length;
+          pen = row.styles[i];
         }
-        text += this.styles.transition(pen, row.styles[i]) + g;
-        pen = row.styles[i];
       }
-      const cost = Buffer.byteLength(text) + this.styles.transition(pen, target).length;
-      if (ok && cost <= best.length + this.styles.transition(s.style, target).length) {
-        this.out += text;
-        s.style = pen;
+      if (cost + this.styles.transition(pen, target).length <= best.length + this.styles.transition(s.style, target).length) {
+        for (let i = s.x; i < x; i++) {
+          const g = row.chars[i];
+          if (g === '') continue;
+          this.out += this.styles.transition(s.style, row.styles[i]) + g;
+          s.style = row.styles[i];
+        }
         s.x = x;
         return;
       }

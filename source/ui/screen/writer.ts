@@ -168,7 +168,9 @@ export class ScreenWriter {
     if (this.closed) return;
     this.latest = text;
     this.dirty = true;
-    this.schedule();
+    // The first frame is drawn at once (not after the rest of React's commit): first-frame time matters.
+    if (!this.entered && this.started && !this.suspended) this.flush();
+    else this.schedule();
   }
 
   /** Draws everything again on a cleared screen (Ctrl+L; after something else wrote to the terminal). */
