@@ -1,5 +1,8 @@
 // strata's entry. The version guard runs before anything that needs Node 22 is loaded: on an older Node the
-// user gets a sentence, not a stack trace from deep inside a dependency.
+// user gets a sentence, not a stack trace from deep inside a dependency. Then, before the heavy modules
+// load, the terminal stops echoing: keys typed while strata starts are read as keys by the TUI.
+import { holdKeyboard, releaseKeyboard } from './ui/screen/early.js';
+
 const REQUIRED_MAJOR = 22;
 const major = Number(process.versions.node.split('.')[0]);
 
@@ -10,8 +13,15 @@ if (major < REQUIRED_MAJOR) {
   );
   process.exit(1);
 } else {
-  const { main } = await withoutLazyFetch(() => import('./main.js'));
-  process.exitCode = await main(process.argv.slice(2));
+  holdKeyboard(process.argv.slice(2));
+  try {
+    const { main } = await withoutLazyFetch(() => import('./main.js'));
+    process.exitCode = await main(process.argv.slice(2));
+  } finally {
+    // Back as it was if strata stopped before the TUI (a usage error, a broken config.yaml); after the TUI
+    // it is already restored.
+    releaseKeyboard();
+  }
 }
 
 /**

@@ -1,79 +1,13 @@
 // The screen belongs to this module: the alternate screen, the hidden cursor, raw mode, bracketed paste,
 // and a restore on every way out — quit, Ctrl+C, SIGTERM, SIGHUP of a dropped SSH session, SIGINT, and an
-// uncaught error. Nothing else writes to stdout while the TUI runs.
+// uncaught error. Nothing else writes to stdout while the TUI runs: Ink renders into the screen writer
+// (ui/screen/writer.ts), which alone writes to the terminal.
 import { render, type Instance } from 'ink';
 import type { ReactElement } from 'react';
+import { terminalProblem } from './screen/early.js';
+import { RESTORE_SEQUENCE, ScreenWriter } from './screen/writer.js';
 
-/** What puts a terminal back as the user had it (each is harmless where already in that state). */
-export const RESTORE_SEQUENCE =
-  '\u001b[0m' + // attributes off
-  '\u001b[?2004l' + // bracketed paste off
-  '\u001b[?1000l\u001b[?1002l\u001b[?1006l' + // mouse reporting off
-  '\u001b[?1049l' + // leave the alternate screen
-  '\u001b[?25h'; // show the cursor
-
-// eslint-disable-next-line no-control-regex
-const TOKENS = /\u001b\[([0-9;?]*)([@-~])|\u001b[^[]|[\r\n]|[^\u001b\r\n]+/g;
-const SPACES = / {4,}/g;
-
-/**
- * Makes Ink's output cheaper on a slow link without changing what the terminal shows:
- * - Ink moves down over unchanged lines one CNL (ESC [ E) at a time; a run of n becomes ESC [ n E.
- * - Ink erases a line (ESC [ K) before it paints it, so a run of plain spaces after the erase, where no
- *   inverse video or background colour is active, is the same as moving the cursor right (ESC [ n C).
- * At 120x40 that is about a third of the bytes per keypress in the image list.
- */
-export function compactOutput(chunk: string): string {
-  if (!chunk.includes('\u001b')) return chunk;
-  let out = '';
-  let erased = false; // the rest of the current line is blank
-  let inverse = false;
-  let background = false;
-  let cnl = 0;
-  const flushCnl = () => {
-    if (cnl > 0) out += cnl === 1 ? '\u001b[E' : `\u001b[${cnl}E`;
-    cnl = 0;
-  };
-  for (const match of chunk.matchAll(TOKENS)) {
-    const token = match[0];
-    const final = match[2];
-    if (final === 'E' && (match[1] === '' || match[1] === '1')) {
-      cnl++;
-      erased = false;
-      continue;
-    }
-    flushCnl();
-    if (final !== undefined) {
-      const params = match[1];
-      if (final === 'K' && (params === '' || params === '0')) erased = true;
-      else if (final === 'm') {
-        const codes = params === '' ? [0] : params.split(';').map(Number);
-        for (let i = 0; i < codes.length; i++) {
-          const c = codes[i];
-          if (c === 0) inverse = background = false;
-          else if (c === 7) inverse = true;
-          else if (c === 27) inverse = false;
-          else if ((c >= 40 && c <= 47) || (c >= 100 && c <= 107)) background = true;
-          else if (c === 49) background = false;
-          else if (c === 48) {
-            background = true;
-            i += codes[i + 1] === 5 ? 2 : 4; // 48;5;n or 48;2;r;g;b
-          } else if (c === 38) i += codes[i + 1] === 5 ? 2 : 4;
-        }
-      } else if ('ABCDEFGHJfSTr'.includes(final) || params.startsWith('?')) erased = false;
-      out += token;
-    } else if (token === '\r' || token === '\n' || token.startsWith('\u001b')) {
-      erased = false;
-      out += token;
-    } else if (erased && !inverse && !background) {
-      out += token.replace(SPACES, (run) => `\u001b[${run.length}C`);
-    } else {
-      out += token;
-    }
-  }
-  flushCnl();
-  return out;
-}
+export { RESTORE_SEQUENCE } from './screen/writer.js';
 
 export interface FullScreenOptions {
   stdin?: NodeJS.ReadStream;
@@ -85,13 +19,36 @@ export interface FullScreenOptions {
 
 export class TerminalNotInteractive extends Error {}
 
-export function assertInteractive(stdin: NodeJS.ReadStream = process.stdin, stdout: NodeJS.WriteStream = process.stdout): void {
+export function assertInteractive(
+  stdin: NodeJS.ReadStream = process.stdin,
+  stdout: NodeJS.WriteStream = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   if (!stdin.isTTY || !stdout.isTTY) {
     const which = !stdin.isTTY && !stdout.isTTY ? 'stdin and stdout are not terminals' : !stdin.isTTY ? 'stdin is not a terminal' : 'stdout is not a terminal';
     throw new TerminalNotInteractive(
       `strata is a full-screen terminal program and needs a terminal (${which}). Run it in an interactive shell or over ssh -t.`,
     );
   }
+  const problem = terminalProblem(env);
+  if (problem) throw new TerminalNotInteractive(problem);
+}
+
+/**
+ * Renders with Ink into the screen writer: Ink writes whole frames (debug mode) to the writer's virtual
+ * stdout, with no escape sequences of its own, laid out at the real terminal's size, and reads keys from
+ * the writer's virtual stdin. The writer alone writes to the terminal.
+ */
+export function renderInto(writer: ScreenWriter, element: ReactElement): Instance {
+  return render(element, {
+    stdin: writer.input as unknown as NodeJS.ReadStream,
+    stdout: writer.output as unknown as NodeJS.WriteStream,
+    stderr: process.stderr,
+    debug: true,
+    interactive: false,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
 }
 
 /**
@@ -103,27 +60,21 @@ export async function runFullScreen(element: ReactElement, options: FullScreenOp
   const stdout = options.stdout ?? process.stdout;
   assertInteractive(stdin, stdout);
 
-  const originalWrite = stdout.write;
-  const patchedWrite = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-    const data = typeof chunk === 'string' ? compactOutput(chunk) : chunk;
-    return (originalWrite as (...args: unknown[]) => boolean).call(this, data, ...rest);
-  };
-  stdout.write = patchedWrite as typeof stdout.write;
-
+  const writer = new ScreenWriter({ stdin, stdout });
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
+    writer.close();
+    try {
+      stdout.write(RESTORE_SEQUENCE);
+    } catch {
+      // Nothing to restore on a closed terminal.
+    }
     try {
       if (stdin.isTTY) stdin.setRawMode(false);
     } catch {
       // The terminal may be gone (SIGHUP).
-    }
-    try {
-      stdout.write = originalWrite;
-      originalWrite.call(stdout, RESTORE_SEQUENCE);
-    } catch {
-      // Nothing to restore on a closed terminal.
     }
   };
 
@@ -166,24 +117,17 @@ export async function runFullScreen(element: ReactElement, options: FullScreenOp
   // A dropped SSH session closes the terminal: writes fail with EIO/EPIPE. Treat it as a hang-up.
   const onStreamError = () => void exitNow('terminal closed', 129, undefined);
   stdout.on('error', onStreamError);
+  stdin.on('error', onStreamError);
 
   try {
-    instance = render(element, {
-      stdin,
-      stdout,
-      stderr: process.stderr,
-      alternateScreen: true,
-      incrementalRendering: true,
-      exitOnCtrlC: false,
-      patchConsole: false,
-      maxFps: 30,
-      interactive: true,
-    });
+    writer.start();
+    instance = renderInto(writer, element); // the writer draws Ink's first frame as soon as it comes
     await instance.waitUntilExit();
     return 0;
   } finally {
     restore();
     for (const [event, handler] of handlers) process.off(event as NodeJS.Signals, handler);
     stdout.off('error', onStreamError);
+    stdin.off('error', onStreamError);
   }
 }

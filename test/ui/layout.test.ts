@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { windowStart } from '../../source/ui/components/VirtualList.js';
 import { fit, wrap } from '../../source/ui/components/text.js';
 import { columnsFor } from '../../source/ui/panes/images/columns.js';
-import { compactOutput } from '../../source/ui/terminal.js';
 
 describe('windowStart', () => {
   it('keeps the window still while the selection stays inside it', () => {
@@ -42,26 +41,6 @@ describe('fit', () => {
     expect(fit('abc', 5)).toBe('abc  ');
     expect(fit('abcdef', 4)).toBe('abc…');
     expect(fit('日本語テキスト', 6)).toBe('日本… ');
-  });
-});
-
-describe('compactOutput', () => {
-  it('joins runs of cursor-next-line into one', () => {
-    expect(compactOutput('\u001b[E\u001b[E\u001b[Eabc\u001b[E')).toBe('\u001b[3Eabc\u001b[E');
-    expect(compactOutput('plain')).toBe('plain');
-  });
-  it('turns runs of spaces on an erased line into cursor moves', () => {
-    expect(compactOutput('\u001b[1G\u001b[Kab      cd  e\r\n')).toBe('\u001b[1G\u001b[Kab\u001b[6Ccd  e\r\n');
-  });
-  it('keeps spaces that paint: inverse video, a background, or a line not erased first', () => {
-    expect(compactOutput('\u001b[K\u001b[7mab      cd\u001b[27m      x')).toBe('\u001b[K\u001b[7mab      cd\u001b[27m\u001b[6Cx');
-    expect(compactOutput('\u001b[K\u001b[44mab      cd')).toBe('\u001b[K\u001b[44mab      cd');
-    expect(compactOutput('\u001b[K\u001b[48;5;12mab      cd\u001b[0m      x')).toBe('\u001b[K\u001b[48;5;12mab      cd\u001b[0m\u001b[6Cx');
-    expect(compactOutput('\u001b[1Gab      cd')).toBe('\u001b[1Gab      cd');
-    expect(compactOutput('\u001b[Kab\r\nx      y')).toBe('\u001b[Kab\r\nx      y');
-  });
-  it('leaves a foreground colour alone (38;5;n does not count as a background)', () => {
-    expect(compactOutput('\u001b[K\u001b[38;5;44mab      cd')).toBe('\u001b[K\u001b[38;5;44mab\u001b[6Ccd');
   });
 });
 
