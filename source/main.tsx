@@ -10,6 +10,7 @@ import { Controller } from './ui/state/controller.js';
 import { initialState } from './ui/state/state.js';
 import { createStore } from './ui/state/store.js';
 import { assertInteractive, runFullScreen, TerminalNotInteractive } from './ui/terminal.js';
+import { requestRepaint } from './ui/screen/writer.js';
 import { createTheme } from './ui/theme.js';
 
 declare const STRATA_VERSION: string | undefined;
@@ -94,6 +95,9 @@ export async function main(argv: string[]): Promise<number> {
       config,
     },
   });
+
+  // Ctrl+L repaints the whole screen from a cleared one (the screen writer owns every byte).
+  controller.onRedraw(() => requestRepaint());
 
   let closed = false;
   const shutdown = async () => {

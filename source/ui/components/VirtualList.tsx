@@ -33,7 +33,15 @@ export function VirtualList({ count, height, selected, renderRow, empty, resetKe
   }
   start.current = windowStart(start.current, selected, height, count);
   const rows: ReactNode[] = [];
-  if (count === 0 && empty) rows.push(<Box key="empty">{empty}</Box>);
+  // The message that stands in for an empty list may wrap over several lines: it keeps them all (it is not
+  // counted as one row, and nothing pads over its last line).
+  if (count === 0 && empty) {
+    return (
+      <Box flexDirection="column" height={height} overflow="hidden">
+        <Box flexShrink={0}>{empty}</Box>
+      </Box>
+    );
+  }
   const end = Math.min(count, start.current + height);
   // Keys are window positions, so a scroll re-renders rows in place instead of mounting new ones.
   for (let i = start.current; i < end; i++) rows.push(<Fragment key={i - start.current}>{renderRow(i, i === selected)}</Fragment>);

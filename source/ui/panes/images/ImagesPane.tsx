@@ -44,7 +44,7 @@ interface RowProps {
 /**
  * One row as one pre-styled string. The selected row has a marker and its name in inverse video; the name's
  * padding is not inverted: on a slow link a bar across the whole row costs twice the bytes per move
- * (see compactOutput in terminal.ts).
+ * (the screen writer sends only the cells that change: a bar would change them all).
  */
 export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme, selected: boolean, lookup?: ImageLookup): string {
   const life = lifecycle(image, lookup);
