@@ -133,6 +133,8 @@ function signature(s: Server): string {
     s.group ?? '',
     s.billingCode ?? '',
     JSON.stringify(s.tags ?? {}),
+    // The provider's word that its image is gone: a change the lists and :risk must hear of.
+    s.imageGone ? 'image-gone' : '',
   ].join('\u0000');
 }
 

@@ -879,7 +879,31 @@ export class SandboxProvider implements ProviderService {
         )
         .all(this.region.id, JSON.stringify([...new Set(ids)])) as unknown as ServerRow[];
     }
-    return rows.filter((r) => this.visible(r, now)).map((r) => this.server(r, now));
+    // The provider's word that a server's image is gone (deleted by its vendor or by you), as libvirt's
+    // missing backing file is: looked up once per image of the listing.
+    const gone = new Map<string, boolean>();
+    const isGone = (imageId: string) => {
+      let g = gone.get(imageId);
+      if (g === undefined) {
+        g = this.imageGoneAt(imageId, now);
+        gone.set(imageId, g);
+      }
+      return g;
+    };
+    return rows
+      .filter((r) => this.visible(r, now))
+      .map((r) => {
+        const server = this.server(r, now);
+        if (server.phase !== 'terminated' && isGone(r.image_id)) server.imageGone = true;
+        return server;
+      });
+  }
+
+  /** Whether an image a server stands on no longer exists (a template deleted by its vendor, an own image deleted). */
+  private imageGoneAt(id: string, now: number): boolean {
+    if (id.startsWith(VENDOR_ID_PREFIX)) return findVendorBuild(this.seed, this.region.id, id, now).found === 'deleted';
+    if (id.startsWith(PUBLIC_ID_PREFIX)) return publicImageIndex(this.seed, this.region.id, id) === undefined;
+    return this.ownRow(id) === undefined;
   }
 
   async terminate(id: string): Promise<void> {

@@ -116,6 +116,9 @@ export class Controller {
         if (this.state.scopes.own.complete) void this.refreshScope('own');
       },
       sweep: (servers) => this.sweepPassphrases(servers),
+      imagesGone: () => {
+        for (const scope of ['own', 'vendor'] as const) if (this.state.scopes[scope].complete) void this.refreshScope(scope);
+      },
     });
   }
 

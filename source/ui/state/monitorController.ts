@@ -18,6 +18,8 @@ export interface MonitorHost {
   log(level: 'info' | 'warn' | 'error', message: string, detail?: unknown): void;
   /** Own images changed (a capture): reload them in place. */
   refreshOwn(): void;
+  /** An image servers stand on is gone while a list shows it: reload the lists. */
+  imagesGone?(): void;
   /** After a poll: volume passphrases whose servers are gone leave the keychain (where the launcher is loaded). */
   sweep?(servers: Server[]): void;
 }
@@ -46,8 +48,14 @@ export class MonitorController {
     this.unsubscribe.push(
       watcher.onChange(() => {
         if (this.watcher !== watcher) return;
-        this.host.dispatch({ type: 'monitor/servers', servers: watcher.servers() });
+        const servers = watcher.servers();
+        this.host.dispatch({ type: 'monitor/servers', servers });
         void this.lookUpImages();
+        // The provider says an image a server stands on is gone while a list still shows it: the lists (and
+        // :risk, which reads them) are reloaded now, not at the next minute's refresh or a :refresh.
+        const state = this.host.state;
+        const listed = new Set([...state.scopes.own.items, ...state.scopes.vendor.items].map((i) => i.id));
+        if (servers.some((x) => x.imageGone && listed.has(x.imageId))) this.host.imagesGone?.();
       }),
       watcher.onStatus((status) => {
         if (this.watcher !== watcher) return;
