@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { start } from './harness.js';
 import { Command } from '../keys.js';
+import { riskReport } from '../../source/core/lineage.js';
+import { imageLookup } from '../../source/ui/state/selectors.js';
 import { createSandboxProvider } from '../../source/providers/sandbox/index.js';
 
 describe('the image list screen', () => {
@@ -212,5 +214,32 @@ describe('the image list screen', () => {
     expect(lines.length).toBeLessThanOrEqual(24);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
     expect(f).toMatch(/NAME\s+ID\s+KIND\s+STATE\s+DEPRECATION/);
+  });
+});
+
+describe(':risk', () => {
+  it('names an image by the name the user gave it (a local name), not only the provider’s', async () => {
+    const h = await start({ region: 'ap-south' });
+    await h.waitFor('img-');
+    // An own image in the risk report (captured from a template that is deprecated or gone).
+    await h.waitFor(() => Object.keys(h.controller.state.monitor.images).length > 0, 'the templates looked up');
+    const groups = riskReport(h.controller.state.monitor.servers, h.controller.state.scopes.own.items, imageLookup(h.controller.state), Date.now());
+    const image = groups.flatMap((g) => g.images)[0]!;
+    expect(image, 'an own image at risk in the sandbox').toBeDefined();
+    await h.command('list', Command.Filter);
+    await h.type(image.id);
+    await h.command('filter', Command.Submit);
+    await h.command('list', Command.Rename);
+    await h.command('rename', Command.DeleteToStart);
+    await h.type('my-local-name');
+    await h.command('rename', Command.Submit);
+    await h.waitFor('Renamed to "my-local-name" (local)');
+    await h.command('global', Command.CommandLine);
+    await h.type('risk');
+    await h.command('command', Command.Submit);
+    await h.waitFor(/At risk:/);
+    // The report is long: page through it until the image shows (never past its end).
+    for (let page = 0; page < 40 && !h.frame().includes(`image my-local-name (${image.id})`); page++) await h.command('risk', Command.PageDown);
+    expect(h.frame()).toContain(`image my-local-name (${image.id})`);
   });
 });

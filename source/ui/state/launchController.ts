@@ -368,7 +368,8 @@ export class LaunchController {
   private reviewView(review: Review, services: LaunchServices): ReviewView {
     const check = review.preview?.check;
     return {
-      summary: reviewSummary(review.facts)
+      // The image as the user knows it (a local name, a Name tag), not only the provider's name.
+      summary: reviewSummary(this.form?.ctx && review.facts.image ? { ...review.facts, image: { ...review.facts.image, displayName: this.form.ctx.image.shownName ?? review.facts.image.displayName } } : review.facts)
         .map((line) => sanitize(line, 300))
         .concat(review.warnings.map((w) => `! ${sanitize(w, 300)}`))
         .concat(check ? [`${check.allowed ? '' : '! '}${sanitize(check.sentence, 300)}`] : []),

@@ -92,11 +92,23 @@ export function imageLookup(state: AppState): ImageLookup {
   if (lookupCache && lookupCache.own === own && lookupCache.vendor === vendor && lookupCache.looked === looked) return lookupCache.lookup;
   const known = new Map<string, Image | null>();
   for (const [id, image] of Object.entries(looked)) known.set(id, image);
-  for (const image of [...own, ...vendor]) known.set(image.id, image);
+  // The name the user sees (a local name, a Name tag) is the one :risk and the details say.
+  for (const image of [...own, ...vendor]) known.set(image.id, image.shownName !== (image.displayName || image.name) ? { ...image, displayName: image.shownName } : image);
   const lookup: ImageLookup = (id) => {
     if (!known.has(id)) return UNKNOWN;
     return known.get(id) ?? undefined;
   };
   lookupCache = { own, vendor, looked, lookup };
   return lookup;
+}
+
+let shownCache: { items: unknown; out: Image[] } | undefined;
+
+/** Own images with the name the user sees as their display name (for :risk's sentences and lists). */
+export function shownOwn(state: AppState): Image[] {
+  const items = state.scopes.own.items;
+  if (shownCache?.items === items) return shownCache.out;
+  const out = items.map((i) => (i.shownName !== (i.displayName || i.name) ? { ...i, displayName: i.shownName } : i));
+  shownCache = { items, out };
+  return out;
 }

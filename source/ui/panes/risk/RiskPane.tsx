@@ -5,7 +5,7 @@ import { riskReport } from '../../../core/lineage.js';
 import { sanitize } from '../../../core/sanitize.js';
 import { fit, wrap } from '../../components/text.js';
 import { useAppState, useTheme } from '../../state/context.js';
-import { imageLookup } from '../../state/selectors.js';
+import { imageLookup, shownOwn } from '../../state/selectors.js';
 
 let riskRows = 0;
 /** How far the report can scroll (for the dispatcher). */
@@ -13,7 +13,7 @@ export const RISK_ROWS = () => riskRows;
 
 export function RiskPane({ width, height }: { width: number; height: number }) {
   const servers = useAppState((s) => s.monitor.servers);
-  const own = useAppState((s) => s.scopes.own.items);
+  const own = useAppState(shownOwn);
   const lookup = useAppState(imageLookup);
   const scroll = useAppState((s) => s.riskScroll);
   const theme = useTheme();
@@ -33,7 +33,7 @@ export function RiskPane({ width, height }: { width: number; height: number }) {
     const colour = g.worst === 'image-gone' ? theme.danger : theme.warning;
     add(sanitize(g.sentence, 600), colour, true);
     for (const s of g.servers) add(`server ${sanitize(s.name)} (${sanitize(s.id)}, ${s.phase})`, undefined, false, '    ');
-    for (const i of g.images) add(`image ${sanitize(i.displayName ?? i.name)} (${sanitize(i.id)})`, undefined, false, '    ');
+    for (const i of g.images) add(`image ${sanitize(i.displayName || i.name)} (${sanitize(i.id)})`, undefined, false, '    ');
   }
   const room = Math.max(1, height - 1);
   riskRows = Math.max(0, lines.length - room);
