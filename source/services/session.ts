@@ -31,6 +31,8 @@ export interface SessionOptions {
   trustedOwnerIds?: string[];
   /** libvirt: the connection URI (--libvirt-uri or STRATA_LIBVIRT_URI); config.yaml's libvirt section comes with config. */
   libvirtUri?: string;
+  /** libvirt: create the vendor pool config.yaml names where it does not exist (the user said so). */
+  libvirtCreateVendorPool?: boolean;
   /**
    * --read-only: the session changes nothing, in the foreground or the background. Its services refuse
    * every change with ReadOnlySession (readonly.ts), and so does its provider; interrupted jobs and
@@ -189,6 +191,7 @@ export class Session {
       trustedOwnerIds: options.trustedOwnerIds,
       libvirtUri: options.libvirtUri,
       libvirt: options.config?.libvirt,
+      ...(options.libvirtCreateVendorPool ? { libvirtCreateVendorPool: true } : {}),
     };
     const opened = await createProvider(options.providerId, providerOptions);
     const provider = options.readOnly ? readOnlyProvider(opened) : opened;

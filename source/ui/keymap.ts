@@ -28,6 +28,7 @@ export type KeyContext =
   | 'risk'
   | 'jobs'
   | 'cancel-job'
+  | 'confirm'
   | 'small';
 
 export const enum Command {
@@ -290,6 +291,10 @@ export const KEYMAP: readonly Binding[] = [
   ...scrolling('messages'),
   { command: Command.Close, context: 'messages', keys: ['esc', 'q', 'M'], description: 'Close the messages' },
   quitting('messages'),
+
+  { command: Command.Confirm, context: 'confirm', keys: ['y'], description: 'Yes: do it', mutating: true, doing: 'creating storage pools' },
+  { command: Command.Close, context: 'confirm', keys: ['n', 'esc'], description: 'No: leave it as it is' },
+  quitting('confirm'),
 
   { command: Command.Quit, context: 'small', keys: ['q', 'ctrl+c'], description: 'Quit' },
 ];

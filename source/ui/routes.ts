@@ -549,6 +549,16 @@ const cancelJobKeys = lineEditor('cancel-job', editOverlay, (c) => void c.jobs.c
   c.dispatch({ type: 'cancel-job/keep' });
   return true;
 });
+/** y does what the question asks; n or Esc leaves it (any other key is swallowed). */
+const confirmKeys: Handler = swallow((c, key) => {
+  const command = resolve('confirm', key.name);
+  if (command === Command.Confirm) {
+    if (!refused(c, 'confirm', command)) c.confirmYes();
+  } else if (command === Command.Close) c.dispatch({ type: 'overlay/close', kind: 'confirm' });
+  else if (command === Command.Quit) c.quit();
+  return true;
+});
+
 const builderKeys = lineEditor('prompt', editOverlay, (c) => void c.jobs.confirmTerminateBuilder(), closeOverlay);
 
 const riskKeys: Handler = scroller('risk', RISK_ROWS, (c, delta, to) =>
@@ -592,6 +602,8 @@ function overlayRoute(o: Overlay): Route {
       return { context: 'picker', handlers: [pickerKeys], paste: pasteOverlay(EDITOR_LIMITS.picker!, 'the list filter'), body: 'pane', bottom: 'line' };
     case 'cancel-job':
       return { context: 'cancel-job', handlers: [cancelJobKeys], paste: pasteOverlay(EDITOR_LIMITS['cancel-job']!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+    case 'confirm':
+      return { context: 'confirm', handlers: [confirmKeys], body: 'pane', bottom: 'prompt' };
     case 'builder':
       return { context: 'prompt', handlers: [builderKeys], paste: pasteOverlay(EDITOR_LIMITS.builder!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
   }

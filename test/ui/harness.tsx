@@ -14,6 +14,7 @@ import { initialState } from '../../source/ui/state/state.js';
 import { createStore } from '../../source/ui/state/store.js';
 import { createTheme } from '../../source/ui/theme.js';
 import type { Command, KeyContext } from '../../source/ui/keymap.js';
+import type { StrataConfig } from '../../source/services/config.js';
 import { keyFor } from '../keys.js';
 
 export interface Harness {
@@ -50,7 +51,9 @@ export function keyBytes(name: string): string {
   throw new Error(`The harness cannot type the key "${name}".`);
 }
 
-export async function start(options: { region?: string; scope?: Scope; readOnly?: boolean; columns?: number; rows?: number; home?: string; preloadLimit?: number; configDir?: string } = {}): Promise<Harness> {
+export async function start(
+  options: { region?: string; scope?: Scope; readOnly?: boolean; columns?: number; rows?: number; home?: string; preloadLimit?: number; configDir?: string; config?: StrataConfig; env?: Record<string, string> } = {},
+): Promise<Harness> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'strata-ui-'));
   const db = openStore(home);
   const store = createStore(initialState({ providerId: 'sandbox', region: options.region ?? 'eu-west', scope: options.scope, readOnly: options.readOnly }));
@@ -58,7 +61,7 @@ export async function start(options: { region?: string; scope?: Scope; readOnly?
     store,
     db,
     logger: createLogger(join(home, 'strata.log')),
-    sessionOptions: { providerId: 'sandbox', region: options.region ?? 'eu-west', home, configDir: options.configDir ?? home, readOnly: options.readOnly },
+    sessionOptions: { providerId: 'sandbox', region: options.region ?? 'eu-west', home, configDir: options.configDir ?? home, readOnly: options.readOnly, ...(options.config ? { config: options.config } : {}) },
     preloadLimit: options.preloadLimit,
   });
   const ui = render(

@@ -114,7 +114,9 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
   const theme = useTheme();
 
   const tail: BottomLine[] = [];
-  if (bottom === 'prompt' && overlay && 'editor' in overlay) {
+  if (bottom === 'prompt' && overlay?.kind === 'confirm') {
+    tail.push(...textLines('confirm', `${overlay.yes} ${overlay.text}`, width, theme.warning, '  '));
+  } else if (bottom === 'prompt' && overlay && 'editor' in overlay) {
     const danger = overlay.kind === 'delete' || overlay.kind === 'terminate' || overlay.kind === 'builder' || (overlay.kind === 'cancel-job' && !overlay.keep);
     tail.push(...textLines('prompt', promptText(overlay, interruption, serverName), width, danger ? theme.danger : theme.accent, '  '));
     tail.push({ key: 'editor', node: <LineEditorView editor={overlay.editor} width={width - 1} prefix="> " /> });

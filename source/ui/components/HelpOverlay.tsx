@@ -32,6 +32,7 @@ const SECTIONS: { context: KeyContext; title: string }[] = [
   { context: 'detail', title: 'Server detail' },
   { context: 'jobs', title: 'Jobs (the safe workflow)' },
   { context: 'cancel-job', title: 'Cancelling a job' },
+  { context: 'confirm', title: 'A yes-or-no question' },
   { context: 'risk', title: 'Risk' },
   { context: 'info', title: 'Image details' },
   { context: 'messages', title: 'Messages' },

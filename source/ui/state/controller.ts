@@ -158,6 +158,16 @@ export class Controller {
     this.redrawHandler();
   }
 
+  private pendingYes?: () => void;
+
+  /** y to the open yes-or-no question. */
+  confirmYes(): void {
+    const yes = this.pendingYes;
+    this.pendingYes = undefined;
+    this.dispatch({ type: 'overlay/close', kind: 'confirm' });
+    yes?.();
+  }
+
   openHelp(): void {
     this.dispatch({ type: 'overlay/open', overlay: { kind: 'help', scroll: 0, filter: { text: '', cursor: 0 }, filtering: false } });
   }
@@ -260,6 +270,14 @@ export class Controller {
       } catch (error) {
         const message = describeError(error, `Opening ${options.providerId}${options.region ? ` in ${options.region}` : ''}`);
         this.deps.logger.log('error', message, error);
+        // A vendor pool config.yaml names that does not exist: offer to create it (never silently).
+        if (isStrataError(error) && error.field === 'libvirt.vendorPool' && !this.state.readOnly) {
+          this.pendingYes = () => void this.open({ ...options, libvirtCreateVendorPool: true });
+          this.dispatch({
+            type: 'overlay/open',
+            overlay: { kind: 'confirm', yes: 'Press y to create it (an empty pool, autostarted), n to leave it.', text: sanitize(error.message, 600) },
+          });
+        }
         if (this.session) {
           // Stay where we were: the old session still works (and the header and status bar name it again).
           this.dispatch({ type: 'session/ready', description: this.session.description, providerId: this.session.providerId });

@@ -48,6 +48,8 @@ export type Overlay =
    * the builder's name typed, or kept running on purpose.
    */
   | { kind: 'cancel-job'; jobId: string; what: string; serverId?: string; serverName?: string; keep: boolean; editor: EditorState; error?: string }
+  /** A yes-or-no question (y does it, any other key leaves it): creating a vendor pool config.yaml names. */
+  | { kind: 'confirm'; text: string; yes: string }
   /** Terminating a failed or cancelled job's builder: its name, typed. */
   | { kind: 'builder'; jobId: string; serverId: string; serverName: string; editor: EditorState; error?: string };
 
