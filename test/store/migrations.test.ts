@@ -30,11 +30,14 @@ describe('store migrations', () => {
     const store = openStore(dir);
     expect(store.path).toBe(join(dir, STORE_FILE));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     store.close();
     const { version, tables, journalMode } = inspect(join(dir, STORE_FILE));
-    expect(version).toBe(4);
-    expect(tables).toEqual(['audit', 'image_lineage', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches']);
+    expect(version).toBe(5);
+    expect(tables).toEqual([
+      'audit', 'image_lineage', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
+      'listing_blocks', 'listing_copies', 'listing_pages',
+    ]);
     expect(journalMode).toBe('wal');
   });
 
