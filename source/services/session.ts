@@ -8,6 +8,7 @@ import { capturerFor, type Capturer } from './capture.js';
 import { Catalogue } from './catalogue.js';
 import type { StrataConfig } from './config.js';
 import type { LaunchServices } from './launching.js';
+import { Listings } from './listing.js';
 
 export interface SessionOptions {
   providerId: string;
@@ -44,6 +45,8 @@ export class Session {
   private launching?: Promise<LaunchServices>;
   /** Captures images from servers (with their label and lineage). */
   readonly capturer: Capturer;
+  /** Stored copies of large listings (the public catalogue), read by position. */
+  readonly listings: Listings;
 
   private constructor(
     readonly options: SessionOptions,
@@ -54,6 +57,7 @@ export class Session {
   ) {
     this.store = store;
     this.capturer = capturerFor({ provider, description, catalogue, providerId: options.providerId, region: description.region }, store);
+    this.listings = new Listings({ store, catalogue, providerId: options.providerId, region: description.region });
   }
 
   /** The launcher, billing and recipes: loaded on first use (the launch form, an interrupted launch). */

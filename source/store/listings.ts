@@ -153,11 +153,14 @@ export class ListingCopies {
     this.sql(`UPDATE listing_copies SET pid = NULL, host = NULL WHERE id = ? AND state = 'loading'`).run(id);
   }
 
-  /** The search index of a copy, page by page in order (keys text and id hashes). */
-  *indexPages(id: number): Generator<{ first: number; count: number; keys: string; idHashes: Uint8Array }> {
-    for (const row of this.sql('SELECT first, count, keys, id_hashes FROM listing_pages WHERE copy = ? ORDER BY first').iterate(id)) {
-      yield { first: Number(row.first), count: Number(row.count), keys: String(row.keys), idHashes: row.id_hashes as Uint8Array };
-    }
+  /**
+   * The search index of a copy, page by page in order (keys text and id hashes): every page, or up to
+   * `limit` pages from the one that starts at row `from` (so a reader can let other work run in between).
+   */
+  indexPages(id: number, from = 0, limit = -1): { first: number; count: number; keys: string; idHashes: Uint8Array }[] {
+    return this.sql('SELECT first, count, keys, id_hashes FROM listing_pages WHERE copy = ? AND first >= ? ORDER BY first LIMIT ?')
+      .all(id, from, limit)
+      .map((row) => ({ first: Number(row.first), count: Number(row.count), keys: String(row.keys), idHashes: row.id_hashes as Uint8Array }));
   }
 
   /** The block that holds row pos, or undefined (out of range, or the copy was deleted meanwhile). */

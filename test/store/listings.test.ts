@@ -51,10 +51,11 @@ describe('stored listings', () => {
     // A complete copy takes no more pages.
     expect(() => c.appendPage(copy.id, page(16, 1))).toThrow(/not being loaded/);
 
-    expect([...c.indexPages(copy.id)].map((p) => [p.first, p.count])).toEqual([
+    expect(c.indexPages(copy.id).map((p) => [p.first, p.count])).toEqual([
       [0, 10],
       [10, 6],
     ]);
+    expect(c.indexPages(copy.id, 1, 5).map((p) => p.first)).toEqual([10]);
     const block = c.block(copy.id, 13)!;
     expect(block).toMatchObject({ first: 10, count: 4 });
     expect(new TextDecoder().decode(block.data)).toBe('rows 10');
@@ -71,7 +72,7 @@ describe('stored listings', () => {
     bad.blocks[1] = { ...bad.blocks[1], first: 0 };
     expect(() => c.appendPage(copy.id, bad)).toThrow();
     expect(c.get(copy.id)?.rows).toBe(0);
-    expect([...c.indexPages(copy.id)]).toEqual([]);
+    expect(c.indexPages(copy.id)).toEqual([]);
     expect(c.block(copy.id, 0)).toBeUndefined();
     store.close();
   });
@@ -83,7 +84,7 @@ describe('stored listings', () => {
     c.appendPage(copy.id, page(0, 8), { total: 8, capped: false });
     expect(c.rewrite(copy.id, { first: 4, count: 4, data: new TextEncoder().encode('renamed') }, { pos: 5, key: 'web server\nimg-5' })).toBe(true);
     expect(new TextDecoder().decode(c.block(copy.id, 5)!.data)).toBe('renamed');
-    expect([...c.indexPages(copy.id)][0]!.keys.split('\n')[5]).toBe('web server img-5');
+    expect(c.indexPages(copy.id)[0]!.keys.split('\n')[5]).toBe('web server img-5');
     expect(c.rewrite(copy.id, { first: 40, count: 4, data: new Uint8Array(1) }, { pos: 41, key: 'x' })).toBe(false);
     store.close();
   });
@@ -118,7 +119,7 @@ describe('stored listings', () => {
     for (const id of [oldest, gone, letGo]) expect(c.get(id), `copy ${id}`).toBeUndefined();
     for (const id of [older, newest, running, elsewhere]) expect(c.get(id), `copy ${id}`).toBeDefined();
     expect(c.block(oldest, 0)).toBeUndefined();
-    expect([...c.indexPages(letGo)]).toEqual([]);
+    expect(c.indexPages(letGo)).toEqual([]);
     expect(c.latest(...place)?.id).toBe(newest);
     store.close();
   });

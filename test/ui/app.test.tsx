@@ -161,10 +161,10 @@ describe('the image list screen', () => {
 
     const h = await start({ home, scope: 'public', preloadLimit: 5000 });
     await h.waitFor('(the rest by search)');
-    expect(h.controller.state.scopes.public.items.some((i) => i.id === target.id)).toBe(false);
+    expect(h.controller.state.scopes.public.rows.indexOf(target.id)).toBe(-1);
     await h.press('/');
     await h.type(target.name);
-    await h.waitFor(() => h.controller.state.scopes.public.items.some((i) => i.id === target.id), 'the provider-side search result');
+    await h.waitFor(() => h.controller.state.scopes.public.rows.indexOf(target.id) >= 0, 'the provider-side search result');
     await h.waitFor(target.id);
     rmSync(home, { recursive: true, force: true });
   });

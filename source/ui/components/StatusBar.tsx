@@ -76,7 +76,8 @@ export function StatusBar({ width }: { width: number }) {
   const loading = useAppState(loadingLine);
   const readOnly = useAppState((s) => s.readOnly);
   const theme = useTheme();
-  const count = data.total !== undefined && data.total > data.items.length && !data.loading ? `${data.items.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : data.items.length.toLocaleString('en-US');
+  const rows = data.rows.count;
+  const count = data.total !== undefined && data.total > rows && !data.loading ? `${rows.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : rows.toLocaleString('en-US');
   const launching = pane === 'launch' && stage !== undefined;
   const other = pane === 'monitor' || pane === 'risk';
   const left = launching || other
@@ -110,7 +111,7 @@ function importingLine(imports: { name: string; path: string }[]): string {
 /** The line above the status bar: position, then the filter, the command line, an error or a toast, an import. */
 export function MessageLine({ width }: { width: number }) {
   const position = useAppState((s) => {
-    const n = selectView(s).indices.length;
+    const n = selectView(s).count;
     const at = n === 0 ? 0 : Math.min(s.selected[s.scope], n - 1) + 1;
     return `${at}/${n.toLocaleString('en-US')}`;
   });

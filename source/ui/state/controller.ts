@@ -5,11 +5,13 @@ import { dependantsOf } from '../../core/lineage.js';
 import { sanitize } from '../../core/sanitize.js';
 import { LABEL_COLOURS, SCOPES, type LabelColour, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
+import { releaseMemory } from '../../services/memory.js';
+import { yieldToInput } from '../../services/slices.js';
 import type { Logger } from '../../services/log.js';
 import { knownProviders, Session, type SessionOptions } from '../../services/session.js';
 import type { Store } from '../../store/db.js';
 import { commandOf, complete, parseCommand, type CommandContext } from '../commands.js';
-import { findImage, selectedImage, selectView, filterText } from './selectors.js';
+import { findImage, listedImages, selectedImage, selectView, filterText } from './selectors.js';
 import type { AppStore } from './store.js';
 import type { Action } from './reducer.js';
 import { LaunchController } from './launchController.js';
@@ -21,14 +23,26 @@ export interface ControllerDeps {
   db: Store;
   sessionOptions: SessionOptions;
   logger: Logger;
-  /** How many images the public catalogue keeps in memory before it relies on provider-side search. */
+  /** How many images of the public catalogue are loaded before it relies on provider-side search. */
   preloadLimit?: number;
+  /** Page size for own images and templates (default 5,000). */
   pageSize?: number;
+  /** Page size for a stored scope (the public catalogue; default 1,000: a page is a few ms to fetch, encode and write). */
+  storedPageSize?: number;
   /** How often own images and vendor templates are refreshed in place (seconds; 0 = never). */
   refreshSeconds?: number;
 }
 
 const SEARCH_DEBOUNCE_MS = 250;
+/**
+ * Scopes kept as a stored copy (read by position, shown at once on the next start while the provider is
+ * asked again) rather than in memory: the public catalogue, 100,000 images and more.
+ */
+const STORED_SCOPES: readonly Scope[] = ['public'];
+const STORED_PAGE_SIZE = 1000;
+/** Quiet time after which unused heap is given back, and how much unused heap makes it worth it. */
+const IDLE_MS = 500;
+const IDLE_SLACK_BYTES = 12 * 1024 * 1024;
 
 export class Controller {
   private session?: Session;
@@ -99,8 +113,25 @@ export class Controller {
   }
 
   dispatch(action: Action): void {
-    if (!this.closed) this.deps.store.dispatch(action);
+    if (this.closed) return;
+    this.deps.store.dispatch(action);
+    this.idle.refresh();
   }
+
+  /**
+   * When nothing has happened for a moment after a burst of work (a catalogue loaded, a filter typed over
+   * 100,000 rows), the heap V8 grew for it is given back (services/memory.ts): resident memory stays near
+   * what is live instead of the peak of the burst.
+   */
+  private readonly idle: NodeJS.Timeout = (() => {
+    const timer = setTimeout(() => {
+      if (this.closed) return;
+      const { heapTotal, heapUsed } = process.memoryUsage();
+      if (heapTotal - heapUsed > IDLE_SLACK_BYTES) releaseMemory();
+    }, IDLE_MS);
+    timer.unref?.();
+    return timer;
+  })();
 
   onExit(handler: () => void): void {
     this.exitHandler = handler;
@@ -187,6 +218,8 @@ export class Controller {
   private cancelLoads(): void {
     for (const c of this.loads.values()) c.abort();
     this.loads.clear();
+    for (const c of this.refreshes.values()) c.abort();
+    this.refreshes.clear();
   }
 
   /** Ctrl+R, :refresh and the periodic refresh: every scope loaded so far is reloaded in place. */
@@ -194,40 +227,71 @@ export class Controller {
     for (const scope of SCOPES) {
       const data = this.state.scopes[scope];
       if (data.complete) void this.refreshScope(scope);
-      else if (scope === this.state.scope || data.items.length > 0 || data.loading) this.loadScope(scope);
+      else if (scope === this.state.scope || data.rows.count > 0 || data.loading) this.loadScope(scope);
     }
   }
 
-  private refreshing = new Set<Scope>();
+  private refreshes = new Map<Scope, AbortController>();
+
+  private limitOf(scope: Scope): number | undefined {
+    return scope === 'public' ? (this.deps.preloadLimit ?? 200_000) : undefined;
+  }
 
   /** Reloads a scope without emptying the list first: the new list replaces the old one in one frame. */
   async refreshScope(scope: Scope): Promise<void> {
     const session = this.session;
-    if (!session || this.refreshing.has(scope) || this.loads.has(scope)) return;
-    this.refreshing.add(scope);
-    const limit = scope === 'public' ? (this.deps.preloadLimit ?? 200_000) : undefined;
+    if (!session || this.refreshes.has(scope) || this.loads.has(scope)) return;
+    const abort = new AbortController();
+    this.refreshes.set(scope, abort);
+    const limit = this.limitOf(scope);
     try {
+      if (STORED_SCOPES.includes(scope)) {
+        // A new copy is filled behind the one shown, then swapped in whole.
+        for await (const step of session.listings.load(scope, { pageSize: this.deps.storedPageSize ?? STORED_PAGE_SIZE, signal: abort.signal, limit })) {
+          if (abort.signal.aborted || this.session !== session) return;
+          if (step.complete) {
+            this.swapKeepingSelection(scope, { type: 'images/refreshed', scope, rows: step.rows, total: step.total, capped: step.capped });
+            this.afterLargeLoad();
+          }
+        }
+        return;
+      }
       let items: CatalogueImage[] = [];
       let total: number | undefined;
       let capped = false;
-      for await (const page of session.catalogue.pages(scope, { pageSize: this.deps.pageSize ?? 5000, limit })) {
+      for await (const page of session.catalogue.pages(scope, { pageSize: this.deps.pageSize ?? 5000, limit, signal: abort.signal })) {
         items = items.concat(page.items);
         total = page.total ?? total;
         if (limit !== undefined && items.length >= limit && page.next !== undefined) {
           capped = true;
           break;
         }
+        await yieldToInput();
+        if (abort.signal.aborted) return;
       }
-      if (this.session === session) {
+      if (this.session === session && !abort.signal.aborted) {
         this.dispatch({ type: 'images/refreshed', scope, items, total, capped });
         // A template that left the list may be gone: the servers and images on it are looked up again.
         if (scope !== 'public') void this.monitor.lookUpImages(true);
       }
     } catch (error) {
-      if (this.session === session) this.toast('error', describeError(error, `Refreshing ${scope} images`));
+      if (this.session === session && !abort.signal.aborted) this.toast('error', describeError(error, `Refreshing ${scope} images`));
     } finally {
-      this.refreshing.delete(scope);
+      if (this.refreshes.get(scope) === abort) this.refreshes.delete(scope);
     }
+  }
+
+  /**
+   * Swaps a scope's rows (a new copy replacing the one shown) with the selection kept on the same image
+   * where it is still listed and matches the filter.
+   */
+  private swapKeepingSelection(scope: Scope, action: Action): void {
+    const before = scope === this.state.scope ? selectedImage(this.state)?.id : undefined;
+    this.dispatch(action);
+    if (before === undefined || scope !== this.state.scope) return;
+    const view = selectView(this.state);
+    const at = view.shownAt(view.rows.indexOf(before));
+    if (at >= 0) this.dispatch({ type: 'move/to', index: at, count: view.count });
   }
 
   /** Own images and templates change under us (teammates, template rotation): refresh them now and then. */
@@ -254,10 +318,14 @@ export class Controller {
     this.loads.set(scope, abort);
     const generation = ++this.generation;
     this.dispatch({ type: 'images/loading', scope, generation });
-    const limit = scope === 'public' ? (this.deps.preloadLimit ?? 200_000) : undefined;
+    const limit = this.limitOf(scope);
     void (async () => {
       let loaded = 0;
       try {
+        if (STORED_SCOPES.includes(scope)) {
+          await this.loadStored(session, scope, generation, abort.signal, limit);
+          return;
+        }
         for await (const page of session.catalogue.pages(scope, { pageSize: this.deps.pageSize ?? 5000, signal: abort.signal, limit })) {
           if (abort.signal.aborted) return;
           loaded += page.items.length;
@@ -268,6 +336,9 @@ export class Controller {
           // Own images remember their source: look up the sources that are not listed (gone, or public).
           if (complete && scope === 'own') void this.monitor.lookUpImages();
           if (complete) break;
+          // Pages may come without real I/O (the sandbox): between them, keys are read and answered.
+          await yieldToInput();
+          if (abort.signal.aborted) return;
         }
         // A generator that ends without a final page (an empty scope) still completes the load.
         if (!abort.signal.aborted && this.state.scopes[scope].loading && this.state.scopes[scope].generation === generation) {
@@ -287,6 +358,40 @@ export class Controller {
     })();
   }
 
+  /**
+   * A stored scope: its last complete copy is shown at once (marked as stored, with its age) while a new
+   * copy is filled from the provider behind it, then swapped in whole with the selection kept. Without a
+   * stored copy, the rows show page by page as they arrive.
+   */
+  private async loadStored(session: Session, scope: Scope, generation: number, signal: AbortSignal, limit: number | undefined): Promise<void> {
+    let stored: Awaited<ReturnType<Session['listings']['stored']>>;
+    try {
+      stored = await session.listings.stored(scope, signal);
+    } catch (error) {
+      // A stored copy that cannot be read is not shown; the provider is asked as on a first start.
+      this.deps.logger.log('warn', `the stored ${scope} images could not be read`, error);
+    }
+    if (signal.aborted) return;
+    if (stored) {
+      this.dispatch({ type: 'images/stored', scope, generation, rows: stored.rows, storedAt: stored.storedAt, total: stored.total, capped: stored.capped });
+      if (scope === this.state.scope) this.firstRows();
+    }
+    const pageSize = this.deps.storedPageSize ?? STORED_PAGE_SIZE;
+    for await (const step of session.listings.load(scope, { pageSize, signal, limit })) {
+      if (signal.aborted) return;
+      const action: Action = { type: 'images/page', scope, generation, rows: step.rows, total: step.total, complete: step.complete, capped: step.capped };
+      if (stored && step.complete) this.swapKeepingSelection(scope, action);
+      else this.dispatch(action);
+      if (scope === this.state.scope) this.firstRows();
+      if (step.complete) this.afterLargeLoad();
+    }
+  }
+
+  /** Once a large load is done (and its last frame drawn), the memory it churned through is given back. */
+  private afterLargeLoad(): void {
+    this.idle.refresh();
+  }
+
   setScope(scope: Scope): void {
     this.dispatch({ type: 'scope/set', scope });
     this.ensureLoaded(scope);
@@ -300,11 +405,11 @@ export class Controller {
 
   /** Moves the selection; the view length comes from the same memoised selector the list draws. */
   move(delta: number): void {
-    this.dispatch({ type: 'move', delta, count: selectView(this.state).indices.length });
+    this.dispatch({ type: 'move', delta, count: selectView(this.state).count });
   }
 
   moveTo(index: number): void {
-    const count = selectView(this.state).indices.length;
+    const count = selectView(this.state).count;
     this.dispatch({ type: 'move/to', index: index < 0 ? count - 1 : index, count });
   }
 
@@ -337,6 +442,18 @@ export class Controller {
     }
   }
 
+  /** A renamed or relabelled image: on screen now, and in the stored copy it is read from (the next start shows it). */
+  private replaceImage(image: CatalogueImage): void {
+    this.dispatch({ type: 'images/replace', image });
+    for (const scope of STORED_SCOPES) {
+      try {
+        this.session?.listings.persist(this.state.scopes[scope].rows, image);
+      } catch (error) {
+        this.deps.logger.log('warn', 'the stored copy could not be updated', error);
+      }
+    }
+  }
+
   // ---- rename -----------------------------------------------------------------------------------------
 
   startRename(): void {
@@ -362,7 +479,7 @@ export class Controller {
     this.dispatch({ type: 'rename/saving' });
     try {
       const updated = await session.catalogue.rename(image, name);
-      this.dispatch({ type: 'images/replace', image: updated });
+      this.replaceImage(updated);
       this.dispatch({ type: 'rename/close' });
       this.toast('info', `Renamed to "${updated.shownName}" (${updated.nameSource === 'tag' ? 'tag, shared' : 'local'}).`);
     } catch (error) {
@@ -383,7 +500,7 @@ export class Controller {
       this.toast('error', image.owned ? `${description.displayName} cannot delete images here.` : `${image.shownName} is not yours to delete (a ${image.kind} image).`);
       return;
     }
-    const { servers, images } = dependantsOf(image.id, this.state.monitor.servers.filter((s) => s.phase !== 'terminated'), this.state.scopes.own.items);
+    const { servers, images } = dependantsOf(image.id, this.state.monitor.servers.filter((s) => s.phase !== 'terminated'), listedImages(this.state, 'own'));
     const dependants = [...servers.map((s) => `server ${sanitize(s.name)} (${s.id})`), ...images.map((i) => `image ${sanitize(i.displayName ?? i.name)} (${i.id})`)];
     this.dispatch({ type: 'delete/open', imageId: image.id, dependants });
   }
@@ -446,8 +563,8 @@ export class Controller {
       else this.loadScope('own');
       if (this.state.scope === 'own' && this.session === session) {
         const view = selectView(this.state);
-        const at = view.indices.findIndex((i) => view.items[i]?.id === image.id);
-        if (at >= 0) this.dispatch({ type: 'move/to', index: at, count: view.indices.length });
+        const at = view.shownAt(view.rows.indexOf(image.id));
+        if (at >= 0) this.dispatch({ type: 'move/to', index: at, count: view.count });
       }
     } catch (error) {
       this.dispatch({ type: 'import/end', id });
@@ -478,7 +595,7 @@ export class Controller {
     this.dispatch({ type: 'busy/add', what: 'saving the label' });
     try {
       const updated = await session.catalogue.setLabel(image, label);
-      this.dispatch({ type: 'images/replace', image: updated });
+      this.replaceImage(updated);
     } catch (error) {
       const message = describeError(error, 'Setting the label');
       this.deps.logger.log('warn', message);
@@ -584,6 +701,7 @@ export class Controller {
     if (this.searchTimer) clearTimeout(this.searchTimer);
     if (this.autoRefresh) clearInterval(this.autoRefresh);
     for (const t of this.timers) clearTimeout(t);
+    clearTimeout(this.idle);
     await this.opening?.catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.session = undefined;

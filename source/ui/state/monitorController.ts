@@ -8,6 +8,7 @@ import type { Image } from '../../core/types.js';
 import type { Session } from '../../services/session.js';
 import { Watcher } from '../../services/watcher.js';
 import type { Action } from './reducer.js';
+import { listedImages } from './selectors.js';
 import type { AppState } from './state.js';
 
 export interface MonitorHost {
@@ -86,8 +87,9 @@ export class MonitorController {
     if (!session) return;
     const state = this.host.state;
     const known = state.monitor.images;
-    const listed = new Set([...state.scopes.own.items, ...state.scopes.vendor.items].map((i) => i.id));
-    const wanted = [...state.monitor.servers.map((s) => s.imageId), ...state.scopes.own.items.map((i) => i.sourceImageId ?? '')].filter(
+    const own = listedImages(state, 'own');
+    const listed = new Set([...own, ...listedImages(state, 'vendor')].map((i) => i.id));
+    const wanted = [...state.monitor.servers.map((s) => s.imageId), ...own.map((i) => i.sourceImageId ?? '')].filter(
       (id) => id !== '' && !listed.has(id),
     );
     const now = Date.now();

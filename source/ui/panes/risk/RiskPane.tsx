@@ -5,7 +5,7 @@ import { riskReport } from '../../../core/lineage.js';
 import { sanitize } from '../../../core/sanitize.js';
 import { fit, wrap } from '../../components/text.js';
 import { useAppState, useTheme } from '../../state/context.js';
-import { imageLookup } from '../../state/selectors.js';
+import { imageLookup, listedImages } from '../../state/selectors.js';
 
 let riskRows = 0;
 /** How far the report can scroll (for the dispatcher). */
@@ -13,7 +13,7 @@ export const RISK_ROWS = () => riskRows;
 
 export function RiskPane({ width, height }: { width: number; height: number }) {
   const servers = useAppState((s) => s.monitor.servers);
-  const own = useAppState((s) => s.scopes.own.items);
+  const own = useAppState((s) => listedImages(s, 'own'));
   const lookup = useAppState(imageLookup);
   const scroll = useAppState((s) => s.riskScroll);
   const theme = useTheme();
