@@ -40,6 +40,8 @@ const SEARCH_DEBOUNCE_MS = 250;
  */
 const STORED_SCOPES: readonly Scope[] = ['public'];
 const STORED_PAGE_SIZE = 1000;
+/** How often a large load's progress is drawn (milliseconds). */
+const PROGRESS_MS = 200;
 /** Quiet time after which unused heap is given back, and how much unused heap makes it worth it. */
 const IDLE_MS = 500;
 const IDLE_SLACK_BYTES = 12 * 1024 * 1024;
@@ -377,8 +379,14 @@ export class Controller {
       if (scope === this.state.scope) this.firstRows();
     }
     const pageSize = this.deps.storedPageSize ?? STORED_PAGE_SIZE;
+    let drawnAt: number | undefined;
     for await (const step of session.listings.load(scope, { pageSize, signal, limit })) {
       if (signal.aborted) return;
+      // The rows and the "loading N/…" line are drawn a few times a second, not for each of 100 pages: a
+      // frame drawn for a page is time the user's keys wait for.
+      const now = performance.now();
+      if (!step.complete && drawnAt !== undefined && now - drawnAt < PROGRESS_MS) continue;
+      drawnAt = now;
       const action: Action = { type: 'images/page', scope, generation, rows: step.rows, total: step.total, complete: step.complete, capped: step.capped };
       if (stored && step.complete) this.swapKeepingSelection(scope, action);
       else this.dispatch(action);
