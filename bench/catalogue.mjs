@@ -8,8 +8,9 @@
 // memory  VmRSS after loading the 100,000 images, typing /QUERY and Enter; beside it `node -e 0` (VmRSS
 //         of a bare node at its end) and the bare Ink list holding the same rows (bench/reference).
 // keys    a fresh home, --scope public: once the first rows show and the status bar says "loading", Down
-//         is pressed PRESSES times, each when the last one was answered; the figure is the time from the
-//         key to the selection marker's move on screen. Then `q`: the time to the process's exit.
+//         is pressed PRESSES times, each 20 ms after the last one was answered; the figure is the time from
+//         the key to the arrival of the output that moved the selection marker. Then `q`: the time to the
+//         process's exit.
 // warm    a home where strata has loaded the public catalogue once: started with --scope own, `3` is
 //         pressed; the figure is the time to the first public row (img-p-) on screen.
 // Figures go to stdout (and to --json FILE); bench/run.mjs's structure is left alone.
@@ -20,6 +21,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BUILD_DIR, buildReference } from './build-reference.mjs';
+import xtermHeadless from '@xterm/headless';
+import nodePty from 'node-pty';
 import { KEYS, startInPty } from './lib/pty.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -139,37 +142,97 @@ if (ONLY.has('memory')) {
 }
 
 // ------------------------------------------------------------------------------ keys during the load
+/**
+ * strata in a pseudo-terminal with each chunk of output stamped when it arrived: a key's answer is timed
+ * to the arrival of the bytes that moved the selection, not to when this process got round to parsing them
+ * (while the catalogue loads, the status line streams and the parser runs behind).
+ */
+function stampedStrata(home) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !['CI', 'CONTINUOUS_INTEGRATION', 'FORCE_COLOR', 'NO_COLOR'].includes(k)) env[k] = v;
+  Object.assign(env, { TERM: 'xterm-256color', STRATA_HOME: home });
+  const term = new xtermHeadless.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true, scrollback: 0 });
+  const pty = nodePty.spawn(NODE, [...FLAGS, APP, '--provider', 'sandbox', '--region', opts.region, '--scope', 'public'], { name: 'xterm-256color', cols: COLS, rows: ROWS, env });
+  let waiter;
+  let exit;
+  const screen = () => {
+    const b = term.buffer.active;
+    return Array.from({ length: ROWS }, (_, y) => b.getLine(b.viewportY + y)?.translateToString(true) ?? '').join('\n');
+  };
+  pty.onData((data) => {
+    const at = performance.now();
+    term.write(data, () => waiter?.(at));
+  });
+  pty.onExit((status) => {
+    exit = status;
+    waiter?.(performance.now());
+  });
+  return {
+    screen,
+    exited: () => exit,
+    write: (data) => pty.write(data),
+    /** Resolves with the arrival time of the output after which predicate(screen) holds. */
+    until(predicate, timeoutMs, what) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiter = undefined;
+          reject(new Error(`timed out waiting for ${what}\n${screen()}`));
+        }, timeoutMs);
+        const check = (at) => {
+          if (predicate(screen())) {
+            clearTimeout(timer);
+            waiter = undefined;
+            resolve(at);
+          } else if (exit) {
+            clearTimeout(timer);
+            waiter = undefined;
+            reject(new Error(`exited before ${what}`));
+          }
+        };
+        waiter = check;
+        check(performance.now());
+      });
+    },
+    async stop() {
+      if (!exit) pty.kill('SIGTERM');
+      for (let i = 0; i < 100 && !exit; i++) await new Promise((r) => setTimeout(r, 30));
+      if (!exit) pty.kill('SIGKILL');
+      term.dispose();
+    },
+  };
+}
+
 if (ONLY.has('keys')) {
   say(`keys during the load: ${PRESSES} Down keys, then q, ${RUNS} runs (fresh home each)`);
-  const all = [];
   const quits = [];
   const runs = [];
   for (let i = 0; i < RUNS; i++) {
     const home = freshHome();
-    const app = strata(home, 'public');
+    const app = stampedStrata(home);
     const lat = [];
     let pressedDuringLoad = 0;
     try {
-      await app.waitFor((s) => markerRow(s) >= 0 && /loading/i.test(lastLine(s)), { timeout: 60_000, what: 'the first rows while loading' });
+      await app.until((s) => markerRow(s) >= 0 && /loading/i.test(lastLine(s)), 60_000, 'the first rows while loading');
       for (let k = 0; k < PRESSES; k++) {
         const from = markerRow(app.screen());
         if (/loading/i.test(lastLine(app.screen()))) pressedDuringLoad++;
         const t0 = performance.now();
         app.write(KEYS.down);
-        await app.waitFor((s) => markerRow(s) === from + 1, { timeout: 60_000, what: `the selection to move (key ${k + 1})` });
-        lat.push(performance.now() - t0);
+        const at = await app.until((s) => markerRow(s) === from + 1, 60_000, `the selection to move (key ${k + 1})`);
+        lat.push(at - t0);
+        // Keys a person presses, not a stream: each after the last was answered, a few ms apart.
+        await new Promise((r) => setTimeout(r, 20));
       }
       const loadingAtQ = /loading/i.test(lastLine(app.screen()));
       const t0 = performance.now();
       app.write('q');
-      const exited = await waitExit(app, 60_000);
-      quits.push({ ms: exited === undefined ? undefined : performance.now() - t0, duringLoad: loadingAtQ, code: app.exited()?.exitCode });
+      const exitedAt = await app.until(() => app.exited() !== undefined, 60_000, 'the exit').catch(() => undefined);
+      quits.push({ ms: exitedAt === undefined ? undefined : exitedAt - t0, duringLoad: loadingAtQ, code: app.exited()?.exitCode });
     } finally {
       await app.stop();
       rmSync(home, { recursive: true, force: true });
     }
-    all.push(...lat);
-    runs.push({ median: median(lat), max: Math.max(...lat), pressedDuringLoad });
+    runs.push({ median: median(lat), max: Math.max(...lat), pressedDuringLoad, samples: lat });
     const q = quits.at(-1);
     say(
       `  run ${i + 1}: key to moved selection median ${fmt(median(lat))} ms, max ${fmt(Math.max(...lat))} ms (${pressedDuringLoad}/${PRESSES} pressed while "loading" showed); q to exit ${fmt(q.ms)} ms (${q.duringLoad ? 'during' : 'after'} the load, exit ${q.code})`,
