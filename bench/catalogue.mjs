@@ -5,8 +5,9 @@
 //   node --disable-warning=ExperimentalWarning bench/catalogue.mjs [--runs 3] [--presses 20]
 //        [--only memory,keys,warm] [--app dist/cli.js] [--query "ubuntu 22.04"] [--json FILE]
 //
-// memory  VmRSS after loading the 100,000 images, typing /QUERY and Enter; beside it `node -e 0` (VmRSS
-//         of a bare node at its end) and the bare Ink list holding the same rows (bench/reference).
+// memory  VmRSS after loading the 100,000 images, typing /QUERY and Enter (1 s of quiet after it, as
+//         bench/run.mjs reads it, and again 3 s later, at rest); beside it `node -e 0` (VmRSS of a bare node
+//         at its end) and the bare Ink list holding the same rows (bench/reference).
 // keys    a fresh home, --scope public: once the first rows show and the status bar says "loading", Down
 //         is pressed PRESSES times, each 20 ms after the last one was answered; the figure is the time from
 //         the key to the arrival of the output that moved the selection marker. Then `q`: the time to the
@@ -104,41 +105,50 @@ if (ONLY.has('memory')) {
       app.write(KEYS.enter);
       await app.waitQuiet(1000, 10_000);
       if (!app.screen().toLowerCase().includes(QUERY.split(' ')[0])) throw new Error('the filter did not take');
-      return { ...app.memory(), loadedRssKiB: before.rssKiB };
+      const filtered = app.memory();
+      // At rest: a few seconds later (strata gives back the heap it grew once the user has stopped).
+      await new Promise((r) => setTimeout(r, 3000));
+      return { ...filtered, loadedRssKiB: before.rssKiB, restRssKiB: app.memory().rssKiB };
     } finally {
       await app.stop();
       rmSync(home, { recursive: true, force: true });
     }
   };
-  const fig = { strata: [], strataLoaded: [], strataPeak: [], bare: [], nodeE0: [] };
+  const fig = { strata: [], strataLoaded: [], strataPeak: [], strataRest: [], bare: [], bareRest: [], nodeE0: [] };
   for (let i = 0; i < RUNS; i++) {
     const s = await drive((home) => strata(home, 'public'), isLoaded);
     fig.strata.push(s.rssKiB / 1024);
     fig.strataLoaded.push(s.loadedRssKiB / 1024);
     fig.strataPeak.push(s.hwmKiB / 1024);
+    fig.strataRest.push(s.restRssKiB / 1024);
     const b = await drive(
       (home) => startInPty(NODE, [...FLAGS, bare, '--items', rows], { cols: COLS, rows: ROWS, env: { STRATA_HOME: home } }),
       (s) => /img-/.test(s) && /reference/.test(s),
     );
     fig.bare.push(b.rssKiB / 1024);
+    fig.bareRest.push(b.restRssKiB / 1024);
     const e = spawnSync(NODE, ['-e', "process.stdout.write(/VmRSS:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status','utf8'))[1])"], {
       encoding: 'utf8',
     });
     fig.nodeE0.push(Number(e.stdout) / 1024);
     say(
-      `  run ${i + 1}: strata ${fmt(s.rssKiB / 1024)} MiB (loaded ${fmt(s.loadedRssKiB / 1024)}, peak ${fmt(s.hwmKiB / 1024)}); bare Ink ${fmt(b.rssKiB / 1024)} MiB; node -e 0 ${fmt(Number(e.stdout) / 1024)} MiB`,
+      `  run ${i + 1}: strata ${fmt(s.rssKiB / 1024)} MiB (loaded ${fmt(s.loadedRssKiB / 1024)}, peak ${fmt(s.hwmKiB / 1024)}, at rest 3 s later ${fmt(s.restRssKiB / 1024)}); bare Ink ${fmt(b.rssKiB / 1024)} MiB (at rest ${fmt(b.restRssKiB / 1024)}); node -e 0 ${fmt(Number(e.stdout) / 1024)} MiB`,
     );
   }
   results.figures.memory = {
     strataMiB: median(fig.strata),
     strataLoadedMiB: median(fig.strataLoaded),
     strataPeakMiB: median(fig.strataPeak),
+    strataRestMiB: median(fig.strataRest),
     bareInkMiB: median(fig.bare),
+    bareInkRestMiB: median(fig.bareRest),
     nodeE0MiB: median(fig.nodeE0),
     samples: fig,
   };
   const m = results.figures.memory;
-  say(`  median: strata ${fmt(m.strataMiB)} MiB (loaded ${fmt(m.strataLoadedMiB)}, peak ${fmt(m.strataPeakMiB)}), bare Ink ${fmt(m.bareInkMiB)} MiB, node -e 0 ${fmt(m.nodeE0MiB)} MiB`);
+  say(
+    `  median: strata ${fmt(m.strataMiB)} MiB (loaded ${fmt(m.strataLoadedMiB)}, peak ${fmt(m.strataPeakMiB)}, at rest ${fmt(m.strataRestMiB)}), bare Ink ${fmt(m.bareInkMiB)} MiB (at rest ${fmt(m.bareInkRestMiB)}), node -e 0 ${fmt(m.nodeE0MiB)} MiB`,
+  );
 }
 
 // ------------------------------------------------------------------------------ keys during the load

@@ -78,6 +78,15 @@ export class SearchIndex {
     return next;
   }
 
+  /**
+   * Makes the text one flat string now (an index grown page by page is a rope that the first search would
+   * flatten: a few milliseconds for 100,000 keys, better spent when a load ends than on the first key typed).
+   */
+  flatten(): this {
+    this.text.indexOf('\u0000');
+    return this;
+  }
+
   /** A new index with key i replaced. */
   replace(i: number, key: string): SearchIndex {
     const clean = key.replace(/\n/g, ' ');

@@ -25,8 +25,8 @@ import { Slices, yieldToInput } from './slices.js';
  * level 6, for 5% more bytes (~83 a row).
  */
 export const BLOCK_ROWS = 32;
-/** Blocks kept decoded per copy (the rows drawn lately: a filtered window may need one block per row). */
-const CACHED_BLOCKS = 40;
+/** Rows kept parsed per copy (the rows drawn lately: a few screens). */
+const CACHED_ROWS = 256;
 /** Complete copies kept per listing: the newest, and the one before it (another strata may be showing it). */
 const KEEP_COPIES = 2;
 /** Pages of a copy's search index read at once on a warm start. */
@@ -103,6 +103,7 @@ export class Listings {
       }
     }
     if (rows !== copy.rows) return undefined;
+    search.flatten();
     return {
       rows: ImageRows.stored(new CopyReader(this.copies, copy.id, pages), rows, search, hashes, copy.idWidth),
       storedAt: Date.parse(copy.completedAt ?? copy.startedAt),
@@ -149,7 +150,10 @@ export class Listings {
         hashes.set(encoded.hashList, count);
         count += page.items.length;
         idWidth = Math.max(idWidth, written.idWidth);
-        if (complete) done = true;
+        if (complete) {
+          done = true;
+          search.flatten();
+        }
         yield { rows: ImageRows.stored(reader, count, search, hashes, idWidth), total, complete, capped };
         if (complete) break;
         await yieldToInput();
@@ -184,7 +188,7 @@ export class Listings {
     if (pos < 0) return;
     const block = this.copies.block(copyId, pos);
     if (!block) return;
-    const lines = new Block(block.data).lines;
+    const lines = blockLines(block.data);
     if (lines.length !== block.count) return;
     lines[pos - block.first] = JSON.stringify(image);
     this.copies.rewrite(copyId, { first: block.first, count: block.count, data: deflateRawSync(lines.join('\n'), ZLIB) }, { pos, key: searchKey(image) });
@@ -201,9 +205,14 @@ export class Listings {
   }
 }
 
-/** A copy's rows, read a block at a time and kept decoded for the blocks drawn lately. */
+/**
+ * A copy's rows, read a block at a time. The rows drawn lately are kept (parsed); of the blocks only the
+ * last one read, for the rows after it: a filtered window draws one row of many blocks, and keeping those
+ * blocks whole made the garbage of every key typed outlive the key (and the heap grow for it).
+ */
 class CopyReader implements RowSource {
-  private readonly cache = new Map<number, Block>();
+  private readonly rows = new Map<number, CatalogueImage>();
+  private last?: { first: number; lines: string[] };
 
   constructor(
     private readonly copies: ListingCopies,
@@ -213,29 +222,33 @@ class CopyReader implements RowSource {
   ) {}
 
   row(pos: number): CatalogueImage | undefined {
-    const first = this.blockStart(pos);
-    let block = this.cache.get(first);
-    if (block) {
+    const kept = this.rows.get(pos);
+    if (kept) {
       // Most recently used last.
-      this.cache.delete(first);
-      this.cache.set(first, block);
-    } else {
-      try {
+      this.rows.delete(pos);
+      this.rows.set(pos, kept);
+      return kept;
+    }
+    const first = this.blockStart(pos);
+    let row: CatalogueImage | undefined;
+    try {
+      let lines = this.last?.first === first ? this.last.lines : undefined;
+      if (!lines) {
         const stored = this.copies.block(this.copyId, pos);
         if (!stored) return undefined;
-        block = new Block(stored.data);
-      } catch {
-        // The store is closed (quitting) or the block is damaged: the row is not drawn.
-        return undefined;
+        lines = blockLines(stored.data);
+        this.last = { first, lines };
       }
-      this.cache.set(first, block);
-      if (this.cache.size > CACHED_BLOCKS) this.cache.delete(this.cache.keys().next().value!);
-    }
-    try {
-      return block.row(pos - first);
+      const line = lines[pos - first];
+      if (line === undefined) return undefined;
+      row = JSON.parse(line) as CatalogueImage;
     } catch {
+      // The store is closed (quitting) or the block is damaged: the row is not drawn.
       return undefined;
     }
+    this.rows.set(pos, row);
+    if (this.rows.size > CACHED_ROWS) this.rows.delete(this.rows.keys().next().value!);
+    return row;
   }
 
   private blockStart(pos: number): number {
@@ -303,23 +316,9 @@ function encodeBlock(rows: readonly CatalogueImage[]): Uint8Array {
   return deflateRawSync(rows.map((row) => JSON.stringify(row)).join('\n'), ZLIB);
 }
 
-/**
- * A block read back: its lines, each parsed when its row is first drawn (a filtered window draws one row
- * of many blocks; parsing the other 31 rows of each would be most of the cost of a key).
- */
-class Block {
-  readonly lines: string[];
-  private readonly rows: (CatalogueImage | undefined)[] = [];
-
-  constructor(data: Uint8Array) {
-    this.lines = inflateRawSync(data, UNZLIB).toString('utf8').split('\n');
-  }
-
-  row(at: number): CatalogueImage | undefined {
-    const line = this.lines[at];
-    if (line === undefined) return undefined;
-    return (this.rows[at] ??= JSON.parse(line) as CatalogueImage);
-  }
+/** A stored block's lines: a row's JSON each. */
+function blockLines(data: Uint8Array): string[] {
+  return inflateRawSync(data, UNZLIB).toString('utf8').split('\n');
 }
 
 function littleEndian(values: Uint32Array): Uint8Array {

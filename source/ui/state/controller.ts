@@ -42,9 +42,15 @@ const STORED_SCOPES: readonly Scope[] = ['public'];
 const STORED_PAGE_SIZE = 1000;
 /** How often a large load's progress is drawn (milliseconds). */
 const PROGRESS_MS = 200;
-/** Quiet time after which unused heap is given back, and how much unused heap makes it worth it. */
-const IDLE_MS = 500;
+/**
+ * Quiet time after which unused heap is given back, and how much unused heap makes it worth it. Not
+ * sooner: the heap given back is grown again by the next burst (keys typed into a filter over 100,000
+ * rows answer a few ms slower right after), so it is given back when the user has stopped, not between keys.
+ */
+const IDLE_MS = 2000;
 const IDLE_SLACK_BYTES = 12 * 1024 * 1024;
+/** After a burst (a large load, a filter typed), once its last frame is drawn. */
+const AFTER_BURST_MS = 300;
 
 export class Controller {
   private session?: Session;
@@ -118,22 +124,25 @@ export class Controller {
     if (this.closed) return;
     this.deps.store.dispatch(action);
     this.idle.refresh();
+    // A filter kept or left: the typing is over, the heap it grew can go (once the frame is drawn).
+    if (action.type === 'filter/close') this.afterBurst();
   }
 
   /**
-   * When nothing has happened for a moment after a burst of work (a catalogue loaded, a filter typed over
-   * 100,000 rows), the heap V8 grew for it is given back (services/memory.ts): resident memory stays near
-   * what is live instead of the peak of the burst.
+   * When nothing has happened for a while after a burst of work (a filter typed over 100,000 rows), the
+   * heap V8 grew for it is given back (services/memory.ts): resident memory goes back to what is live.
    */
   private readonly idle: NodeJS.Timeout = (() => {
-    const timer = setTimeout(() => {
-      if (this.closed) return;
-      const { heapTotal, heapUsed } = process.memoryUsage();
-      if (heapTotal - heapUsed > IDLE_SLACK_BYTES) releaseMemory();
-    }, IDLE_MS);
+    const timer = setTimeout(() => this.releaseSlack(), IDLE_MS);
     timer.unref?.();
     return timer;
   })();
+
+  private releaseSlack(): void {
+    if (this.closed) return;
+    const { heapTotal, heapUsed } = process.memoryUsage();
+    if (heapTotal - heapUsed > IDLE_SLACK_BYTES) releaseMemory();
+  }
 
   onExit(handler: () => void): void {
     this.exitHandler = handler;
@@ -397,7 +406,16 @@ export class Controller {
 
   /** Once a large load is done (and its last frame drawn), the memory it churned through is given back. */
   private afterLargeLoad(): void {
-    this.idle.refresh();
+    this.afterBurst();
+  }
+
+  private afterBurst(): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.releaseSlack();
+    }, AFTER_BURST_MS);
+    timer.unref?.();
+    this.timers.add(timer);
   }
 
   setScope(scope: Scope): void {
