@@ -9,6 +9,7 @@ import { LABEL_TAG, NAME_TAG } from '../core/tags.js';
 import { isLabelColour, type Image, type LabelColour, type Page, type Scope } from '../core/types.js';
 import type { ProviderService } from '../providers/provider.js';
 import { withRetry } from './retry.js';
+import { Slices } from './slices.js';
 import type { ImageMeta, Store } from '../store/db.js';
 
 export type NameSource = 'provider' | 'tag' | 'local';
@@ -227,7 +228,13 @@ export class Catalogue {
     // Read the metadata after the provider answered, so a name saved meanwhile (here or in another
     // strata process) is not missed.
     const meta = this.store.listImageMeta(this.providerId, this.region);
-    const items = page.items.map((image) => this.mergeWith(image, meta.get(image.id)));
+    // Merging (sanitising every string) a page of 1,000 is a few milliseconds: the event loop runs between slices.
+    const slices = new Slices();
+    const items = new Array<CatalogueImage>(page.items.length);
+    for (let i = 0; i < page.items.length; i++) {
+      items[i] = this.mergeWith(page.items[i], meta.get(page.items[i].id));
+      if (i % 64 === 63 && slices.due()) await slices.pause();
+    }
     const out: Page<CatalogueImage> = { items };
     if (page.next !== undefined) out.next = page.next;
     if (page.total !== undefined) out.total = page.total;

@@ -12,6 +12,7 @@ import { readOnlyProvider } from './readonly.js';
 import { Watcher, type WatcherOptions } from './watcher.js';
 import { DEFAULT_RETRY, type RetryNotice, type RetryPolicy } from './retry.js';
 import { ImageActions, ServerActions } from './servers.js';
+import { Listings } from './listing.js';
 
 export interface SessionOptions {
   providerId: string;
@@ -65,6 +66,8 @@ export class Session {
   readonly servers: ServerActions;
   /** Delete an own image (retried where safe, audited). */
   readonly images: ImageActions;
+  /** Stored copies of large listings (the public catalogue), read by position. */
+  readonly listings: Listings;
 
   private constructor(
     readonly options: SessionOptions,
@@ -95,6 +98,7 @@ export class Session {
     };
     this.servers = new ServerActions(actions);
     this.images = new ImageActions(actions);
+    this.listings = new Listings({ store, catalogue, providerId: options.providerId, region: description.region });
   }
 
   /** A watcher over this session's servers (one batched poll per interval, backoff with jitter). */

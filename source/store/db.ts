@@ -1,5 +1,5 @@
-// The local database (node:sqlite): image metadata (local names and labels), the audit log and the launch
-// journal. WAL and a busy timeout let two strata processes use one file at once; versioned migrations
+// The local database (node:sqlite): image metadata (local names and labels), the audit log, the launch
+// journal, jobs and stored copies of listings. WAL and a busy timeout let two strata processes use one file at once; versioned migrations
 // (migrations.ts) are applied in one BEGIN IMMEDIATE transaction and tracked with PRAGMA user_version.
 import { chmodSync, closeSync, existsSync, fchmodSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { AuditLog, currentActor } from './audit.js';
 import { ImageLineage, JobRecords } from './jobs.js';
 import { LaunchJournal } from './journal.js';
 import { LaunchRecords } from './launches.js';
+import { ListingCopies } from './listings.js';
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
 import { ensurePrivateDir } from './paths.js';
 
@@ -157,6 +158,14 @@ export class Store {
     return new JobRecords(this.db, this.now, (fn) => this.transaction(fn));
   }
 
+  /** Stored copies of listings (the public catalogue), read by position. One per store: it keeps its statements. */
+  listings(): ListingCopies {
+    this.listingCopies ??= new ListingCopies(this.db, this.now, (fn) => this.transaction(fn));
+    return this.listingCopies;
+  }
+
+  private listingCopies?: ListingCopies;
+
   /** Where captured images came from, for providers whose images hold no tags. */
   lineage(): ImageLineage {
     return new ImageLineage(this.db, this.now);
@@ -189,6 +198,11 @@ export class Store {
     } finally {
       this.depth--;
     }
+  }
+
+  /** Whether the database is still open (work that outlives a quit checks before it writes). */
+  get isOpen(): boolean {
+    return !this.closed;
   }
 
   /** Closes the database; harmless to call twice. */

@@ -7,6 +7,8 @@ export { LaunchJournal } from './journal.js';
 export type { JournalEntry, JournalState } from './journal.js';
 export { LaunchRecords } from './launches.js';
 export type { LaunchRecord, NewLaunchRecord, KeypairStep, PassphraseStep, ServerRecord } from './launches.js';
+export { ListingCopies } from './listings.js';
+export type { ListingBlock, ListingCopy, ListingPage } from './listings.js';
 export { MIGRATIONS } from './migrations.js';
 export type { Migration } from './migrations.js';
 export { strataHome, ensurePrivateDir } from './paths.js';

@@ -140,7 +140,51 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX image_lineage_source ON image_lineage (provider, region, source_image_id);
     `,
   },
-  // Version 5 is the catalogue's (another branch): this list is in order once both are merged.
+  {
+    version: 5,
+    description: 'stored copies of a listing (the public catalogue), written page by page, read by position',
+    sql: `
+      -- One row per copy of a listing (provider, region, scope): "loading" while its pages are written,
+      -- "complete" once the last one is (in that page's transaction). A loading copy names the process
+      -- writing it (pid, host), so a copy whose process is gone is known to be abandoned.
+      CREATE TABLE listing_copies (
+        id           INTEGER PRIMARY KEY,
+        provider     TEXT NOT NULL,
+        region       TEXT NOT NULL,
+        scope        TEXT NOT NULL,
+        state        TEXT NOT NULL CHECK (state IN ('loading', 'complete')),
+        rows         INTEGER NOT NULL DEFAULT 0,
+        total        INTEGER,
+        capped       INTEGER NOT NULL DEFAULT 0,
+        id_width     INTEGER NOT NULL DEFAULT 0,
+        pid          INTEGER,
+        host         TEXT,
+        started_at   TEXT NOT NULL,
+        completed_at TEXT
+      );
+      CREATE INDEX listing_copies_place ON listing_copies (provider, region, scope, state, completed_at);
+
+      -- The search index of a copy, one row per page: the rows' lower-cased search keys (each followed by a
+      -- newline) and the hashes of their ids (uint32 little-endian), read back in one pass on a warm start.
+      CREATE TABLE listing_pages (
+        copy      INTEGER NOT NULL,
+        first     INTEGER NOT NULL,
+        count     INTEGER NOT NULL,
+        keys      TEXT NOT NULL,
+        id_hashes BLOB NOT NULL,
+        PRIMARY KEY (copy, first)
+      );
+
+      -- The rows of a copy in small blocks (encoded by the catalogue service), read by position.
+      CREATE TABLE listing_blocks (
+        copy  INTEGER NOT NULL,
+        first INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        data  BLOB NOT NULL,
+        PRIMARY KEY (copy, first)
+      );
+      `,
+    },
   {
     version: 6,
     description: 'launch steps (the firewall made at launch, one request per server), where each volume passphrase is kept, and what became of a job\'s builder',

@@ -97,7 +97,10 @@ describe('launch records', () => {
     const raw = new DatabaseSync(join(dir, STORE_FILE));
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
     raw.close();
-    expect(tables).toEqual(['audit', 'image_lineage', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches']);
+    expect(tables).toEqual([
+      'audit', 'image_lineage', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
+      'listing_blocks', 'listing_copies', 'listing_pages',
+    ]);
   });
 
   it('migration 6: steps (the firewall, the server of each per-server request), each server’s passphrase account, strata’s terminations', () => {

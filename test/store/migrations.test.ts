@@ -30,12 +30,15 @@ describe('store migrations', () => {
     const store = openStore(dir);
     expect(store.path).toBe(join(dir, STORE_FILE));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-    // 6: launch steps, per-server passphrase accounts, a job's builder (5 is the catalogue's, on its branch)
+    // 5: stored copies of listings; 6: launch steps, per-server passphrase accounts, a job's builder
     expect(SCHEMA_VERSION).toBe(6);
     store.close();
     const { version, tables, journalMode } = inspect(join(dir, STORE_FILE));
     expect(version).toBe(6);
-    expect(tables).toEqual(['audit', 'image_lineage', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches']);
+    expect(tables).toEqual([
+      'audit', 'image_lineage', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
+      'listing_blocks', 'listing_copies', 'listing_pages',
+    ]);
     expect(journalMode).toBe('wal');
   });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { start } from './harness.js';
 import { Command } from '../keys.js';
 import { riskReport } from '../../source/core/lineage.js';
-import { imageLookup } from '../../source/ui/state/selectors.js';
+import { imageLookup, listedImages } from '../../source/ui/state/selectors.js';
 import { createSandboxProvider } from '../../source/providers/sandbox/index.js';
 
 describe('the image list screen', () => {
@@ -168,10 +168,10 @@ describe('the image list screen', () => {
 
     const h = await start({ home, scope: 'public', preloadLimit: 5000 });
     await h.waitFor('(the rest by search)');
-    expect(h.controller.state.scopes.public.items.some((i) => i.id === target.id)).toBe(false);
+    expect(h.controller.state.scopes.public.rows.indexOf(target.id)).toBe(-1);
     await h.command('list', Command.Filter);
     await h.type(target.name);
-    await h.waitFor(() => h.controller.state.scopes.public.items.some((i) => i.id === target.id), 'the provider-side search result');
+    await h.waitFor(() => h.controller.state.scopes.public.rows.indexOf(target.id) >= 0, 'the provider-side search result');
     await h.waitFor(target.id);
     rmSync(home, { recursive: true, force: true });
   });
@@ -223,7 +223,7 @@ describe(':risk', () => {
     await h.waitFor('img-');
     // An own image in the risk report (captured from a template that is deprecated or gone).
     await h.waitFor(() => Object.keys(h.controller.state.monitor.images).length > 0, 'the templates looked up');
-    const groups = riskReport(h.controller.state.monitor.servers, h.controller.state.scopes.own.items, imageLookup(h.controller.state), Date.now());
+    const groups = riskReport(h.controller.state.monitor.servers, listedImages(h.controller.state, 'own'), imageLookup(h.controller.state), Date.now());
     const image = groups.flatMap((g) => g.images)[0]!;
     expect(image, 'an own image at risk in the sandbox').toBeDefined();
     await h.command('list', Command.Filter);

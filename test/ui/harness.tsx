@@ -25,7 +25,8 @@ export interface Harness {
   /** Presses the key bound to each command in the context (keymap.ts): the way tests say what they do. */
   command(context: KeyContext, ...commands: Command[]): Promise<void>;
   type(text: string): Promise<void>;
-  waitFor(test: string | RegExp | ((frame: string) => boolean), what?: string): Promise<string>;
+  /** Resolves with the frame once it matches; fails after timeoutMs (default 10 s) with the frame. */
+  waitFor(test: string | RegExp | ((frame: string) => boolean), what?: string, timeoutMs?: number): Promise<string>;
   controller: Controller;
   db: Store;
   home: string;
@@ -80,9 +81,9 @@ export async function start(
   const frame = () => ui.lastFrame() ?? '';
   // Ink handles input on a macrotask; wait for one before looking at the frame again.
   const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-  const waitFor = async (test: string | RegExp | ((f: string) => boolean), what?: string) => {
+  const waitFor = async (test: string | RegExp | ((f: string) => boolean), what?: string, timeoutMs = 10_000) => {
     const matches = typeof test === 'function' ? test : typeof test === 'string' ? (f: string) => f.includes(test) : (f: string) => test.test(f);
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (matches(frame())) return frame();
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -57,7 +57,7 @@ describe(':import', () => {
     expect(h.frames().some((f) => f.includes(`Importing golden import from ${path}…`))).toBe(true);
     // The own list shows it, selected (the position moved to its row).
     await h.waitFor((f) => f.split('\n').some((l) => l.includes('golden import') && l.includes('img-')), 'the new image in the list');
-    const image = h.controller.state.scopes.own.items.find((i) => i.name === 'golden import')!;
+    const image = h.controller.state.scopes.own.rows.items!.find((i) => i.name === 'golden import')!;
     expect(image).toMatchObject({ kind: 'own', state: 'available' });
     await h.waitFor(() => selectedImage(h.controller.state)?.id === image.id, 'the new image selected');
     expect(await ownNames(h.home)).toContain('golden import');

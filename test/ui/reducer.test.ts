@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CatalogueImage } from '../../source/services/catalogue.js';
 import { Command } from '../../source/ui/keymap.js';
 import { reducer, type Action } from '../../source/ui/state/reducer.js';
-import { selectedImage, selectView } from '../../source/ui/state/selectors.js';
+import { ImageRows } from '../../source/services/rows.js';
+import { loadingLine, selectedImage, selectView } from '../../source/ui/state/selectors.js';
 import { initialState, type AppState } from '../../source/ui/state/state.js';
 
 function image(id: string, name: string, extra: Partial<CatalogueImage> = {}): CatalogueImage {
@@ -27,10 +28,42 @@ describe('reducer', () => {
     s = run(s, { type: 'images/page', scope: 'own', generation: 1, items: items.slice(0, 2), complete: false, total: 3 });
     s = run(s, { type: 'images/loading', scope: 'own', generation: 2 });
     s = run(s, { type: 'images/page', scope: 'own', generation: 1, items: items.slice(2), complete: true });
-    expect(s.scopes.own.items).toEqual([]);
+    expect(s.scopes.own.rows.items).toEqual([]);
     s = run(s, { type: 'images/page', scope: 'own', generation: 2, items, complete: true });
     expect(s.scopes.own).toMatchObject({ loading: false, complete: true });
-    expect(s.scopes.own.items).toHaveLength(3);
+    expect(s.scopes.own.rows.items).toHaveLength(3);
+  });
+
+  it('shows a stored copy while a new one loads behind it, then swaps it in whole', () => {
+    const stored = ImageRows.of(items);
+    let s = run(start(), { type: 'session/ready', description: { region: 'eu-west' } as never }, { type: 'scope/set', scope: 'public' });
+    s = run(s, { type: 'images/loading', scope: 'public', generation: 4 });
+    s = run(s, { type: 'images/stored', scope: 'public', generation: 4, rows: stored, storedAt: Date.now() - 3 * 3_600_000, total: 3, capped: false });
+    expect(s.scopes.public).toMatchObject({ loading: true, complete: true, fetched: 0 });
+    expect(s.scopes.public.rows).toBe(stored);
+    expect(loadingLine(s)).toBe('stored 3 h ago · loading 0/3');
+    // The new copy's pages are progress: the rows shown stay the stored ones.
+    const growing = ImageRows.of(items.slice(0, 2));
+    s = run(s, { type: 'images/page', scope: 'public', generation: 4, rows: growing, total: 3, complete: false });
+    expect(s.scopes.public.rows).toBe(stored);
+    expect(loadingLine(s)).toBe('stored 3 h ago · loading 2/3');
+    // A page of an older load is dropped.
+    s = run(s, { type: 'images/page', scope: 'public', generation: 3, rows: ImageRows.EMPTY, total: 0, complete: true });
+    expect(s.scopes.public.rows).toBe(stored);
+    const fresh = ImageRows.of([...items, image('img-4', 'new')]);
+    s = run(s, { type: 'images/page', scope: 'public', generation: 4, rows: fresh, total: 4, complete: true });
+    expect(s.scopes.public).toMatchObject({ loading: false, complete: true, storedAt: undefined, fetched: undefined, total: 4 });
+    expect(s.scopes.public.rows).toBe(fresh);
+    expect(loadingLine(s)).toBeUndefined();
+  });
+
+  it('keeps showing a stored copy, marked with its age, when the new load fails', () => {
+    let s = run(start(), { type: 'session/ready', description: { region: 'eu-west' } as never }, { type: 'scope/set', scope: 'public' });
+    s = run(s, { type: 'images/loading', scope: 'public', generation: 1 });
+    s = run(s, { type: 'images/stored', scope: 'public', generation: 1, rows: ImageRows.of(items), storedAt: Date.now() - 2 * 86_400_000, capped: false });
+    s = run(s, { type: 'images/error', scope: 'public', generation: 1, message: 'The provider is throttling' });
+    expect(s.scopes.public.rows.count).toBe(3);
+    expect(loadingLine(s)).toBe('stored 2 d ago');
   });
 
   it('keeps the imports in flight, in order, until each ends', () => {
@@ -56,7 +89,7 @@ describe('reducer', () => {
     let s = run(loaded(), { type: 'move/to', index: 1, count: 3 }, { type: 'filter/open' });
     for (const ch of 'ubu') s = run(s, { type: 'filter/edit', action: { insert: ch } });
     expect(s.selected.own).toBe(0);
-    expect(selectView(s).indices.map((i) => s.scopes.own.items[i].id)).toEqual(['img-1', 'img-3']);
+    expect(selectView(s).indices.map((i) => s.scopes.own.rows.at(i)!.id)).toEqual(['img-1', 'img-3']);
     s = run(s, { type: 'filter/edit', action: { command: Command.DeleteBack } });
     expect(s.filter.editor.text).toBe('ub');
     s = run(s, { type: 'filter/close', keep: true });
@@ -118,12 +151,14 @@ describe('reducer', () => {
   it('replaces an image everywhere it is listed', () => {
     const renamed = { ...items[0], shownName: 'web', nameSource: 'tag' as const };
     const s = run(loaded(), { type: 'images/replace', image: renamed });
-    expect(s.scopes.own.items[0].shownName).toBe('web');
+    expect(s.scopes.own.rows.at(0)!.shownName).toBe('web');
+    // The filter reads the new name.
+    expect(selectView(run(s, { type: 'filter/edit', action: { insert: 'web' } })).indices).toEqual([0]);
   });
 
   it('merges provider search results without duplicates', () => {
     const s = run(loaded(), { type: 'images/merge', scope: 'own', items: [items[0], image('img-9', 'found')] });
-    expect(s.scopes.own.items.map((i) => i.id)).toEqual(['img-1', 'img-2', 'img-3', 'img-9']);
+    expect(s.scopes.own.rows.items!.map((i) => i.id)).toEqual(['img-1', 'img-2', 'img-3', 'img-9']);
   });
 
   it('cycles the palette through the colours and none', () => {
@@ -147,7 +182,7 @@ describe('reducer', () => {
 
   it('clears every scope when the session changes', () => {
     const s = run(loaded(), { type: 'session/connecting', providerId: 'sandbox', region: 'us-east' });
-    expect(s.scopes.own.items).toEqual([]);
+    expect(s.scopes.own.rows.count).toBe(0);
     expect(s.session.status).toBe('connecting');
   });
 });

@@ -377,10 +377,21 @@ export class SandboxProvider implements ProviderService {
     let total: number;
     if (scope === 'public') {
       const catalogue = this.publicCatalogue();
+      // The first search builds the catalogue's index in slices: other work (the user's keys) goes on.
+      if (terms.length > 0) await catalogue.prepareSearch();
       const matches = catalogue.search(terms);
       total = matches ? matches.length : catalogue.count;
       items = [];
-      for (let i = offset; i < Math.min(offset + size, total); i++) items.push(catalogue.image(matches ? matches[i] : i, now));
+      // Generating a page of 1,000 takes a few milliseconds: a cloud's answer does not hold its caller, so
+      // the event loop runs between slices of it.
+      let slice = performance.now();
+      for (let i = offset; i < Math.min(offset + size, total); i++) {
+        items.push(catalogue.image(matches ? matches[i] : i, now));
+        if (i % 64 === 63 && performance.now() - slice > 6) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
+      }
     } else {
       const all =
         scope === 'own'

@@ -1,7 +1,7 @@
 // The public catalogue: 100,000 images per region, generated procedurally from (seed, region, index).
-// Nothing is stored. A catalogue keeps only its names, joined into one string (and a lower-cased copy
-// for search) with an offset table — a few megabytes, not 100,000 objects — and materialises an Image
-// only for the entries of the page asked for.
+// Nothing is stored. An image is generated from its index when a page asks for it; for search, the
+// catalogue keeps its names lower-cased in one string with an offset table (a few megabytes, not 100,000
+// objects), built on the first search, a slice at a time.
 import type { Architecture, Image } from '../../core/types.js';
 import { hashParts, hexHash, rngAt, type Rng } from '../../core/random.js';
 
@@ -253,36 +253,57 @@ export function publicImageIndex(seed: number, region: string, id: string, count
 // ---- the catalogue ----------------------------------------------------------------------------------
 
 export class PublicCatalogue {
-  /** Every name, each followed by "\n". */
-  private readonly joined: string;
-  /** The same, lower-cased (names are ASCII, so offsets are the same). */
-  private readonly lower: string;
-  /** starts[i] is where name i begins; starts[count] is the end. */
-  private readonly starts: Uint32Array;
+  /** Every name lower-cased, each followed by "\n": built on the first search (a listing needs none). */
+  private lower?: string;
+  /** starts[i] is where name i begins in lower; starts[count] is the end. */
+  private starts?: Uint32Array;
   /** The matches of the last query, so paging through one result does not search again. */
   private last?: { key: string; matches: Uint32Array };
+  private building?: Promise<void>;
+  private readonly base: number;
 
   constructor(
     readonly seed: number,
     readonly region: string,
     readonly count = PUBLIC_CATALOGUE_SIZE,
   ) {
-    const names: string[] = new Array(count);
-    const base = entryBase(seed, region);
-    for (let i = 0; i < count; i++) names[i] = publicEntry(base, i).name;
-    this.starts = new Uint32Array(count + 1);
-    let offset = 0;
-    for (let i = 0; i < count; i++) {
-      this.starts[i] = offset;
-      offset += names[i].length + 1;
-    }
-    this.starts[count] = offset;
-    this.joined = names.join('\n') + '\n';
-    this.lower = this.joined.toLowerCase();
+    this.base = entryBase(seed, region);
   }
 
   name(index: number): string {
-    return this.joined.slice(this.starts[index], this.starts[index + 1] - 1);
+    return publicEntry(this.base, index).name;
+  }
+
+  /**
+   * Builds the search index a slice at a time, letting other work run in between (as a cloud's answer
+   * would not hold the caller's process): 100,000 names take about 200 ms to generate.
+   */
+  prepareSearch(): Promise<void> {
+    if (this.lower !== undefined) return Promise.resolve();
+    this.building ??= (async () => {
+      const names: string[] = new Array(this.count);
+      for (let from = 0; from < this.count; from += SEARCH_SLICE) {
+        if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+        if (this.lower !== undefined) return;
+        const to = Math.min(this.count, from + SEARCH_SLICE);
+        for (let i = from; i < to; i++) names[i] = publicEntry(this.base, i).name;
+      }
+      this.index(names);
+    })();
+    return this.building;
+  }
+
+  private index(names: readonly string[]): void {
+    if (this.lower !== undefined) return;
+    const starts = new Uint32Array(this.count + 1);
+    let offset = 0;
+    for (let i = 0; i < this.count; i++) {
+      starts[i] = offset;
+      offset += names[i].length + 1;
+    }
+    starts[this.count] = offset;
+    this.starts = starts;
+    this.lower = (names.join('\n') + '\n').toLowerCase();
   }
 
   /**
@@ -293,24 +314,27 @@ export class PublicCatalogue {
     if (terms.length === 0) return undefined;
     const key = terms.join(' ');
     if (this.last?.key === key) return this.last.matches;
+    if (this.lower === undefined) this.index(Array.from({ length: this.count }, (_, i) => publicEntry(this.base, i).name));
+    const lower = this.lower!;
+    const starts = this.starts!;
     // Scan the joined text for the longest term (the rarest, usually), then check the others per name.
     const sorted = [...terms].sort((a, b) => b.length - a.length);
     const [anchor, ...others] = sorted;
     const found: number[] = [];
-    let pos = this.lower.indexOf(anchor, 0);
+    let pos = lower.indexOf(anchor, 0);
     let lo = 0;
     while (pos !== -1) {
       // The name that holds pos: binary search from the last one found (positions only grow).
       let hi = this.count - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >>> 1;
-        if (this.starts[mid] <= pos) lo = mid;
+        if (starts[mid] <= pos) lo = mid;
         else hi = mid - 1;
       }
-      const start = this.starts[lo];
-      const end = this.starts[lo + 1] - 1;
-      if (others.length === 0 || others.every((t) => this.lower.slice(start, end).includes(t))) found.push(lo);
-      pos = this.lower.indexOf(anchor, end + 1);
+      const start = starts[lo];
+      const end = starts[lo + 1] - 1;
+      if (others.length === 0 || others.every((t) => lower.slice(start, end).includes(t))) found.push(lo);
+      pos = lower.indexOf(anchor, end + 1);
     }
     const matches = Uint32Array.from(found);
     this.last = { key, matches };
@@ -319,11 +343,11 @@ export class PublicCatalogue {
 
   /** The Image for an index, as the provider returns it at simulated time `now`. */
   image(index: number, now: number): Image {
-    const entry = publicEntry(entryBase(this.seed, this.region), index);
+    const entry = publicEntry(this.base, index);
     const deprecatedMs = entry.createdMs + DEPRECATE_AFTER;
     const image: Image = {
       id: publicImageId(this.seed, this.region, index),
-      name: this.name(index),
+      name: entry.name,
       description: entry.description,
       kind: 'public',
       owner: entry.owner,
@@ -339,3 +363,6 @@ export class PublicCatalogue {
     return image;
   }
 }
+
+/** Names generated per slice while the search index is built (about 10 ms each). */
+const SEARCH_SLICE = 5000;

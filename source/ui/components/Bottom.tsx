@@ -101,11 +101,11 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
   const pane = useAppState((s) => s.pane);
   const position = useAppState((s) => {
     if (s.pane !== 'images') return '';
-    const n = selectView(s).indices.length;
+    const n = selectView(s).count;
     const at = n === 0 ? 0 : Math.min(s.selected[s.scope], n - 1) + 1;
     return `${at}/${n.toLocaleString('en-US')}`;
   });
-  const matches = useAppState((s) => (s.overlay?.kind === 'filter' ? selectView(s).indices.length : 0));
+  const matches = useAppState((s) => (s.overlay?.kind === 'filter' ? selectView(s).count : 0));
   const filterText = useAppState((s) => s.filter.editor);
   const imports = useAppState((s) => s.imports);
   const serverName = useAppState((s) => (s.overlay?.kind === 'terminate' ? s.monitor.servers.find((x) => x.id === (s.overlay as { serverId: string }).serverId)?.name : undefined));

@@ -4,7 +4,7 @@ import { Box, Text } from 'ink';
 import { dependantsOf, imageRisks, lineageChain } from '../../core/lineage.js';
 import { sanitize } from '../../core/sanitize.js';
 import { useAppState, useTheme } from '../state/context.js';
-import { findImage, imageLookup } from '../state/selectors.js';
+import { findImage, imageLookup, listedImages } from '../state/selectors.js';
 import { fit, wrap } from './text.js';
 
 let infoRows = 0;
@@ -16,7 +16,7 @@ export function ImageInfo({ width, height }: { width: number; height: number }) 
   const image = useAppState((s) => (modal ? findImage(s, modal.imageId) : undefined));
   const lookup = useAppState(imageLookup);
   const servers = useAppState((s) => s.monitor.servers);
-  const own = useAppState((s) => s.scopes.own.items);
+  const own = useAppState((s) => listedImages(s, 'own'));
   const theme = useTheme();
   if (!modal) return null;
   const lines: { text: string; colour?: string; bold?: boolean }[] = [];

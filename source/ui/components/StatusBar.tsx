@@ -85,7 +85,8 @@ export function StatusBar({ width }: { width: number }) {
   useAppState((s) => s.launch?.result?.agentDone);
   const c = useController();
   const theme = useTheme();
-  const count = data.total !== undefined && data.total > data.items.length && !data.loading ? `${data.items.length.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : data.items.length.toLocaleString('en-US');
+  const rows = data.rows.count;
+  const count = data.total !== undefined && data.total > rows && !data.loading ? `${rows.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : rows.toLocaleString('en-US');
   const launching = pane === 'launch' && stage !== undefined;
   const other = pane === 'monitor' || pane === 'risk' || pane === 'jobs';
   // A sandbox whose clock runs faster than real time says so (its speed persists in its world).

@@ -6,12 +6,14 @@ import { sanitize } from '../../core/sanitize.js';
 import { LABEL_COLOURS, SCOPES, type LabelColour, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import type { Server } from '../../core/types.js';
+import { releaseMemory } from '../../services/memory.js';
+import { yieldToInput } from '../../services/slices.js';
 import type { Logger } from '../../services/log.js';
 import { knownProviders, Session, type SessionOptions } from '../../services/session.js';
 import type { Store } from '../../store/db.js';
 import { commandOf, complete, parseCommand, type CommandContext } from '../commands.js';
 import { bindingOf, Command, inheritedContexts, type KeyContext } from '../keymap.js';
-import { findImage, selectedImage, selectView, filterText } from './selectors.js';
+import { findImage, listedImages, selectedImage, selectView, filterText } from './selectors.js';
 import type { AppStore } from './store.js';
 import type { Action } from './reducer.js';
 import { LaunchController } from './launchController.js';
@@ -27,14 +29,34 @@ export interface ControllerDeps {
   db: Store;
   sessionOptions: SessionOptions;
   logger: Logger;
-  /** How many images the public catalogue keeps in memory before it relies on provider-side search. */
+  /** How many images of the public catalogue are loaded before it relies on provider-side search. */
   preloadLimit?: number;
+  /** Page size for own images and templates (default 5,000). */
   pageSize?: number;
+  /** Page size for a stored scope (the public catalogue; default 1,000: a page is a few ms to fetch, encode and write). */
+  storedPageSize?: number;
   /** How often own images and vendor templates are refreshed in place (seconds; 0 = never). */
   refreshSeconds?: number;
 }
 
 const SEARCH_DEBOUNCE_MS = 250;
+/**
+ * Scopes kept as a stored copy (read by position, shown at once on the next start while the provider is
+ * asked again) rather than in memory: the public catalogue, 100,000 images and more.
+ */
+const STORED_SCOPES: readonly Scope[] = ['public'];
+const STORED_PAGE_SIZE = 1000;
+/** How often a large load's progress is drawn (milliseconds). */
+const PROGRESS_MS = 200;
+/**
+ * Quiet time after which unused heap is given back, and how much unused heap makes it worth it. Not
+ * sooner: the heap given back is grown again by the next burst (keys typed into a filter over 100,000
+ * rows answer a few ms slower right after), so it is given back when the user has stopped, not between keys.
+ */
+const IDLE_MS = 2000;
+const IDLE_SLACK_BYTES = 12 * 1024 * 1024;
+/** After a burst (a large load, a filter typed), once its last frame is drawn. */
+const AFTER_BURST_MS = 300;
 
 export class Controller {
   private session?: Session;
@@ -42,6 +64,8 @@ export class Controller {
   private generation = 0;
   private loads = new Map<Scope, AbortController>();
   private messageId = 0;
+  /** Timers to clear when the controller closes (the memory release after a burst of work). */
+  private timers = new Set<NodeJS.Timeout>();
   private searchTimer?: NodeJS.Timeout;
   private exitHandler: () => void = () => undefined;
   private redrawHandler: () => void = () => undefined;
@@ -142,7 +166,27 @@ export class Controller {
   }
 
   dispatch(action: Action): void {
-    if (!this.closed) this.deps.store.dispatch(action);
+    if (this.closed) return;
+    this.deps.store.dispatch(action);
+    this.idle.refresh();
+    // A filter kept or left: the typing is over, the heap it grew can go (once the frame is drawn).
+    if (action.type === 'filter/close') this.afterBurst();
+  }
+
+  /**
+   * When nothing has happened for a while after a burst of work (a filter typed over 100,000 rows), the
+   * heap V8 grew for it is given back (services/memory.ts): resident memory goes back to what is live.
+   */
+  private readonly idle: NodeJS.Timeout = (() => {
+    const timer = setTimeout(() => this.releaseSlack(), IDLE_MS);
+    timer.unref?.();
+    return timer;
+  })();
+
+  private releaseSlack(): void {
+    if (this.closed) return;
+    const { heapTotal, heapUsed } = process.memoryUsage();
+    if (heapTotal - heapUsed > IDLE_SLACK_BYTES) releaseMemory();
   }
 
   onExit(handler: () => void): void {
@@ -322,6 +366,8 @@ export class Controller {
   private cancelLoads(): void {
     for (const c of this.loads.values()) c.abort();
     this.loads.clear();
+    for (const c of this.refreshes.values()) c.abort();
+    this.refreshes.clear();
   }
 
   /** Ctrl+R, :refresh and the periodic refresh: every scope loaded so far is reloaded in place. */
@@ -329,40 +375,71 @@ export class Controller {
     for (const scope of SCOPES) {
       const data = this.state.scopes[scope];
       if (data.complete) void this.refreshScope(scope);
-      else if (scope === this.state.scope || data.items.length > 0 || data.loading) this.loadScope(scope);
+      else if (scope === this.state.scope || data.rows.count > 0 || data.loading) this.loadScope(scope);
     }
   }
 
-  private refreshing = new Set<Scope>();
+  private refreshes = new Map<Scope, AbortController>();
+
+  private limitOf(scope: Scope): number | undefined {
+    return scope === 'public' ? (this.deps.preloadLimit ?? 200_000) : undefined;
+  }
 
   /** Reloads a scope without emptying the list first: the new list replaces the old one in one frame. */
   async refreshScope(scope: Scope): Promise<void> {
     const session = this.session;
-    if (!session || this.refreshing.has(scope) || this.loads.has(scope)) return;
-    this.refreshing.add(scope);
-    const limit = scope === 'public' ? (this.deps.preloadLimit ?? 200_000) : undefined;
+    if (!session || this.refreshes.has(scope) || this.loads.has(scope)) return;
+    const abort = new AbortController();
+    this.refreshes.set(scope, abort);
+    const limit = this.limitOf(scope);
     try {
+      if (STORED_SCOPES.includes(scope)) {
+        // A new copy is filled behind the one shown, then swapped in whole.
+        for await (const step of session.listings.load(scope, { pageSize: this.deps.storedPageSize ?? STORED_PAGE_SIZE, signal: abort.signal, limit })) {
+          if (abort.signal.aborted || this.session !== session) return;
+          if (step.complete) {
+            this.swapKeepingSelection(scope, { type: 'images/refreshed', scope, rows: step.rows, total: step.total, capped: step.capped });
+            this.afterLargeLoad();
+          }
+        }
+        return;
+      }
       let items: CatalogueImage[] = [];
       let total: number | undefined;
       let capped = false;
-      for await (const page of session.catalogue.pages(scope, { pageSize: this.deps.pageSize ?? 5000, limit })) {
+      for await (const page of session.catalogue.pages(scope, { pageSize: this.deps.pageSize ?? 5000, limit, signal: abort.signal })) {
         items = items.concat(page.items);
         total = page.total ?? total;
         if (limit !== undefined && items.length >= limit && page.next !== undefined) {
           capped = true;
           break;
         }
+        await yieldToInput();
+        if (abort.signal.aborted) return;
       }
-      if (this.session === session) {
+      if (this.session === session && !abort.signal.aborted) {
         this.dispatch({ type: 'images/refreshed', scope, items, total, capped });
         // A template that left the list may be gone: the servers and images on it are looked up again.
         if (scope !== 'public') void this.monitor.lookUpImages(true);
       }
     } catch (error) {
-      if (this.session === session) this.say('error', describeError(error, `Refreshing ${scope} images`));
+      if (this.session === session && !abort.signal.aborted) this.say('error', describeError(error, `Refreshing ${scope} images`));
     } finally {
-      this.refreshing.delete(scope);
+      if (this.refreshes.get(scope) === abort) this.refreshes.delete(scope);
     }
+  }
+
+  /**
+   * Swaps a scope's rows (a new copy replacing the one shown) with the selection kept on the same image
+   * where it is still listed and matches the filter.
+   */
+  private swapKeepingSelection(scope: Scope, action: Action): void {
+    const before = scope === this.state.scope ? selectedImage(this.state)?.id : undefined;
+    this.dispatch(action);
+    if (before === undefined || scope !== this.state.scope) return;
+    const view = selectView(this.state);
+    const at = view.shownAt(view.rows.indexOf(before));
+    if (at >= 0) this.dispatch({ type: 'move/to', index: at, count: view.count });
   }
 
   /** Own images and templates change under us (teammates, template rotation): refresh them now and then. */
@@ -389,10 +466,14 @@ export class Controller {
     this.loads.set(scope, abort);
     const generation = ++this.generation;
     this.dispatch({ type: 'images/loading', scope, generation });
-    const limit = scope === 'public' ? (this.deps.preloadLimit ?? 200_000) : undefined;
+    const limit = this.limitOf(scope);
     void (async () => {
       let loaded = 0;
       try {
+        if (STORED_SCOPES.includes(scope)) {
+          await this.loadStored(session, scope, generation, abort.signal, limit);
+          return;
+        }
         for await (const page of session.catalogue.pages(scope, { pageSize: this.deps.pageSize ?? 5000, signal: abort.signal, limit })) {
           if (abort.signal.aborted) return;
           loaded += page.items.length;
@@ -403,6 +484,9 @@ export class Controller {
           // Own images remember their source: look up the sources that are not listed (gone, or public).
           if (complete && scope === 'own') void this.monitor.lookUpImages();
           if (complete) break;
+          // Pages may come without real I/O (the sandbox): between them, keys are read and answered.
+          await yieldToInput();
+          if (abort.signal.aborted) return;
         }
         // A generator that ends without a final page (an empty scope) still completes the load.
         if (!abort.signal.aborted && this.state.scopes[scope].loading && this.state.scopes[scope].generation === generation) {
@@ -422,6 +506,55 @@ export class Controller {
     })();
   }
 
+  /**
+   * A stored scope: its last complete copy is shown at once (marked as stored, with its age) while a new
+   * copy is filled from the provider behind it, then swapped in whole with the selection kept. Without a
+   * stored copy, the rows show page by page as they arrive.
+   */
+  private async loadStored(session: Session, scope: Scope, generation: number, signal: AbortSignal, limit: number | undefined): Promise<void> {
+    let stored: Awaited<ReturnType<Session['listings']['stored']>>;
+    try {
+      stored = await session.listings.stored(scope, signal);
+    } catch (error) {
+      // A stored copy that cannot be read is not shown; the provider is asked as on a first start.
+      this.deps.logger.log('warn', `the stored ${scope} images could not be read`, error);
+    }
+    if (signal.aborted) return;
+    if (stored) {
+      this.dispatch({ type: 'images/stored', scope, generation, rows: stored.rows, storedAt: stored.storedAt, total: stored.total, capped: stored.capped });
+      if (scope === this.state.scope) this.firstRows();
+    }
+    const pageSize = this.deps.storedPageSize ?? STORED_PAGE_SIZE;
+    let drawnAt: number | undefined;
+    for await (const step of session.listings.load(scope, { pageSize, signal, limit })) {
+      if (signal.aborted) return;
+      // The rows and the "loading N/…" line are drawn a few times a second, not for each of 100 pages: a
+      // frame drawn for a page is time the user's keys wait for.
+      const now = performance.now();
+      if (!step.complete && drawnAt !== undefined && now - drawnAt < PROGRESS_MS) continue;
+      drawnAt = now;
+      const action: Action = { type: 'images/page', scope, generation, rows: step.rows, total: step.total, complete: step.complete, capped: step.capped };
+      if (stored && step.complete) this.swapKeepingSelection(scope, action);
+      else this.dispatch(action);
+      if (scope === this.state.scope) this.firstRows();
+      if (step.complete) this.afterLargeLoad();
+    }
+  }
+
+  /** Once a large load is done (and its last frame drawn), the memory it churned through is given back. */
+  private afterLargeLoad(): void {
+    this.afterBurst();
+  }
+
+  private afterBurst(): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.releaseSlack();
+    }, AFTER_BURST_MS);
+    timer.unref?.();
+    this.timers.add(timer);
+  }
+
   setScope(scope: Scope): void {
     this.dispatch({ type: 'scope/set', scope });
     this.ensureLoaded(scope);
@@ -435,11 +568,11 @@ export class Controller {
 
   /** Moves the selection; the view length comes from the same memoised selector the list draws. */
   move(delta: number): void {
-    this.dispatch({ type: 'move', delta, count: selectView(this.state).indices.length });
+    this.dispatch({ type: 'move', delta, count: selectView(this.state).count });
   }
 
   moveTo(index: number): void {
-    const count = selectView(this.state).indices.length;
+    const count = selectView(this.state).count;
     this.dispatch({ type: 'move/to', index: index < 0 ? count - 1 : index, count });
   }
 
@@ -469,6 +602,18 @@ export class Controller {
       this.say('error', describeError(error, 'Searching the provider'));
     } finally {
       this.dispatch({ type: 'search/end', scope, query });
+    }
+  }
+
+  /** A renamed or relabelled image: on screen now, and in the stored copy it is read from (the next start shows it). */
+  private replaceImage(image: CatalogueImage): void {
+    this.dispatch({ type: 'images/replace', image });
+    for (const scope of STORED_SCOPES) {
+      try {
+        this.session?.listings.persist(this.state.scopes[scope].rows, image);
+      } catch (error) {
+        this.deps.logger.log('warn', 'the stored copy could not be updated', error);
+      }
     }
   }
 
@@ -524,7 +669,7 @@ export class Controller {
   startDelete(): void {
     const image = selectedImage(this.state);
     if (!image) return;
-    const { servers, images } = dependantsOf(image.id, this.state.monitor.servers.filter((s) => s.phase !== 'terminated'), this.state.scopes.own.items);
+    const { servers, images } = dependantsOf(image.id, this.state.monitor.servers.filter((s) => s.phase !== 'terminated'), listedImages(this.state, 'own'));
     const dependants = [...servers.map((s) => `server ${sanitize(s.name)} (${s.id})`), ...images.map((i) => `image ${sanitize(i.displayName ?? i.name)} (${i.id})`)];
     this.dispatch({ type: 'overlay/open', overlay: { kind: 'delete', imageId: image.id, editor: { text: '', cursor: 0 }, dependants } });
   }
@@ -588,8 +733,8 @@ export class Controller {
       else this.loadScope('own');
       if (this.state.scope === 'own' && this.session === session) {
         const view = selectView(this.state);
-        const at = view.indices.findIndex((i) => view.items[i]?.id === image.id);
-        if (at >= 0) this.dispatch({ type: 'move/to', index: at, count: view.indices.length });
+        const at = view.shownAt(view.rows.indexOf(image.id));
+        if (at >= 0) this.dispatch({ type: 'move/to', index: at, count: view.count });
       }
     } catch (error) {
       this.dispatch({ type: 'import/end', id });
@@ -620,7 +765,7 @@ export class Controller {
     this.dispatch({ type: 'busy/add', what: 'saving the label' });
     try {
       const updated = await session.catalogue.setLabel(image, label);
-      this.dispatch({ type: 'images/replace', image: updated });
+      this.replaceImage(updated);
     } catch (error) {
       const message = describeError(error, 'Setting the label');
       this.deps.logger.log('warn', message);
@@ -768,6 +913,8 @@ export class Controller {
     if (this.autoRefresh) clearInterval(this.autoRefresh);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.stopRetryNotices?.();
+    for (const t of this.timers) clearTimeout(t);
+    clearTimeout(this.idle);
     await this.opening?.catch(() => undefined);
     await this.session?.close().catch(() => undefined);
     this.session = undefined;

@@ -8,6 +8,7 @@ import type { Image, Server } from '../../core/types.js';
 import type { Session } from '../../services/session.js';
 import type { Watcher } from '../../services/watcher.js';
 import type { Action } from './reducer.js';
+import { listedImages } from './selectors.js';
 import type { AppState } from './state.js';
 
 export interface MonitorHost {
@@ -54,7 +55,7 @@ export class MonitorController {
         // The provider says an image a server stands on is gone while a list still shows it: the lists (and
         // :risk, which reads them) are reloaded now, not at the next minute's refresh or a :refresh.
         const state = this.host.state;
-        const listed = new Set([...state.scopes.own.items, ...state.scopes.vendor.items].map((i) => i.id));
+        const listed = new Set([...listedImages(state, 'own'), ...listedImages(state, 'vendor')].map((i) => i.id));
         if (servers.some((x) => x.imageGone && listed.has(x.imageId))) this.host.imagesGone?.();
       }),
       watcher.onStatus((status) => {
@@ -99,8 +100,9 @@ export class MonitorController {
     if (!session) return;
     const state = this.host.state;
     const known = state.monitor.images;
-    const listed = new Set([...state.scopes.own.items, ...state.scopes.vendor.items].map((i) => i.id));
-    const wanted = [...state.monitor.servers.map((s) => s.imageId), ...state.scopes.own.items.map((i) => i.sourceImageId ?? '')].filter(
+    const own = listedImages(state, 'own');
+    const listed = new Set([...own, ...listedImages(state, 'vendor')].map((i) => i.id));
+    const wanted = [...state.monitor.servers.map((s) => s.imageId), ...own.map((i) => i.sourceImageId ?? '')].filter(
       (id) => id !== '' && !listed.has(id),
     );
     const now = Date.now();

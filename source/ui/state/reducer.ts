@@ -2,6 +2,7 @@
 import type { ProviderDescription } from '../../core/capabilities.js';
 import { LABEL_COLOURS, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
+import { ImageRows } from '../../services/rows.js';
 import { editorOf, editorReduce, type EditorAction } from './editor.js';
 import { emptyMonitor, emptyScope, type AppState, type JobView, type Message, type Overlay, type OverlayKind, type Pane } from './state.js';
 import { launchReducer, type LaunchAction } from './launchReducer.js';
@@ -24,10 +25,13 @@ export type Action =
   | { type: 'pane/set'; pane: Pane }
   | { type: 'scope/set'; scope: Scope }
   | { type: 'images/loading'; scope: Scope; generation: number }
-  | { type: 'images/page'; scope: Scope; generation: number; items: CatalogueImage[]; total?: number; complete: boolean; capped?: boolean }
+  // A page: items to add (rows held in memory), or the rows so far (a stored copy growing page by page).
+  | { type: 'images/page'; scope: Scope; generation: number; items?: CatalogueImage[]; rows?: ImageRows; total?: number; complete: boolean; capped?: boolean }
+  // A stored copy shown while the provider is asked again; its pages then count as progress until complete.
+  | { type: 'images/stored'; scope: Scope; generation: number; rows: ImageRows; storedAt: number; total?: number; capped: boolean }
   | { type: 'images/error'; scope: Scope; generation: number; message: string }
   | { type: 'images/merge'; scope: Scope; items: CatalogueImage[] }
-  | { type: 'images/refreshed'; scope: Scope; items: CatalogueImage[]; total?: number; capped: boolean }
+  | { type: 'images/refreshed'; scope: Scope; items?: CatalogueImage[]; rows?: ImageRows; total?: number; capped: boolean }
   | { type: 'images/replace'; image: CatalogueImage }
   | { type: 'move'; delta: number; count: number }
   | { type: 'move/to'; index: number; count: number }
@@ -206,24 +210,46 @@ export function reducer(state: AppState, action: Action): AppState {
 
     case 'images/loading':
       return withScope(state, action.scope, {
-        items: [],
+        rows: ImageRows.EMPTY,
         loading: true,
         complete: false,
         capped: false,
         total: undefined,
         error: undefined,
         generation: action.generation,
+        storedAt: undefined,
+        fetched: undefined,
       });
-    case 'images/page': {
+    case 'images/stored': {
       const data = state.scopes[action.scope];
       if (data.generation !== action.generation) return state;
       return withScope(state, action.scope, {
-        items: data.items.length === 0 ? action.items : data.items.concat(action.items),
+        rows: action.rows,
+        total: action.total,
+        capped: action.capped,
+        complete: true,
+        loading: true,
+        storedAt: action.storedAt,
+        fetched: 0,
+      });
+    }
+    case 'images/page': {
+      const data = state.scopes[action.scope];
+      if (data.generation !== action.generation) return state;
+      const rows = action.rows ?? data.rows.concat(action.items ?? []);
+      // Behind a stored copy, the new one is swapped in whole when complete; until then its pages are progress.
+      if (data.storedAt !== undefined && !action.complete) {
+        return withScope(state, action.scope, { fetched: rows.count, total: action.total ?? data.total });
+      }
+      return withScope(state, action.scope, {
+        rows,
         total: action.total ?? data.total,
         loading: !action.complete,
         complete: action.complete,
         capped: action.capped ?? false,
         loadedAt: action.complete ? Date.now() : data.loadedAt,
+        storedAt: undefined,
+        fetched: undefined,
       });
     }
     case 'images/error': {
@@ -233,31 +259,29 @@ export function reducer(state: AppState, action: Action): AppState {
     }
     case 'images/merge': {
       const data = state.scopes[action.scope];
-      const known = new Set(data.items.map((i) => i.id));
-      const fresh = action.items.filter((i) => !known.has(i.id));
-      if (fresh.length === 0) return state;
-      return withScope(state, action.scope, { items: data.items.concat(fresh) });
+      const rows = data.rows.merge(action.items);
+      if (rows === data.rows) return state;
+      return withScope(state, action.scope, { rows });
     }
     case 'images/refreshed':
       // A reload in place: the list is swapped at once (no empty frame), the selection stays where it was.
       return withScope(state, action.scope, {
-        items: action.items,
+        rows: action.rows ?? ImageRows.of(action.items ?? []),
         total: action.total,
         capped: action.capped,
         complete: true,
         loading: false,
         error: undefined,
         loadedAt: Date.now(),
+        storedAt: undefined,
+        fetched: undefined,
       });
     case 'images/replace': {
       let next = state;
       for (const scope of ['own', 'vendor', 'public'] as const) {
         const data = next.scopes[scope];
-        const at = data.items.findIndex((i) => i.id === action.image.id);
-        if (at < 0) continue;
-        const items = data.items.slice();
-        items[at] = action.image;
-        next = withScope(next, scope, { items });
+        const rows = data.rows.replace(action.image);
+        if (rows !== data.rows) next = withScope(next, scope, { rows });
       }
       return next;
     }

@@ -1,69 +1,121 @@
 // Derived data: computed from the state, never stored in it. The filtered view is memoised per scope and
 // filtered incrementally while the query grows, so typing over 100,000 rows stays quick.
-import { fuzzyFilter, type FuzzyResult } from '../../core/fuzzy.js';
+import { fuzzyFilter, splitQuery, type FuzzyResult } from '../../core/fuzzy.js';
 import { UNKNOWN, type ImageLookup } from '../../core/lineage.js';
 import type { Image } from '../../core/types.js';
 import type { Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
+import type { ImageRows } from '../../services/rows.js';
 import type { AppState } from './state.js';
 
-/** The text a filter matches: the shown name, the provider's name and the id, lower-cased. */
-export function searchKey(image: CatalogueImage): string {
-  return (image.shownName === image.name ? `${image.shownName} ${image.id}` : `${image.shownName} ${image.name} ${image.id}`).toLowerCase();
-}
+export { searchKey } from '../../services/rows.js';
 
-// Keys computed once per list (a list is replaced, never changed in place), so typing does no string work.
-const keyLists = new WeakMap<readonly CatalogueImage[], string[]>();
-
-function keysOf(items: readonly CatalogueImage[]): string[] {
-  let keys = keyLists.get(items);
-  if (!keys) {
-    keys = items.map(searchKey);
-    keyLists.set(items, keys);
-  }
-  return keys;
-}
-
+/** A scope's rows as the list shows them: filtered and ordered. Rows are read only when drawn. */
 export interface View {
-  items: readonly CatalogueImage[];
-  /** Indices into items, in the order shown. */
-  indices: number[];
+  rows: ImageRows;
+  /** How many rows are shown. */
+  readonly count: number;
+  /**
+   * Positions in rows, in the order shown. Without a filter it is made on first use (100,000 numbers per
+   * page of a load otherwise): prefer count, at() and positionOf().
+   */
+  readonly indices: readonly number[];
+  /** The row shown k-th (undefined past the end, or a stored row that cannot be read any more). */
+  at(k: number): CatalogueImage | undefined;
+  /** Where the row at position pos of rows is shown, or -1. */
+  shownAt(pos: number): number;
 }
 
-const views: Partial<Record<Scope, View & { result: FuzzyResult }>> = {};
+/** Every row in order (no filter): no list of positions is needed. */
+class AllRows implements View {
+  private listed?: number[];
+  readonly result = undefined;
+  constructor(readonly rows: ImageRows) {}
+  get count(): number {
+    return this.rows.count;
+  }
+  get indices(): readonly number[] {
+    return (this.listed ??= Array.from({ length: this.rows.count }, (_, i) => i));
+  }
+  at(k: number): CatalogueImage | undefined {
+    return this.rows.at(k);
+  }
+  shownAt(pos: number): number {
+    return pos >= 0 && pos < this.rows.count ? pos : -1;
+  }
+}
+
+/** The rows a filter matched, best first. */
+class Matches implements View {
+  constructor(
+    readonly rows: ImageRows,
+    readonly result: FuzzyResult,
+  ) {}
+  get count(): number {
+    return this.result.indices.length;
+  }
+  get indices(): readonly number[] {
+    return this.result.indices;
+  }
+  at(k: number): CatalogueImage | undefined {
+    const pos = this.result.indices[k];
+    return pos === undefined ? undefined : this.rows.at(pos);
+  }
+  shownAt(pos: number): number {
+    return pos < 0 ? -1 : this.result.indices.indexOf(pos);
+  }
+}
+
+const views: Partial<Record<Scope, { view: View; query: string; result?: FuzzyResult }>> = {};
 
 export function filterText(state: AppState): string {
   return state.filter.editor.text;
 }
 
 export function selectView(state: AppState, scope: Scope = state.scope): View {
-  const items = state.scopes[scope].items;
+  const rows = state.scopes[scope].rows;
   const query = filterText(state);
   const cached = views[scope];
-  if (cached && cached.items === items && cached.result.query === query) return cached;
-  const result = fuzzyFilter(keysOf(items), query, cached?.result);
-  const view = { items, indices: result.indices, result };
-  views[scope] = view;
-  return view;
+  if (cached && cached.view.rows === rows && cached.query === query) return cached.view;
+  if (splitQuery(query).length === 0) {
+    views[scope] = { view: new AllRows(rows), query };
+    return views[scope].view;
+  }
+  // The filter runs on the rows' search index (one string), not on the rows.
+  const result = fuzzyFilter(rows.search, query, cached?.result);
+  views[scope] = { view: new Matches(rows, result), query, result };
+  return views[scope].view;
 }
 
 export function selectedIndex(state: AppState): number {
-  const count = selectView(state).indices.length;
+  const count = selectView(state).count;
   return count === 0 ? 0 : Math.max(0, Math.min(state.selected[state.scope], count - 1));
 }
 
 export function selectedImage(state: AppState): CatalogueImage | undefined {
-  const view = selectView(state);
-  const at = view.indices[selectedIndex(state)];
-  return at === undefined ? undefined : view.items[at];
+  return selectView(state).at(selectedIndex(state));
 }
 
 export function findImage(state: AppState, id: string): CatalogueImage | undefined {
   for (const scope of ['own', 'vendor', 'public'] as const) {
-    const found = state.scopes[scope].items.find((i) => i.id === id);
+    const found = state.scopes[scope].rows.find(id);
     if (found) return found;
   }
   return undefined;
+}
+
+/** The images of a scope held in memory (own images, vendor templates); none for a stored copy. */
+export function listedImages(state: AppState, scope: 'own' | 'vendor'): readonly CatalogueImage[] {
+  return state.scopes[scope].rows.items ?? [];
+}
+
+/** "5 min", "3 h", "2 d": how old a stored copy is. */
+export function ageOf(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} d`;
 }
 
 /** What is in flight, for the status bar. */
@@ -71,9 +123,14 @@ export function loadingLine(state: AppState): string | undefined {
   if (state.session.status === 'connecting') return `connecting to ${state.session.providerId}`;
   if (state.retrying) return state.retrying;
   const data = state.scopes[state.scope];
+  // A stored copy is on screen while the provider is asked again (or could not be).
+  const stored = data.storedAt !== undefined ? `stored ${ageOf(Date.now() - data.storedAt)} ago` : undefined;
   if (data.loading) {
-    return data.total !== undefined ? `loading ${data.items.length.toLocaleString('en-US')}/${data.total.toLocaleString('en-US')}` : 'loading';
+    const fetched = data.fetched ?? data.rows.count;
+    const progress = data.total !== undefined ? `loading ${fetched.toLocaleString('en-US')}/${data.total.toLocaleString('en-US')}` : 'loading';
+    return stored ? `${stored} · ${progress}` : progress;
   }
+  if (stored) return stored;
   if (state.search && state.search.scope === state.scope) return 'searching the provider';
   if (state.busy.length > 0) return state.busy[state.busy.length - 1];
   return undefined;
@@ -86,8 +143,8 @@ let lookupCache: { own: unknown; vendor: unknown; looked: unknown; lookup: Image
  * An id it has never seen is UNKNOWN (never taken for gone); one the provider said it no longer has is gone.
  */
 export function imageLookup(state: AppState): ImageLookup {
-  const own = state.scopes.own.items;
-  const vendor = state.scopes.vendor.items;
+  const own = listedImages(state, 'own');
+  const vendor = listedImages(state, 'vendor');
   const looked = state.monitor.images;
   if (lookupCache && lookupCache.own === own && lookupCache.vendor === vendor && lookupCache.looked === looked) return lookupCache.lookup;
   const known = new Map<string, Image | null>();
@@ -106,7 +163,7 @@ let shownCache: { items: unknown; out: Image[] } | undefined;
 
 /** Own images with the name the user sees as their display name (for :risk's sentences and lists). */
 export function shownOwn(state: AppState): Image[] {
-  const items = state.scopes.own.items;
+  const items = listedImages(state, 'own');
   if (shownCache?.items === items) return shownCache.out;
   const out = items.map((i) => (i.shownName !== (i.displayName || i.name) ? { ...i, displayName: i.shownName } : i));
   shownCache = { items, out };

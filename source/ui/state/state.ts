@@ -1,7 +1,7 @@
 // The application state: one plain object, changed only by the reducer.
 import type { ProviderDescription } from '../../core/capabilities.js';
 import type { Image, LabelColour, Scope, Server } from '../../core/types.js';
-import type { CatalogueImage } from '../../services/catalogue.js';
+import { ImageRows } from '../../services/rows.js';
 import type { EditorState } from './editor.js';
 import type { DraftProblem, FieldId, FormContext, LaunchDraft } from '../panes/launch/draft.js';
 
@@ -10,7 +10,8 @@ export type Pane = 'images' | 'launch' | 'monitor' | 'risk' | 'jobs';
 export const TAB_PANES: readonly Pane[] = ['images', 'monitor', 'risk'];
 
 export interface ScopeData {
-  items: CatalogueImage[];
+  /** The rows (read by position: a stored copy is never held whole in memory). */
+  rows: ImageRows;
   loading: boolean;
   /** Every page was loaded (or the load limit was reached: see capped). */
   complete: boolean;
@@ -21,6 +22,10 @@ export interface ScopeData {
   /** Bumped on every reload so late pages of an earlier load are dropped. */
   generation: number;
   loadedAt?: number;
+  /** The rows shown are the copy stored at this time (ms), shown while the provider is asked again. */
+  storedAt?: number;
+  /** Images fetched so far by a load that fills a new copy behind the rows shown. */
+  fetched?: number;
 }
 
 /**
@@ -182,7 +187,7 @@ export function emptyMonitor(): MonitorState {
 }
 
 export function emptyScope(): ScopeData {
-  return { items: [], loading: false, complete: false, capped: false, generation: 0 };
+  return { rows: ImageRows.EMPTY, loading: false, complete: false, capped: false, generation: 0 };
 }
 
 export function initialState(options: { providerId: string; region: string; scope?: Scope; readOnly?: boolean }): AppState {

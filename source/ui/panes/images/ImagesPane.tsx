@@ -124,17 +124,17 @@ export function ImagesPane({ width, height }: { width: number; height: number })
   const sessionError = useAppState((s) => s.session.error);
   const lookup = useAppState(imageLookup);
   const theme = useTheme();
-  const idWidth = idWidthOf(data.items);
+  const idWidth = idWidthOf(data.rows);
   const columns = useMemo(() => columnsFor(width, idWidth), [width, idWidth]);
   // The heading, the rows, and two lines that tell the selected row apart whatever the width.
   const listHeight = Math.max(1, height - 1 - DETAIL_LINES);
-  const current = view.indices.length ? view.items[view.indices[selected]] : undefined;
+  const current = view.count ? view.at(selected) : undefined;
 
   let empty: string;
   if (status === 'connecting') empty = 'Connecting…';
   else if (status === 'error') empty = `${sessionError ?? 'The provider could not be opened.'} (:provider or :region switch; q quits)`;
   else if (data.error) empty = `Could not load: ${data.error}`;
-  else if (data.loading && data.items.length === 0) empty = 'Loading…';
+  else if (data.loading && data.rows.count === 0) empty = 'Loading…';
   else if (query) empty = `No ${scope} image matches "${query}".`;
   else empty = `No ${scope} images in this region.`;
 
@@ -142,13 +142,15 @@ export function ImagesPane({ width, height }: { width: number; height: number })
     <Box flexDirection="column" width={width} height={height}>
       <ColumnHeadings columns={columns} />
       <VirtualList
-        count={view.indices.length}
+        count={view.count}
         height={listHeight}
         selected={selected}
         resetKey={`${scope}\u0000${query}`}
         empty={<Text color={data.error || status === 'error' ? theme.danger : theme.muted}>{wrap(empty, width - 2).join('\n')}</Text>}
         renderRow={(i, isSelected) => {
-          const image = view.items[view.indices[i]];
+          // A stored row that cannot be read any more (its copy was replaced by another strata) is a blank line.
+          const image = view.at(i);
+          if (!image) return <Text> </Text>;
           return <ImageRow image={image} selected={isSelected} columns={columns} rename={rename && rename.imageId === image.id ? rename : undefined} lookup={lookup} />;
         }}
       />

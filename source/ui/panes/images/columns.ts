@@ -2,6 +2,7 @@
 // the architecture and creation date give way.
 import { isGone, UNKNOWN, type ImageLookup } from '../../../core/lineage.js';
 import type { CatalogueImage } from '../../../services/catalogue.js';
+import type { ImageRows } from '../../../services/rows.js';
 
 export interface Columns {
   chip: number;
@@ -39,17 +40,9 @@ export function columnsFor(width: number, idWidth: number): Columns {
   return { chip, name, id: c.id, kind: c.kind, arch: c.arch, state, created: c.created, lifecycle };
 }
 
-const idWidths = new WeakMap<readonly CatalogueImage[], number>();
-
-/** The widest id of a list (memoised per list). */
-export function idWidthOf(items: readonly CatalogueImage[]): number {
-  let w = idWidths.get(items);
-  if (w === undefined) {
-    w = 8;
-    for (const item of items) if (item.id.length > w) w = item.id.length;
-    idWidths.set(items, w);
-  }
-  return w;
+/** The widest id of a scope's rows, at least 8 (kept with the rows: a stored copy is not read through for it). */
+export function idWidthOf(rows: ImageRows): number {
+  return rows.idWidth;
 }
 
 export function day(iso: string | undefined): string {
