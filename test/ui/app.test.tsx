@@ -213,7 +213,7 @@ describe('the image list screen', () => {
     const lines = f.split('\n');
     expect(lines.length).toBeLessThanOrEqual(24);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
-    expect(f).toMatch(/NAME\s+ID\s+KIND\s+STATE\s+DEPRECATION/);
+    expect(f).toMatch(/NAME\s+ID\s+STATE\s+DEPRECATION/);
   });
 });
 

@@ -20,8 +20,8 @@ describe('windowStart', () => {
 });
 
 describe('columns', () => {
-  it('fill the width exactly at 120 and 80 columns', () => {
-    for (const width of [80, 100, 120, 200]) {
+  it('fill the width exactly, from the smallest width strata supports (60) up', () => {
+    for (const width of [60, 61, 70, 79, 80, 99, 100, 120, 200]) {
       const c = columnsFor(width, 12);
       const used = c.chip + c.name + c.id + c.kind + c.arch + c.state + c.created + c.lifecycle;
       const gaps = [c.name, c.id, c.kind, c.arch, c.state, c.created, c.lifecycle].filter((w) => w > 0).length - 1;
@@ -33,6 +33,11 @@ describe('columns', () => {
     expect(narrow.created).toBe(0);
     expect(narrow.name).toBeGreaterThanOrEqual(24);
     expect(columnsFor(120, 12).created).toBe(10);
+  });
+  it('keep the name at least 20 cells wide down to 60 columns, and the id where there is room', () => {
+    for (const width of [60, 70, 80]) expect(columnsFor(width, 21).name, `width ${width}`).toBeGreaterThanOrEqual(20);
+    expect(columnsFor(80, 21).id).toBe(21);
+    expect(columnsFor(60, 21).id).toBe(0);
   });
 });
 

@@ -21,9 +21,9 @@ const GAP = 1;
 const NAME_MIN = 20;
 
 /**
- * The columns for a width, never wider than it (so no row wraps). The name comes first; the creation
- * date gives way first, then the architecture, then the kind (the scope says it), then the id: each of
- * them is on the line under the list for the selected row.
+ * The columns for a width, never wider than it (so no row wraps). The name comes first; below 100 columns
+ * the kind (the scope says it) gives way, then the creation date, then the architecture, then the id: each
+ * of them is on the line under the list for the selected row.
  */
 export function columnsFor(width: number, idWidth: number): Columns {
   const chip = 4; // the selection marker, then the label chip (three cells with its trailing space)
@@ -32,6 +32,8 @@ export function columnsFor(width: number, idWidth: number): Columns {
   const c = { id: Math.max(8, Math.min(idWidth, 24)), kind: 6, arch: 6, created: 10 };
   // Every column after the name has one space before it.
   const fixed = () => chip + [c.id, c.kind, c.arch, state, c.created, lifecycle].filter((w) => w > 0).reduce((sum, w) => sum + w + GAP, 0);
+  // KIND is the scope's (own, vendor, public: the header says which): below 100 columns its room is the name's.
+  if (width < 100) c.kind = 0;
   for (const drop of ['created', 'arch', 'kind', 'id'] as const) {
     if (width - fixed() >= NAME_MIN + (drop === 'created' ? 8 : drop === 'arch' ? 4 : 0)) break;
     c[drop] = 0;
