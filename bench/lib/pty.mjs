@@ -36,6 +36,7 @@ export function startInPty(file, args, { cols = 120, rows = 40, env = {} } = {})
   const pty = nodePty.spawn(file, args, { name: 'xterm-256color', cols, rows, env: childEnv });
   let bytes = 0;
   let lastDataAt = Date.now();
+  const dataListeners = new Set();
   let exit;
   const waiters = new Set();
   let syncTimer;
@@ -55,6 +56,7 @@ export function startInPty(file, args, { cols = 120, rows = 40, env = {} } = {})
   pty.onData((data) => {
     bytes += Buffer.byteLength(data);
     lastDataAt = Date.now();
+    for (const listener of dataListeners) listener(performance.now(), data);
     term.write(data, notify);
   });
   pty.onExit((status) => {
@@ -97,6 +99,11 @@ export function startInPty(file, args, { cols = 120, rows = 40, env = {} } = {})
         waiters.add(check);
         check();
       });
+    },
+    /** Calls listener(atMs, data) for every chunk of output as it arrives (performance.now() clock). */
+    onData(listener) {
+      dataListeners.add(listener);
+      return () => dataListeners.delete(listener);
     },
     /** Resolves once no output has arrived for quietMs, counted from the call at the earliest (at most limitMs). */
     waitQuiet(quietMs = 300, limitMs = 10_000) {

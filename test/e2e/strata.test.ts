@@ -89,7 +89,7 @@ describe('strata in a terminal', () => {
     const app = startApp({ home: home() });
     await app.waitForText(/NAME\s+ID\s+KIND\s+ARCH\s+CREATED\s+STATE/);
     app.resize(80, 24);
-    const screen = await app.waitForText(/NAME\s+ID\s+KIND\s+STATE\s+DEPRECATION/);
+    const screen = await app.waitForText(/NAME\s+ID\s+STATE\s+DEPRECATION/);
     const lines = screen.split('\n');
     expect(lines).toHaveLength(24);
     expect(lines[23]).toMatch(/^sandbox · eu-west · own/);

@@ -127,6 +127,8 @@ export class ScreenWriter {
   private readonly styles = new StyleTable();
   private latest: string | undefined;
   private dirty = false;
+  /** Whole lines drawn over Ink's frame (the image list's rows: see setScreenCanvas). */
+  private canvas?: CanvasPainter;
   /** What the terminal shows (undefined: not known, the next flush repaints everything). */
   private shown: Grid | undefined;
   private state: TerminalState = unknownState();
@@ -171,6 +173,18 @@ export class ScreenWriter {
     // The first frame is drawn at once (not after the rest of React's commit): first-frame time matters.
     if (!this.entered && this.started && !this.suspended) this.flush();
     else this.schedule();
+  }
+
+  /**
+   * Lines the app draws itself over Ink's frame, each a whole row (a list of thousands of rows moves by
+   * two rows a key; Ink would lay out and tokenize every visible row again for it). The painter is asked
+   * at each draw; undefined takes it away.
+   */
+  setCanvas(painter: CanvasPainter | undefined): void {
+    // The same painter again: its lines may have changed with the app's state, so the next draw asks it.
+    this.canvas = painter;
+    this.dirty = true;
+    if (this.entered) this.schedule();
   }
 
   /** Draws everything again on a cleared screen (Ctrl+L; after something else wrote to the terminal). */
@@ -265,7 +279,7 @@ export class ScreenWriter {
     }
     const repaint = this.shown === undefined || this.shown.cols !== cols || this.shown.rows !== rows;
     if (this.latest !== undefined && (this.dirty || repaint)) {
-      const next = parseFrame(this.latest, cols, rows, this.styles, this.shown);
+      const next = parseFrame(this.canvas ? overlay(this.latest, this.canvas(cols, rows)) : this.latest, cols, rows, this.styles, this.shown);
       let body: string;
       if (repaint) {
         this.state = { x: 0, y: 0, style: DEFAULT_STYLE };
@@ -337,7 +351,31 @@ export class ScreenWriter {
   }
 }
 
+/** Whole lines to draw over Ink's frame, from row `top` down (lines past the frame are dropped). */
+export type CanvasPainter = (cols: number, rows: number) => { top: number; lines: readonly string[] } | undefined;
+
+/** Ink's frame with some of its rows replaced by the canvas's lines. */
+export function overlay(frame: string, painted: ReturnType<CanvasPainter>): string {
+  if (!painted || painted.lines.length === 0) return frame;
+  const lines = frame.split('\n');
+  for (let i = 0; i < painted.lines.length; i++) {
+    const at = painted.top + i;
+    if (at >= 0 && at < lines.length) lines[at] = painted.lines[i];
+  }
+  return lines.join('\n');
+}
+
 let activeWriter: ScreenWriter | undefined;
+
+/** Whether a screen writer draws the TUI now (else a canvas is not drawn: render the rows through Ink). */
+export function screenCanvasAvailable(): boolean {
+  return activeWriter !== undefined;
+}
+
+/** Sets (or, with undefined, takes away) the lines the app draws over Ink's frame. */
+export function setScreenCanvas(painter: CanvasPainter | undefined): void {
+  activeWriter?.setCanvas(painter);
+}
 
 /** Draws the whole screen again on a cleared screen (bound to Ctrl+L). A no-op when no TUI runs. */
 export function requestRepaint(): void {

@@ -1,10 +1,11 @@
 // The image list pane: a windowed list of the current scope, filtered as you type, with inline rename.
 import { Box, Text } from 'ink';
-import { memo, useMemo } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import type { CatalogueImage } from '../../../services/catalogue.js';
 import { LineEditorView } from '../../components/LineEditorView.js';
 import { fit, fitMiddle, widthOf, wrap } from '../../components/text.js';
-import { VirtualList } from '../../components/VirtualList.js';
+import { VirtualList, windowStart } from '../../components/VirtualList.js';
+import { screenCanvasAvailable, setScreenCanvas, type CanvasPainter } from '../../screen/writer.js';
 import { useAppState, useTheme } from '../../state/context.js';
 import { inverse, italic, paint, type Theme } from '../../theme.js';
 import { labelChip } from '../../components/LabelChip.js';
@@ -99,11 +100,26 @@ const DETAIL_LINES = 2;
  * date, state and deprecation (what narrow columns leave out). A name too long for the first line goes on
  * over the second; one too long for both is cut in its middle.
  */
-export function detailLines(image: CatalogueImage | undefined, width: number, lookup?: ImageLookup): string[] {
+export function detailLines(image: CatalogueImage | undefined, width: number, lookup?: ImageLookup, columns?: Columns): string[] {
   const room = Math.max(10, width - 1);
   if (!image) return [' ', ' '];
   const life = lifecycle(image, lookup).text;
-  const facts = [image.id, image.kind, image.architecture, `created ${day(image.createdAt)}`, image.state, life].filter(Boolean).join(' · ');
+  // What the columns show already is not said again (every byte a move sends costs on a slow link).
+  const shown = (c: keyof Columns) => columns !== undefined && columns[c] > 0;
+  const facts = [
+    shown('id') ? '' : image.id,
+    shown('kind') ? '' : image.kind,
+    shown('arch') ? '' : image.architecture,
+    shown('created') ? '' : `created ${day(image.createdAt)}`,
+    shown('state') ? '' : image.state,
+    shown('lifecycle') ? '' : life,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  if (!facts) {
+    const lines = wrap(image.shownName, room);
+    return lines.length <= DETAIL_LINES ? [lines[0], lines[1] ?? ' '] : [fitMiddle(image.shownName, room).trimEnd(), ' '];
+  }
   const name = image.shownName;
   // The name and its facts flow over both lines where they fit; else the name has the first line.
   const joined = wrap(`${name} · ${facts}`, room);
@@ -113,7 +129,37 @@ export function detailLines(image: CatalogueImage | undefined, width: number, lo
   return [fitMiddle(name, room).trimEnd(), fitMiddle(facts, room).trimEnd()];
 }
 
-export function ImagesPane({ width, height }: { width: number; height: number }) {
+/**
+ * The image list's rows as whole lines, for the screen writer to draw over Ink's frame (see
+ * setScreenCanvas): a move of the selection redraws two rows, and Ink does not lay out and tokenize every
+ * visible row again for it. Where no screen writer runs (component tests), or something is drawn over the
+ * list (the palette, an interrupted launch's question) or inside it (an inline rename, the empty message),
+ * the rows are rendered through Ink as before: the same formatRow either way.
+ */
+function useRowsCanvas(enabled: boolean, top: number, lines: () => string[]): void {
+  // The lines of the newest render, made once per render (the writer may draw several times between two).
+  const latest = useRef<string[]>([]);
+  if (enabled) latest.current = lines();
+  const painter = useRef<CanvasPainter | undefined>(undefined);
+  // Set while rendering, not in an effect: Ink writes the frame as it commits, and the writer may draw it
+  // at once (the first frame): the rows must be there for it, or the list flashes empty for a frame.
+  if (enabled && !painter.current) {
+    painter.current = () => ({ top, lines: latest.current });
+    setScreenCanvas(painter.current);
+  } else if (!enabled && painter.current) {
+    painter.current = undefined;
+    setScreenCanvas(undefined);
+  } else if (enabled) setScreenCanvas(painter.current);
+  useEffect(
+    () => () => {
+      if (painter.current) setScreenCanvas(undefined);
+      painter.current = undefined;
+    },
+    [],
+  );
+}
+
+export function ImagesPane({ width, height, top = 1 }: { width: number; height: number; top?: number }) {
   const scope = useAppState((s) => s.scope);
   const view = useAppState((s) => selectView(s));
   const selected = useAppState(selectedIndex);
@@ -129,6 +175,26 @@ export function ImagesPane({ width, height }: { width: number; height: number })
   // The heading, the rows, and two lines that tell the selected row apart whatever the width.
   const listHeight = Math.max(1, height - 1 - DETAIL_LINES);
   const current = view.count ? view.at(selected) : undefined;
+  const covered = useAppState((s) => s.overlay?.kind === 'palette' || (s.reconcile !== undefined && s.pane === 'images'));
+  const canvas = screenCanvasAvailable() && !rename && !covered && view.count > 0;
+  const start = useRef(0);
+  const startKey = useRef('');
+  const key = `${scope}\u0000${query}`;
+  if (startKey.current !== key) {
+    startKey.current = key;
+    start.current = 0;
+  }
+  if (canvas) start.current = windowStart(start.current, selected, listHeight, view.count);
+  useRowsCanvas(canvas, top + 1, () => {
+    const lines: string[] = [];
+    const end = Math.min(view.count, start.current + listHeight);
+    for (let i = start.current; i < end; i++) {
+      const image = view.at(i);
+      lines.push(image ? formatRow(image, columns, theme, i === selected, lookup) : '');
+    }
+    while (lines.length < listHeight) lines.push('');
+    return lines;
+  });
 
   let empty: string;
   if (status === 'connecting') empty = 'Connecting…';
@@ -141,6 +207,9 @@ export function ImagesPane({ width, height }: { width: number; height: number })
   return (
     <Box flexDirection="column" width={width} height={height}>
       <ColumnHeadings columns={columns} />
+      {canvas ? (
+        <Box height={listHeight} />
+      ) : (
       <VirtualList
         count={view.count}
         height={listHeight}
@@ -154,7 +223,8 @@ export function ImagesPane({ width, height }: { width: number; height: number })
           return <ImageRow image={image} selected={isSelected} columns={columns} rename={rename && rename.imageId === image.id ? rename : undefined} lookup={lookup} />;
         }}
       />
-      {detailLines(current, width, lookup).map((line, i) => (
+      )}
+      {detailLines(current, width, lookup, columns).map((line, i) => (
         <Text key={`detail-${i}`} color={theme.muted}>
           {line}
         </Text>
