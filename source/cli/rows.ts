@@ -295,9 +295,21 @@ export interface AuditRow {
   detail: unknown;
 }
 
-/** Sanitises every string in a value (the audit's detail holds provider names). */
+/**
+ * A text that may span lines (user data in a request): every piece between line breaks and tabs sanitised,
+ * the breaks and tabs kept (JSON escapes them; nothing in them can move a terminal's cursor).
+ */
+export function sanitizeText(text: string, max = 16_384): string {
+  if (!/[\t\n\r]/.test(text)) return s(text, max);
+  return text
+    .split(/(\r\n|[\t\n\r])/)
+    .map((part, i) => (i % 2 === 1 ? part : s(part, max)))
+    .join('');
+}
+
+/** Sanitises every string in a value (the audit's detail holds provider names; a request, user data). */
 export function sanitizeDeep(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return s(value, 2048);
+  if (typeof value === 'string') return sanitizeText(value);
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => sanitizeDeep(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [s(k, 128), sanitizeDeep(v, depth + 1)]));

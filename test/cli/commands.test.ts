@@ -190,6 +190,37 @@ describe('servers: launch, list, show, console, wait, capture, terminate', () =>
   });
 });
 
+describe('launch --dry-run', () => {
+  it('prints the review and sends nothing: the exact request, the user data with its secret hidden, every problem at its field', () => {
+    const home = newHome();
+    const recipe = join(home, 'db.yaml');
+    writeFileSync(recipe, recipeYaml(launchableImage(home), { name: 'db', volumes: { count: 2, sizeGiB: 10, raid: '1', filesystem: 'xfs', mountPoint: '/data', encrypt: true } }));
+    const r = strataSync(['launch', '--recipe', recipe, '--dry-run', '--json'], { home });
+    const doc = jsonOf<{ wouldLaunch: boolean; userData: string; request: { spec: { userData: string } }; summary: string[] }>(r, 'launch-review');
+    expect(doc.wouldLaunch).toBe(true);
+    // The user data as it will be sent, line for line, with the volume passphrase's place said, never a passphrase.
+    expect(doc.request.spec.userData).toBe(doc.userData);
+    expect(doc.userData.split('\n')[0]).toBe('#cloud-config');
+    expect(doc.userData).toContain('[kept in the keychain]');
+    expect(doc.summary.join(' ')).toMatch(/encrypted \(LUKS/);
+    const table = strataSync(['launch', '--recipe', recipe, '--dry-run'], { home });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^The launch, reviewed \(nothing was sent\):\n/);
+    expect(table.stdout).toContain('The user data (cloud-init), secrets hidden:\n  #cloud-config\n');
+    expect(strataSync(['servers', '--ids'], { home }).stdout).toBe('');
+    // A problem stops it: exit status 4, each problem at its field; --set changes a field with the recipe's own rules.
+    const wrong = strataSync(['launch', '--recipe', recipe, '--dry-run', '--set', 'productId=sb.a.small', '--json'], { home });
+    expect(wrong.code).toBe(4);
+    expect(jsonOf<{ problems: { field: string }[] }>(wrong, 'launch-review').problems.map((p) => p.field)).toEqual(['productId']);
+    const bad = strataSync(['launch', '--recipe', recipe, '--dry-run', '--set', 'volumes.sizeGiB=big'], { home });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('strata: --set volumes.sizeGiB must be a whole number; got "big".\n');
+    const unknown = strataSync(['launch', '--recipe', recipe, '--dry-run', '--set', 'colour=red'], { home });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^strata: --set colour: "colour" is not a field of the launch form; the fields are name, imageId, productId, count,/);
+  });
+});
+
 describe('risk, audit, schema, help', () => {
   it('strata risk: the :risk report; exit status 6 only where something is gone or due within the window', () => {
     const home = newHome();
