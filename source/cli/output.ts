@@ -157,16 +157,10 @@ export class Output {
       add: (rows) => {
         if (rows.length === 0) return;
         if (this.mode === 'json') {
-          let chunk = '';
-          for (const row of rows) {
-            chunk += `${first ? '\n' : ',\n'}${JSON.stringify(row)}`;
-            first = false;
-          }
-          stdout.write(chunk);
+          stdout.write(`${first ? '\n' : ',\n'}${rows.map((row) => JSON.stringify(row)).join(',\n')}`);
+          first = false;
         } else if (this.mode === 'ndjson') {
-          let chunk = '';
-          for (const row of rows) chunk += `${JSON.stringify({ schemaVersion: SCHEMA_VERSION, kind: rowKind, [item]: row })}\n`;
-          stdout.write(chunk);
+          stdout.write(`${rows.map((row) => JSON.stringify({ schemaVersion: SCHEMA_VERSION, kind: rowKind, [item]: row })).join('\n')}\n`);
         }
       },
       end: (footer) => {
