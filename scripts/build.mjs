@@ -8,10 +8,14 @@ const dist = join(ROOT, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
-await build({
+const result = await build({
   ...bundleOptions(join(ROOT, 'source', 'cli.tsx'), dist),
   // Heavy SDKs stay outside the bundle and load only when their provider is chosen.
   external: ['@aws-sdk/*', '@napi-rs/keyring', '@napi-rs/keyring/*', 'node-pty'],
+  // Which sources went into which chunk: test/cli/bundle.test.ts reads it to show that a subcommand's
+  // chunks hold no Ink and no React.
+  metafile: true,
 });
+writeFileSync(join(dist, 'meta.json'), JSON.stringify(result.metafile));
 chmodSync(join(dist, 'cli.js'), 0o755);
 writeFileSync(join(dist, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');

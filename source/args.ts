@@ -1,6 +1,23 @@
-// The command line: parsed and checked before anything starts, each mistake said in a sentence.
+// The command line: parsed and checked before anything starts, each mistake said in a sentence. One parser,
+// Node's util.parseArgs, driven by one table (cli/table.ts) for the TUI's options and every subcommand's.
 import { parseArgs } from 'node:util';
-import { SCOPES, type Scope } from './core/types.js';
+import type { Scope } from './core/types.js';
+import { commandUsage, groupUsage, tuiUsage } from './cli/help.js';
+import {
+  checkLibvirtUri,
+  commandName,
+  findCommand,
+  optionsOf,
+  OUTPUT_OPTIONS,
+  subWords,
+  topWords,
+  TUI_OPTIONS,
+  UsageError,
+  type CommandSpec,
+  type OptionSpec,
+} from './cli/table.js';
+
+export { UsageError };
 
 export interface CliOptions {
   help: boolean;
@@ -17,118 +34,234 @@ export interface CliOptions {
   endpoint?: string;
   /** libvirt: the connection URI (--libvirt-uri, else STRATA_LIBVIRT_URI). */
   libvirtUri?: string;
+  /** Whether the provider was named (--provider or STRATA_PROVIDER) rather than the default. */
+  providerGiven?: boolean;
 }
 
-export class UsageError extends Error {}
+/** `strata --help`. */
+export const USAGE = tuiUsage();
 
-export const USAGE = `Usage: strata [options]
+type ParseArgsOptions = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
-A keyboard-driven console for machine images and the servers launched from them.
-
-Options:
-  --provider NAME        the cloud to work on (default: sandbox, the embedded cloud; env STRATA_PROVIDER)
-  --region NAME          the region to open (default: the provider's first; aws: the SDK's default)
-  --profile NAME         aws: a profile of ~/.aws/config (default: the SDK's credential chain)
-  --endpoint URL         aws: an EC2-compatible endpoint (env STRATA_AWS_ENDPOINT)
-  --libvirt-uri URI      libvirt: the connection URI (default: LIBVIRT_DEFAULT_URI, else qemu:///system; env STRATA_LIBVIRT_URI)
-  --scope SCOPE          the list to open: own, vendor or public (default: own)
-  --read-only            disable every command that changes anything
-  --sandbox-speed N      sandbox: simulated seconds per real second (kept in the world; a new world runs at 1)
-  --sandbox-seed N       sandbox: the seed of its world (default 1)
-  --sandbox-faults SPEC  sandbox: inject faults, e.g. throttle=0.2,timeout=0.1,fail=0.5,stall=0.5
-  --sandbox-latency MS   sandbox: a launch's answer comes back MS milliseconds after the servers exist
-  -h, --help             this help
-  -v, --version          the version
-
-Environment:
-  STRATA_HOME            where strata keeps its data (default: $XDG_DATA_HOME/strata and $XDG_CONFIG_HOME/strata)
-  NO_COLOR               draw without colour
-
-Inside strata, press ? for every key binding.
-`;
-
-function number(name: string, value: string | undefined, check: (n: number) => boolean, rule: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${rule}; got "${value}".`);
-  return n;
+function parseArgsOptions(options: readonly OptionSpec[]): ParseArgsOptions {
+  const out: NonNullable<ParseArgsOptions> = {};
+  for (const o of options) out[o.name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
+  return out;
 }
 
-/**
- * A libvirt connection URI, checked loosely (libvirt itself says what it cannot use): a scheme, optionally
- * with a transport (qemu+ssh), then "://" and the rest without spaces, e.g. qemu:///system,
- * qemu+ssh://root@host/system, test:///default.
- */
-const LIBVIRT_URI = /^[a-z][a-z0-9.-]*(?:\+[a-z][a-z0-9-]*)?:\/\/\S*$/i;
+/** Node's own sentence for an unknown option goes on about positionals; its first sentence only. */
+function usageFrom(error: unknown, help: string): UsageError {
+  const first = (error as Error).message.split(/\.\s/)[0]!.replace(/\.$/, '');
+  return new UsageError(`${first}. See ${help}.`);
+}
 
-function checkLibvirtUri(value: string | undefined, where: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (!LIBVIRT_URI.test(value)) {
-    throw new UsageError(
-      `${where} must be a libvirt connection URI such as qemu:///system or qemu+ssh://user@host/system; got "${value}".`,
-    );
+/** Checks every option given against its choices and its own rule; returns the values, converted. */
+function checkValues(values: Record<string, unknown>, options: readonly OptionSpec[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...values };
+  for (const o of options) {
+    const value = values[o.name];
+    if (value === undefined || o.type !== 'string') continue;
+    const one = (v: string) => {
+      const where = `--${o.name}`;
+      if (o.choices && !o.choices.includes(v)) throw new UsageError(`${where} must be one of ${o.choices.join(', ')}; got "${v}".`);
+      return o.check ? o.check(v, where) : v;
+    };
+    out[o.name] = Array.isArray(value) ? value.map((v) => one(String(v))) : one(String(value));
   }
-  return value;
+  return out;
 }
 
+/** The session's options (the TUI's, which every subcommand takes) from checked values. */
+function sessionOptions(values: Record<string, unknown>, env: NodeJS.ProcessEnv, scope: Scope): CliOptions {
+  const libvirtUri =
+    (values['libvirt-uri'] as string | undefined) ?? (env.STRATA_LIBVIRT_URI ? checkLibvirtUri(env.STRATA_LIBVIRT_URI, 'STRATA_LIBVIRT_URI') : undefined);
+  const named = (values.provider as string | undefined) ?? (env.STRATA_PROVIDER || undefined);
+  return {
+    help: values.help === true,
+    version: values.version === true,
+    provider: named ?? 'sandbox',
+    providerGiven: named !== undefined,
+    region: values.region as string | undefined,
+    scope,
+    readOnly: values['read-only'] === true,
+    sandboxSpeed: values['sandbox-speed'] as number | undefined,
+    sandboxSeed: values['sandbox-seed'] as number | undefined,
+    sandboxFaults: values['sandbox-faults'] as string | undefined,
+    profile: values.profile as string | undefined,
+    endpoint: values.endpoint as string | undefined,
+    ...(libvirtUri !== undefined ? { libvirtUri } : {}),
+    sandboxLatencyMs: values['sandbox-latency'] as number | undefined,
+  };
+}
+
+/** The TUI's options (no subcommand). A subcommand's word here is a UsageError: route() tells them apart first. */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-        provider: { type: 'string' },
-        region: { type: 'string' },
-        scope: { type: 'string' },
-        'read-only': { type: 'boolean' },
-        'sandbox-speed': { type: 'string' },
-        'sandbox-seed': { type: 'string' },
-        'sandbox-faults': { type: 'string' },
-        'sandbox-latency': { type: 'string' },
-        profile: { type: 'string' },
-        endpoint: { type: 'string' },
-        'libvirt-uri': { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: parseArgsOptions(TUI_OPTIONS) });
   } catch (error) {
-    // Node's own sentence for an unknown option goes on about positionals; keep its first sentence only.
-    const first = (error as Error).message.split(/\.\s/)[0].replace(/\.$/, '');
-    throw new UsageError(`${first}. See strata --help.`);
+    throw usageFrom(error, 'strata --help');
   }
   const { values, positionals } = parsed;
   if (positionals.length > 0) {
-    throw new UsageError(`strata takes no arguments besides options; got "${positionals[0]}". See strata --help.`);
+    const word = positionals[0]!;
+    throw new UsageError(
+      topWords(true).includes(word)
+        ? `"${word}" is a command, which runs without the TUI; put the TUI's options after it. See strata --help.`
+        : `strata has no command "${word}". See strata --help.`,
+    );
   }
-  const scope = values.scope ?? 'own';
-  if (!(SCOPES as readonly string[]).includes(scope)) {
-    throw new UsageError(`--scope must be one of ${SCOPES.join(', ')}; got "${scope}".`);
+  const checked = checkValues(values, TUI_OPTIONS);
+  return sessionOptions(checked, env, (checked.scope as Scope | undefined) ?? 'own');
+}
+
+// ---- subcommands ----------------------------------------------------------------------------------------
+
+/** What the arguments ask for: the TUI, a subcommand (and where its words are), or a word strata does not know. */
+export type Route =
+  | { kind: 'tui' }
+  | { kind: 'command'; command: CommandSpec; at: number }
+  | { kind: 'group'; word: string; at: number; next?: string }
+  | { kind: 'unknown'; word: string };
+
+const LEADING = new Map([...TUI_OPTIONS, ...OUTPUT_OPTIONS].map((o) => [o.name, o]));
+const LEADING_SHORT = new Map(TUI_OPTIONS.filter((o) => o.short).map((o) => [o.short!, o]));
+
+/**
+ * Finds the subcommand in the arguments: the first word that is not an option (the TUI's options may come
+ * before it), and the word after it where the two name a command (image show). Cheap: it runs on the
+ * TUI's path before anything else loads.
+ */
+export function route(argv: readonly string[]): Route {
+  let i = 0;
+  while (i < argv.length) {
+    const token = argv[i]!;
+    if (token === '--') return { kind: 'tui' };
+    if (token.startsWith('--')) {
+      const name = token.slice(2).split('=')[0]!;
+      i += LEADING.get(name)?.type === 'string' && !token.includes('=') ? 2 : 1;
+      continue;
+    }
+    if (token.startsWith('-') && token.length > 1) {
+      i += LEADING_SHORT.get(token.slice(1))?.type === 'string' ? 2 : 1;
+      continue;
+    }
+    break;
   }
-  const endpoint = values.endpoint;
-  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
-    throw new UsageError(`--endpoint must be an http:// or https:// URL; got "${endpoint}".`);
+  if (i >= argv.length) return { kind: 'tui' };
+  const word = argv[i]!;
+  if (!topWords(true).includes(word)) return { kind: 'unknown', word };
+  const next = argv[i + 1];
+  if (next !== undefined && !next.startsWith('-')) {
+    const two = findCommand([word, next]);
+    if (two) return { kind: 'command', command: two, at: i };
   }
-  const libvirtUri = checkLibvirtUri(values['libvirt-uri'], '--libvirt-uri') ?? checkLibvirtUri(env.STRATA_LIBVIRT_URI || undefined, 'STRATA_LIBVIRT_URI');
-  const faults = values['sandbox-faults'];
-  if (faults !== undefined && !/^(?:[a-z]+=(?:0|1|0?\.\d+)(?:,|$))+$/.test(faults)) {
-    throw new UsageError(`--sandbox-faults must look like throttle=0.2,fail=0.5 (probabilities from 0 to 1); got "${faults}".`);
+  const one = findCommand([word]);
+  if (one) return { kind: 'command', command: one, at: i };
+  return { kind: 'group', word, at: i, ...(next !== undefined && !next.startsWith('-') ? { next } : {}) };
+}
+
+/** Whether these arguments run a subcommand (or ask for help on one) rather than the TUI. */
+export function isSubcommand(argv: readonly string[]): boolean {
+  return route(argv).kind !== 'tui';
+}
+
+export type OutputMode = 'table' | 'json' | 'ndjson';
+
+export interface ParsedCommand {
+  command: CommandSpec;
+  /** The session's options (the TUI's). */
+  session: CliOptions;
+  /** The command's own options, checked and converted (durations in ms, numbers, dates). */
+  values: Record<string, unknown>;
+  /** The arguments by name (a variadic one is a list). */
+  args: Record<string, string | string[] | undefined>;
+  output: OutputMode;
+  /** --help was given: print commandUsage(command) and do nothing else. */
+  help: boolean;
+}
+
+/** A usage error that knows which help to point at. */
+export class CommandUsageError extends UsageError {
+  constructor(
+    message: string,
+    readonly help: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `strata image --help`: not a mistake, the help of the commands under a word. */
+export class HelpRequest extends Error {
+  constructor(readonly text: string) {
+    super('help');
+  }
+}
+
+/** Parses a subcommand's arguments against the table; every mistake is a UsageError with a sentence. */
+export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand {
+  const found = route(argv);
+  if (found.kind === 'tui') throw new UsageError('No command given. See strata --help.');
+  if (found.kind === 'unknown') throw new UsageError(`strata has no command "${found.word}". See strata --help.`);
+  if (found.kind === 'group') {
+    if (argv.includes('--help') || argv.includes('-h')) throw new HelpRequest(groupUsage(found.word));
+    const subs = subWords(found.word).join(', ');
+    throw new CommandUsageError(
+      found.next !== undefined
+          ? `strata ${found.word} has no command "${found.next}"; it has ${subs}. See strata ${found.word} --help.`
+          : `strata ${found.word} needs a command: ${subs}. See strata ${found.word} --help.`,
+      groupUsage(found.word),
+    );
+  }
+  const { command, at } = found;
+  const rest = [...argv.slice(0, at), ...argv.slice(at + command.path.length)];
+  const name = commandName(command);
+  const help = `strata ${name} --help`;
+  const options = optionsOf(command);
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: parseArgsOptions(options) }) as typeof parsed;
+  } catch (error) {
+    throw new CommandUsageError(usageFrom(error, help).message, commandUsage(command));
+  }
+  const session = sessionOptions({}, env, 'own');
+  if (parsed.values.help === true) return { command, session, values: {}, args: {}, output: 'table', help: true };
+  let values: Record<string, unknown>;
+  try {
+    values = checkValues(parsed.values, options);
+  } catch (error) {
+    if (error instanceof UsageError) throw new CommandUsageError(error.message, commandUsage(command));
+    throw error;
+  }
+  if (values.json === true && values.ndjson === true) throw new CommandUsageError(`--json and --ndjson cannot both be given. See ${help}.`, commandUsage(command));
+
+  const args: Record<string, string | string[] | undefined> = {};
+  const positionals = [...parsed.positionals];
+  for (const spec of command.args) {
+    if (spec.variadic) {
+      if (positionals.length === 0 && !spec.optional) throw new CommandUsageError(`strata ${name} needs ${spec.name} (at least one). See ${help}.`, commandUsage(command));
+      args[spec.name] = positionals.splice(0);
+      continue;
+    }
+    const value = positionals.shift();
+    if (value === undefined) {
+      if (spec.optional) continue;
+      throw new CommandUsageError(`strata ${name} needs ${spec.name}: ${spec.help}. See ${help}.`, commandUsage(command));
+    }
+    if (spec.choices && !spec.choices.includes(value)) {
+      throw new CommandUsageError(`${spec.name} must be one of ${spec.choices.join(', ')}; got "${value}".`, commandUsage(command));
+    }
+    args[spec.name] = value;
+  }
+  if (positionals.length > 0) {
+    throw new CommandUsageError(`strata ${name} takes ${command.args.length === 0 ? 'no arguments' : `${command.args.map((a) => a.name).join(' ')} only`}; got "${positionals[0]}" too. See ${help}.`, commandUsage(command));
   }
   return {
-    help: values.help ?? false,
-    version: values.version ?? false,
-    provider: values.provider ?? env.STRATA_PROVIDER ?? 'sandbox',
-    region: values.region,
-    scope: scope as Scope,
-    readOnly: values['read-only'] ?? false,
-    sandboxSpeed: number('sandbox-speed', values['sandbox-speed'], (n) => n > 0 && n <= 1_000_000, 'a number above 0 (at most 1000000)'),
-    sandboxSeed: number('sandbox-seed', values['sandbox-seed'], (n) => Number.isInteger(n) && n >= 0, 'a whole number, 0 or more'),
-    sandboxFaults: faults,
-    profile: values.profile,
-    endpoint,
-    ...(libvirtUri !== undefined ? { libvirtUri } : {}),
-    sandboxLatencyMs: number('sandbox-latency', values['sandbox-latency'], (n) => Number.isInteger(n) && n >= 0 && n <= 600_000, 'a whole number of milliseconds from 0 to 600000'),
+    command,
+    session: sessionOptions(values, env, 'own'),
+    values,
+    args,
+    output: values.json === true ? 'json' : values.ndjson === true ? 'ndjson' : 'table',
+    help: false,
   };
 }

@@ -12,12 +12,13 @@ import { createStore } from './ui/state/store.js';
 import { assertInteractive, runFullScreen, TerminalNotInteractive } from './ui/terminal.js';
 import { requestRepaint } from './ui/screen/writer.js';
 import { createTheme } from './ui/theme.js';
+import { sessionOptionsFor } from './cli/session-options.js';
+import { VERSION } from './cli/version.js';
 
-declare const STRATA_VERSION: string | undefined;
 /** How long the first frame may wait for the provider's first page. */
 const FIRST_FRAME_WAIT_MS = 120;
 
-export const VERSION = typeof STRATA_VERSION === 'string' ? STRATA_VERSION : '0.0.0-dev';
+export { VERSION };
 
 export async function main(argv: string[]): Promise<number> {
   let options;
@@ -77,23 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     store,
     db,
     logger,
-    sessionOptions: {
-      providerId: options.provider,
-      // The services refuse every change too (defence in depth): nothing a read-only session runs writes.
-      readOnly: options.readOnly,
-      region: options.region,
-      home: home.data,
-      sandboxSpeed: options.sandboxSpeed,
-      sandboxSeed: options.sandboxSeed,
-      sandboxFaults: options.sandboxFaults,
-      sandboxLatencyMs: options.sandboxLatencyMs,
-      profile: options.profile,
-      endpoint: options.endpoint,
-      libvirtUri: options.libvirtUri,
-      trustedOwnerIds: config?.trustedVendorOwners.length ? config.trustedVendorOwners : undefined,
-      configDir: home.config,
-      config,
-    },
+    // The same session options as the subcommands' (cli/session-options.ts): one mapping from the options.
+    sessionOptions: sessionOptionsFor(options, home, config),
   });
 
   // Ctrl+L repaints the whole screen from a cleared one (the screen writer owns every byte).

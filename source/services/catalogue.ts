@@ -202,6 +202,16 @@ export class Catalogue {
     return this.writeLocal(image, id, { label }, 'image.label', { ...detail, where: 'local' });
   }
 
+  /**
+   * One image by id, as the provider knows it now, merged with metadata (retried while the provider
+   * throttles; NotFound where it does not exist). For a command that names an image (strata image show).
+   */
+  async image(id: string, signal?: AbortSignal): Promise<CatalogueImage> {
+    const raw = this.rawIds.get(id);
+    const image = await this.withRetry(() => this.provider.getImage(typeof raw === 'string' ? raw : id), signal);
+    return this.merge(image);
+  }
+
   /** Re-merge a provider image with metadata (for a refreshed image). */
   merge(image: Image): CatalogueImage {
     const id = this.rawId(image);

@@ -173,7 +173,8 @@ const libvirtSchema = z.strictObject(
   { error: (issue) => (issue.code === 'invalid_type' ? 'libvirt must be a map of settings (pool, vendorPool, poolDirectory, network, sizes)' : undefined) },
 );
 
-const configSchema = z.strictObject({
+/** config.yaml (its JSON Schema: strata schema config). */
+export const configSchema = z.strictObject({
   billingCodes: z
     .record(labelName('A billing code'), quotaSchema.nullable(), {
       error: (issue) => (issue.code === 'invalid_type' ? 'billingCodes must be a map of codes, each with its quota (or nothing)' : undefined),

@@ -73,7 +73,8 @@ export const launchRequestSchema = z.strictObject({
   userDataFile: text('userDataFile').optional(),
 }) satisfies z.ZodType<LaunchRequest>;
 
-const recipeSchema = z.strictObject({
+/** A recipe file: version, where it was saved from, and the request (its JSON Schema: strata schema recipe). */
+export const recipeSchema = z.strictObject({
   strataRecipe: z.literal(RECIPE_VERSION, { error: `strataRecipe must be ${RECIPE_VERSION} (this strata reads version ${RECIPE_VERSION} recipes)` }),
   provider: text('provider').optional(),
   region: text('region').optional(),
@@ -202,6 +203,18 @@ export class Recipes {
       throw new StrataError('NotFound', `There is no recipe named "${name}" (${path} does not exist).`, { field: 'recipe' });
     }
     return this.read(name, path);
+  }
+
+  /**
+   * Opens a recipe file anywhere (strata launch --recipe FILE); a bad one throws a FileError naming the
+   * file, the line and the field, a missing one NotFound.
+   */
+  loadFile(path: string): Recipe {
+    if (!existsSync(path)) {
+      throw new StrataError('NotFound', `There is no recipe file ${path}.`, { field: 'recipe' });
+    }
+    const base = path.slice(path.lastIndexOf('/') + 1).replace(/\.ya?ml$/, '');
+    return this.read(base, path);
   }
 
   /** Every recipe in the directory, by name; the unreadable ones with the sentence that says why. */

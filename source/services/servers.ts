@@ -58,6 +58,14 @@ export class ServerActions {
     await this.deps.afterTerminate?.(server.id).catch(() => undefined);
   }
 
+  /**
+   * The servers of the region (or those with these ids) as the provider lists them now, in one batched call
+   * retried while the provider throttles or does not answer. Not sanitised: the caller sanitises what it shows.
+   */
+  list(ids?: string[], options: RetryOptions = {}): Promise<Server[]> {
+    return withRetry(() => this.deps.provider.listServers(ids), this.deps.retry, { operation: 'listing servers', ...options });
+  }
+
   /** A server's console output (retried while the provider throttles or does not answer). */
   consoleOutput(serverId: string, options: RetryOptions = {}): Promise<string> {
     if (!this.deps.description.capabilities.servers.consoleOutput) {

@@ -36,6 +36,8 @@ export interface AuditListOptions {
   region?: string;
   action?: string;
   target?: string;
+  /** Only entries at or after this moment. */
+  since?: Date;
 }
 
 /** The OS user running strata; never throws (a container may have no passwd entry). */
@@ -104,6 +106,10 @@ export class AuditLog {
         where.push(`${field} = ?`);
         params.push(value);
       }
+    }
+    if (options.since !== undefined) {
+      where.push('at >= ?');
+      params.push(options.since.toISOString());
     }
     const sql = `SELECT id, at, actor, provider, region, action, target, detail FROM audit${
       where.length ? ` WHERE ${where.join(' AND ')}` : ''
