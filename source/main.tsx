@@ -78,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     store,
     db,
     logger,
+    // The watcher, look-ups and interrupted work start once the first frame is on screen.
+    waitForFirstFrame: true,
     // The same session options as the subcommands' (cli/session-options.ts): one mapping from the options.
     sessionOptions: sessionOptionsFor(options, home, config),
   });
@@ -101,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await runFullScreen(<App store={store} controller={controller} theme={createTheme()} />, {
       onExit: shutdown,
+      onFirstFrame: () => controller.firstFrameDrawn(),
       log: (message, detail) => logger.log('error', message, detail),
     });
   } finally {

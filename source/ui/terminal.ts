@@ -15,6 +15,8 @@ export interface FullScreenOptions {
   /** Called once, before the process exits for any reason (close the database, the provider). */
   onExit?: (reason: string) => Promise<void> | void;
   log?: (message: string, detail?: unknown) => void;
+  /** Called once Ink's first frame is on the terminal: work that can wait starts then, not before. */
+  onFirstFrame?: () => void;
 }
 
 export class TerminalNotInteractive extends Error {}
@@ -122,6 +124,7 @@ export async function runFullScreen(element: ReactElement, options: FullScreenOp
   try {
     writer.start();
     instance = renderInto(writer, element); // the writer draws Ink's first frame as soon as it comes
+    options.onFirstFrame?.();
     await instance.waitUntilExit();
     return 0;
   } finally {

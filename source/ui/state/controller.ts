@@ -35,6 +35,11 @@ export interface ControllerDeps {
   pageSize?: number;
   /** Page size for a stored scope (the public catalogue; default 1,000: a page is a few ms to fetch, encode and write). */
   storedPageSize?: number;
+  /**
+   * Hold the work that can wait (the watcher, lineage look-ups, interrupted launches and jobs) until
+   * firstFrameDrawn() (the full-screen TUI: the first frame comes first). Without it the work starts at once.
+   */
+  waitForFirstFrame?: boolean;
   /** How often own images and vendor templates are refreshed in place (seconds; 0 = never). */
   refreshSeconds?: number;
 }
@@ -100,6 +105,7 @@ export class Controller {
   }
 
   constructor(private readonly deps: ControllerDeps) {
+    this.firstFrameShown = deps.waitForFirstFrame !== true;
     // Each host reads the state when asked (a getter: spreading a snapshot would go stale).
     const base = <T extends object>(extra: T) =>
       Object.defineProperty(
@@ -191,6 +197,22 @@ export class Controller {
 
   onExit(handler: () => void): void {
     this.exitHandler = handler;
+  }
+
+  private firstFrameShown: boolean;
+  private waitingForFirstFrame: (() => void)[] = [];
+
+  /** Runs now where the first frame is on screen (or nobody waits for it), else once it is. */
+  private afterFirstFrame(work: () => void): void {
+    if (this.firstFrameShown) work();
+    else this.waitingForFirstFrame.push(work);
+  }
+
+  /** The first frame is on the terminal: the work that waited for it starts (the watcher, look-ups, jobs). */
+  firstFrameDrawn(): void {
+    if (this.firstFrameShown) return;
+    this.firstFrameShown = true;
+    for (const work of this.waitingForFirstFrame.splice(0)) work();
   }
 
   /** Who repaints the whole screen on Ctrl+L (the screen writer, when the TUI runs full-screen). */
@@ -302,15 +324,19 @@ export class Controller {
         this.stopRetryNotices = next.onRetry((notice) => this.retryNotice(notice));
         this.loadInitial();
         this.startAutoRefresh();
-        // A read-only session changes nothing, in the foreground or the background: interrupted launches and
-        // unfinished jobs are shown and left for a session that may act.
-        if (this.state.readOnly) void this.interrupted.showInterrupted();
-        else {
-          void this.interrupted.reconcile();
-          void this.jobs.resumeJobs();
-        }
-        // The monitor watches the region from the start: the list's risk flags and the monitor are live.
-        this.monitor.watch();
+        // Work that can wait for the first frame waits for it (the image list is what the user came for).
+        this.afterFirstFrame(() => {
+          if (this.session !== next) return;
+          // A read-only session changes nothing, in the foreground or the background: interrupted launches
+          // and unfinished jobs are shown and left for a session that may act.
+          if (this.state.readOnly) void this.interrupted.showInterrupted();
+          else {
+            void this.interrupted.reconcile();
+            void this.jobs.resumeJobs();
+          }
+          // The monitor watches the region from the start: the list's risk flags and the monitor are live.
+          this.monitor.watch();
+        });
       } catch (error) {
         const message = describeError(error, `Opening ${options.providerId}${options.region ? ` in ${options.region}` : ''}`);
         this.deps.logger.log('error', message, error);
@@ -482,7 +508,7 @@ export class Controller {
           this.dispatch({ type: 'images/page', scope, generation, items: page.items, total: page.total, complete, capped });
           if (scope === this.state.scope) this.firstRows();
           // Own images remember their source: look up the sources that are not listed (gone, or public).
-          if (complete && scope === 'own') void this.monitor.lookUpImages();
+          if (complete && scope === 'own') this.afterFirstFrame(() => void this.monitor.lookUpImages());
           if (complete) break;
           // Pages may come without real I/O (the sandbox): between them, keys are read and answered.
           await yieldToInput();
