@@ -154,15 +154,33 @@ export function findVendorBuild(seed: number, region: string, id: string, now: n
   const live = liveVendorBuilds(seed, region, now).find((b) => b.id === id);
   if (live) return { found: 'live', build: live };
   // Not live: look back through older builds, to tell "deleted by its vendor on …" from "never existed".
+  // A build's id depends on (seed, region, family, arch, k) alone, so the ids looked back through are
+  // remembered: the watcher asks on every poll whether servers' images are gone.
   for (const family of VENDOR_FAMILIES) {
     const latest = latestBuild(seed, family.id, now);
     for (const arch of family.architectures) {
-      for (let k = latest - 1; k > latest - LOOKBACK_BUILDS; k--) {
-        if (vendorImageId(seed, region, family.id, arch, k) === id) {
-          return { found: 'deleted', build: vendorBuild(seed, region, family, arch, k) };
-        }
-      }
+      const from = latest - LOOKBACK_BUILDS + 1;
+      const k = builtIds(seed, region, family.id, arch, from, latest - 1).get(id);
+      if (k !== undefined && k >= from && k < latest) return { found: 'deleted', build: vendorBuild(seed, region, family, arch, k) };
     }
   }
   return { found: 'none' };
+}
+
+/** id -> k of a family's builds for one architecture, every k asked for so far (the index grows as asked). */
+const idIndexes = new Map<string, { ids: Map<string, number>; from: number; to: number }>();
+
+function builtIds(seed: number, region: string, family: string, arch: Architecture, from: number, to: number): ReadonlyMap<string, number> {
+  const key = `${seed}\u0000${region}\u0000${family}\u0000${arch}`;
+  let index = idIndexes.get(key);
+  if (!index) {
+    index = { ids: new Map(), from: to + 1, to };
+    idIndexes.set(key, index);
+  }
+  for (let k = Math.min(index.from - 1, to); k >= from; k--) index.ids.set(vendorImageId(seed, region, family, arch, k), k);
+  for (let k = Math.max(index.to + 1, from); k <= to; k++) index.ids.set(vendorImageId(seed, region, family, arch, k), k);
+  index.from = Math.min(index.from, from);
+  index.to = Math.max(index.to, to);
+  // Every k remembered: the caller keeps to its window.
+  return index.ids;
 }
