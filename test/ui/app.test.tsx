@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { start } from './harness.js';
-import { Command } from '../keys.js';
+import { Command, keyFor } from '../keys.js';
 import { riskReport } from '../../source/core/lineage.js';
 import { imageLookup, listedImages } from '../../source/ui/state/selectors.js';
 import { createSandboxProvider } from '../../source/providers/sandbox/index.js';
@@ -241,5 +241,19 @@ describe(':risk', () => {
     // The report is long: page through it until the image shows (never past its end).
     for (let page = 0; page < 40 && !h.frame().includes(`image my-local-name (${image.id})`); page++) await h.command('risk', Command.PageDown);
     expect(h.frame()).toContain(`image my-local-name (${image.id})`);
+  });
+});
+
+describe('keys typed while something is saved', () => {
+  it('r, a name, Enter, c, k, Enter in one read: the name and the label are both saved, no key is lost', async () => {
+    const h = await start();
+    await h.waitFor('img-');
+    const image = h.controller.state.scopes.own.rows.at(0)!;
+    // One write: everything arrives in one read, while the rename is still being saved.
+    await h.type(`r\u0015burst name\r${keyFor('list', Command.Label)}${keyFor('palette', Command.Up)}\r`);
+    await h.waitFor('Renamed to "burst name"');
+    // From "none", one up is the last colour (grey).
+    await h.waitFor(() => h.controller.state.scopes.own.rows.find(image.id)?.label === 'grey', 'the label saved');
+    expect(h.controller.state.scopes.own.rows.find(image.id)?.shownName).toBe('burst name');
   });
 });
