@@ -46,6 +46,13 @@ export interface Capabilities {
     /** Can an image file on this machine (qcow2, raw) be imported as an own image? */
     import: Requirement;
     nameRules: NameRules;
+    /**
+     * Can a deprecation date be set on (and cleared from) an own image, so that other users of the account
+     * see it in their :risk as they see a vendor template's (ProviderService.setImageDeprecation)? Absent: none.
+     */
+    deprecate?: Requirement;
+    /** Does the provider say when an image is protected against deletion (EC2's deregistration protection)? */
+    deleteProtection?: boolean;
   };
   launch: {
     product: Requirement;

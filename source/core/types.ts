@@ -35,10 +35,28 @@ export interface Image {
   sourceServerId?: string;
   platform?: string;
   sizeGiB?: number;
+  /**
+   * What the image takes up in the provider's storage (GiB), where the provider says: EC2 the sizes of its
+   * EBS snapshots (BlockDeviceMappings' VolumeSize), libvirt the volume file's allocation, the sandbox its
+   * size. What deleting it frees.
+   */
+  storageGiB?: number;
+  /** A protection against deleting the image (EC2's deregistration protection), where the provider has one. */
+  deleteProtection?: DeleteProtection;
   /** Whether the current account may change this image (rename by tag, label by tag, delete). */
   owned: boolean;
   /** Tags as the provider holds them (empty where it holds none). */
   tags: Record<string, string>;
+}
+
+/** EC2's deregistration protection as strata reads it. */
+export interface DeleteProtection {
+  /** Deleting the image is refused now. */
+  on: boolean;
+  /** Turning it off takes effect only after a cooldown (24 hours on EC2). */
+  cooldown: boolean;
+  /** Turned off with a cooldown: the image stays protected until then (ISO 8601). */
+  until?: string;
 }
 
 /** Colour labels, in the order of the palette. */

@@ -1,0 +1,190 @@
+// Stale own images (`:stale`, `strata images stale`): own images that nothing uses any more and that are
+// older than N days, except the newest of each family, each with the storage deleting it frees. Pure: the
+// caller passes the own images, the servers and (for lineage) what it knows of other images.
+//
+// The rules, in the order they are applied:
+//   - Only own images the account may delete (kind own, owned), and not while they are being created
+//     (pending) or once deleted.
+//   - Never an image something depends on: a server that is not terminated was launched from it, or an
+//     image (any given) was captured from it. Those are kept whatever their age (deleting them leaves the
+//     server unable to be rebuilt, or the image without its source: core/lineage.ts).
+//   - Never the newest usable image (available or deprecated) of its family: a family is the images that
+//     share their lineage (the root of the chain they were captured from: a vendor template's family by its
+//     name, so template rotation does not split a family) and then their name's prefix (the name without
+//     the dates and version numbers at its end: golden-web-20260105 and golden-web-20260301 are one).
+//     Failed captures count as nobody's newest: they never launch anything.
+//   - Older than N days (created before now minus N days).
+// An image protected against deletion (EC2's deregistration protection) is listed, with why, but not
+// counted as deletable: the provider would refuse.
+import { deprecationWords } from './deprecation.js';
+import { lineageChain, type ImageLookup } from './lineage.js';
+import type { Image, Server } from './types.js';
+
+const DAY = 86_400_000;
+
+/** The default age, in days, after which an unused image is stale. */
+export const DEFAULT_STALE_DAYS = 90;
+
+export interface StaleImage {
+  image: Image;
+  /** Whole days since the image was created. */
+  ageDays: number;
+  /** The family it belongs to (lineage, then name prefix), as a key. */
+  family: string;
+  /** The family's newest image, which is kept (absent where the family has no usable image). */
+  newerId?: string;
+  /** What deleting it frees (GiB), where the provider says. */
+  storageGiB?: number;
+  /** Why it cannot be deleted now (a protection), where that is so: listed, not counted as deletable. */
+  protectedReason?: string;
+}
+
+export interface StaleReport {
+  days: number;
+  /** Images created before this are old enough (ISO 8601). */
+  cutoff: string;
+  /** Every stale image, oldest first. */
+  images: StaleImage[];
+  /** Those that can be deleted (no protection). */
+  deletable: StaleImage[];
+  /** What deleting the deletable ones frees, of those whose size the provider says (GiB). */
+  totalGiB: number;
+  /** Deletable images whose size the provider does not say. */
+  unknownSize: number;
+  /** Own images looked at. */
+  considered: number;
+}
+
+const MONTH = /^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*$/;
+/** A token that names a version or a date, not the thing: 20260105, v12, 1.28, 24.04, 3, rc? no. */
+const VERSIONISH = /^v?\d+(?:[._]\d+)*[a-z]?$/;
+
+/**
+ * A name without the dates and version numbers at its end, lower-cased, words joined by hyphens:
+ * "golden-web-2026-01-05" and "golden-web-20260301" give "golden-web"; "[prod] api @ 2026-01-05" gives
+ * "prod-api"; "base debian-12 hardened (Jan 2026)" gives "base-debian-12-hardened". A name that is all
+ * numbers keeps its first word.
+ */
+export function namePrefix(name: string): string {
+  const words = name
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}.]+/u)
+    .map((w) => w.replace(/^\.+|\.+$/g, ''))
+    .filter(Boolean);
+  while (words.length > 1 && (VERSIONISH.test(words[words.length - 1]!) || MONTH.test(words[words.length - 1]!))) words.pop();
+  return words.join('-');
+}
+
+/**
+ * The family of an image: its lineage's root (a template's family by its name's prefix, an image no longer
+ * known by its id), then its own name's prefix.
+ */
+export function familyOf(image: Image, lookup: ImageLookup | undefined, nowMs: number): string {
+  let lineage = '';
+  if (image.sourceImageId) {
+    const chain = lookup ? lineageChain(image.sourceImageId, lookup, nowMs) : [{ id: image.sourceImageId, image: undefined }];
+    const root = chain[chain.length - 1]!;
+    lineage = root.image ? `${root.image.kind}:${namePrefix(root.image.name || root.image.id)}` : `id:${root.id}`;
+  }
+  return `${lineage}|${namePrefix(image.name || image.displayName || image.id)}`;
+}
+
+function ms(iso: string | undefined): number {
+  const t = iso === undefined ? Number.NaN : Date.parse(iso);
+  return Number.isFinite(t) ? t : Number.NaN;
+}
+
+const usable = (image: Image) => image.state === 'available' || image.state === 'deprecated';
+
+/** Why an image cannot be deleted now, where its protection says so. */
+function protection(image: Image, nowMs: number): string | undefined {
+  const p = image.deleteProtection;
+  if (!p?.on) return undefined;
+  if (p.until && ms(p.until) > nowMs) return `protected against deletion until ${deprecationWords(p.until)}`;
+  if (p.until) return undefined;
+  return `protected against deletion${p.cooldown ? ' (with a 24-hour cooldown once turned off)' : ''}: turn that off first`;
+}
+
+/**
+ * The stale own images among `own`: see the top of this file. `images` are every image known (own ones at
+ * least) for "an image was captured from it"; `servers` every server of the region.
+ */
+export function staleImages(
+  own: readonly Image[],
+  servers: readonly Server[],
+  options: { days?: number; nowMs: number; lookup?: ImageLookup; images?: readonly Image[] },
+): StaleReport {
+  const days = options.days ?? DEFAULT_STALE_DAYS;
+  if (!Number.isFinite(days) || days < 0) throw new RangeError(`The age of a stale image is a number of days, 0 or more; got ${days}.`);
+  const { nowMs, lookup } = options;
+  const cutoffMs = nowMs - days * DAY;
+  const mine = own.filter((i) => i.kind === 'own' && i.owned && i.state !== 'deleted');
+
+  const used = new Set<string>();
+  for (const server of servers) if (server.phase !== 'terminated') used.add(server.imageId);
+  for (const image of [...(options.images ?? []), ...own]) {
+    if (image.sourceImageId && image.sourceImageId !== image.id && image.state !== 'deleted') used.add(image.sourceImageId);
+  }
+
+  // The newest usable image of each family is kept.
+  const family = new Map<string, string>();
+  const newest = new Map<string, Image>();
+  for (const image of mine) {
+    const key = familyOf(image, lookup, nowMs);
+    family.set(image.id, key);
+    if (!usable(image)) continue;
+    const best = newest.get(key);
+    if (!best || ms(image.createdAt) > ms(best.createdAt) || (ms(image.createdAt) === ms(best.createdAt) && image.id > best.id)) newest.set(key, image);
+  }
+
+  const stale: StaleImage[] = [];
+  for (const image of mine) {
+    if (image.state === 'pending' || used.has(image.id)) continue;
+    const key = family.get(image.id)!;
+    const kept = newest.get(key);
+    if (kept?.id === image.id) continue;
+    const created = ms(image.createdAt);
+    if (!(created <= cutoffMs)) continue;
+    const entry: StaleImage = { image, ageDays: Math.floor((nowMs - created) / DAY), family: key };
+    if (kept) entry.newerId = kept.id;
+    if (typeof image.storageGiB === 'number' && Number.isFinite(image.storageGiB)) entry.storageGiB = image.storageGiB;
+    const why = protection(image, nowMs);
+    if (why) entry.protectedReason = why;
+    stale.push(entry);
+  }
+  stale.sort((a, b) => ms(a.image.createdAt) - ms(b.image.createdAt) || (a.image.id < b.image.id ? -1 : 1));
+  const deletable = stale.filter((s) => !s.protectedReason);
+  let totalGiB = 0;
+  let unknownSize = 0;
+  for (const s of deletable) {
+    if (s.storageGiB === undefined) unknownSize++;
+    else totalGiB += s.storageGiB;
+  }
+  return {
+    days,
+    cutoff: new Date(cutoffMs).toISOString(),
+    images: stale,
+    deletable,
+    totalGiB: Math.round(totalGiB * 100) / 100,
+    unknownSize,
+    considered: mine.length,
+  };
+}
+
+/** "12.5 GiB", "0.3 GiB", "140 GiB". */
+export function gib(value: number): string {
+  const rounded = value >= 100 ? Math.round(value) : Math.round(value * 10) / 10;
+  return `${rounded.toLocaleString('en-US')} GiB`;
+}
+
+/** One sentence for a report: how many, how old, what deleting them frees. */
+export function staleSentence(report: StaleReport): string {
+  const n = report.deletable.length;
+  const held = report.images.length - n;
+  if (report.images.length === 0) {
+    return `No stale images: every own image older than ${report.days} days is in use or the newest of its family.`;
+  }
+  const frees = n === 0 ? '' : `; deleting ${n === 1 ? 'it' : 'them'} frees ${gib(report.totalGiB)}${report.unknownSize ? ` (and ${report.unknownSize} of unknown size)` : ''}`;
+  const protectedPart = held ? ` ${held} more ${held === 1 ? 'is' : 'are'} protected against deletion.` : '';
+  return `${n} stale image${n === 1 ? '' : 's'} (unused, older than ${report.days} days, not the newest of ${n === 1 ? 'its' : 'their'} family)${frees}.${protectedPart}`;
+}
