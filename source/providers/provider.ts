@@ -61,6 +61,14 @@ export interface ProviderService {
   importImage(options: ImportImageOptions): Promise<Image>;
   /** Sets (merges) tags on an image; a value of null removes the tag. Unsupported where tags are not. */
   setImageTags(id: string, tags: Record<string, string | null>): Promise<Image>;
+  /**
+   * Sets the deprecation date of an own image (at: ISO 8601; the provider may round it to the minute, and
+   * may move a moment already past to its own now) or clears it (null); returns the image as it is now,
+   * deprecatedAt set or absent. From that date the image is 'deprecated' to every user who lists it, as a
+   * vendor's template is. Where capabilities.images.deprecate is 'optional' or 'required'; elsewhere absent
+   * or Unsupported. NotFound for no such image; Unsupported (or Invalid) for an image the account does not own.
+   */
+  setImageDeprecation?(id: string, at: string | null): Promise<Image>;
 
   // launch catalogue
   listProducts(): Promise<Product[]>;

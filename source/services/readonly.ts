@@ -49,6 +49,7 @@ const DOING: Record<string, string> = {
   deleteImage: 'delete images',
   importImage: 'import images',
   setImageTags: 'change image tags',
+  setImageDeprecation: 'deprecate images',
   createFirewall: 'create firewalls',
   deleteFirewall: 'delete firewalls',
   createKeypair: 'create keypairs',

@@ -20,6 +20,8 @@ export interface ContractOptions {
   missingServerId?: string;
   /** Leave out the tests that start servers (for a provider where that costs money or needs a host). */
   skipLaunch?: boolean;
+  /** Leave out the deprecation test, with why (an emulator that lacks EnableImageDeprecation). */
+  skipDeprecation?: string;
 }
 
 export interface ContractSetup {
@@ -251,6 +253,48 @@ export function describeProviderContract(
         expect(removed.tags['strata:label']).toBeUndefined();
         expect(removed.tags).toEqual(before);
         expect(removed.displayName).toBe(before[NAME_TAG]);
+      });
+
+      it('sets and clears a deprecation date on an own image where the provider can, else has no way to', async (ctx) => {
+        if (options.skipDeprecation) return ctx.skip(options.skipDeprecation);
+        const { items } = await provider.listImages({ scope: 'own', pageSize: 100 });
+        const image = items.find((i) => i.state === 'available' && !i.deprecatedAt) ?? items[0];
+        // Far enough ahead that no simulated clock (the sandbox's, sped up) reaches it during the run.
+        const at = new Date(Date.now() + 400 * 86_400_000);
+        if ((caps.images.deprecate ?? 'none') === 'none') {
+          if (provider.setImageDeprecation) await expectStrataError(provider.setImageDeprecation(image.id, at.toISOString()), 'Unsupported');
+          return;
+        }
+        expect(typeof provider.setImageDeprecation).toBe('function');
+        const deprecate = provider.setImageDeprecation!.bind(provider);
+        await expectStrataError(deprecate(image.id, 'not a date'), 'Invalid', 'deprecateAt');
+        const set = await deprecate(image.id, at.toISOString());
+        expect(set.id).toBe(image.id);
+        expect(set.deprecatedAt).toMatch(ISO);
+        // Rounded to the minute at most.
+        expect(Math.abs(Date.parse(set.deprecatedAt!) - at.getTime())).toBeLessThanOrEqual(60_000);
+        // A date ahead does not make it deprecated yet.
+        expect(set.state).toBe(image.state);
+        const read = await pollUntil(() => provider.getImage(image.id), (i) => i.deprecatedAt !== undefined, { timeoutMs: upTimeoutMs, intervalMs: pollMs, what: 'the deprecation date on the image' });
+        expect(Date.parse(read.deprecatedAt!)).toBe(Date.parse(set.deprecatedAt!));
+        const listed = (await provider.listImages({ scope: 'own', pageSize: 5000 })).items.find((i) => i.id === image.id);
+        expect(listed?.deprecatedAt && Date.parse(listed.deprecatedAt)).toBe(Date.parse(set.deprecatedAt!));
+        const cleared = await deprecate(image.id, null);
+        expect(cleared.deprecatedAt).toBeUndefined();
+        await pollUntil(() => provider.getImage(image.id), (i) => i.deprecatedAt === undefined, { timeoutMs: upTimeoutMs, intervalMs: pollMs, what: 'the deprecation date gone' });
+        const vendor = (await provider.listImages({ scope: 'vendor', pageSize: 1 })).items[0];
+        await expectStrataError(deprecate(vendor.id, at.toISOString()), ['Unsupported', 'Invalid']);
+        await expectStrataError(deprecate(missingImageId, at.toISOString()), 'NotFound');
+      });
+
+      it('says what an own image takes up in storage, where the provider says, as a number of GiB', async () => {
+        const { items } = await provider.listImages({ scope: 'own', pageSize: 100 });
+        for (const image of items) {
+          if (image.storageGiB === undefined) continue;
+          expect(Number.isFinite(image.storageGiB)).toBe(true);
+          expect(image.storageGiB).toBeGreaterThanOrEqual(0);
+        }
+        if (caps.images.deleteProtection !== true) for (const image of items) expect(image.deleteProtection).toBeUndefined();
       });
 
       it('refuses tags on an image the account does not own', async () => {

@@ -432,6 +432,30 @@ export class AwsProvider implements ProviderService {
     return result;
   }
 
+  /**
+   * EnableImageDeprecation (at: EC2 takes a moment from a minute ahead up to 10 years ahead, rounded to the
+   * minute: a moment nearer than that is sent as a minute from EC2's now) or DisableImageDeprecation (null),
+   * on an own image only. The image comes back with the date EC2 was given (DescribeImages may lag behind).
+   */
+  async setImageDeprecation(id: string, at: string | null): Promise<Image> {
+    let when: Date | undefined;
+    if (at !== null) {
+      const ms = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+      if (!Number.isFinite(ms)) throw invalid('A deprecation date is an ISO 8601 date and time (or null to clear it).', 'deprecateAt');
+      const soonest = Math.ceil((this.nowMs() + 60_000) / 60_000) * 60_000;
+      when = new Date(Math.max(soonest, Math.round(ms / 60_000) * 60_000));
+    }
+    const image = await this.ownImage(id, 'a deprecation date');
+    const doing = `${when ? 'deprecating' : 'taking the deprecation date off'} image ${id}`;
+    if (when) await this.call('EnableImageDeprecation', { ImageId: id, DeprecateAt: when }, { doing, fields: { InvalidParameterValue: 'deprecateAt', InvalidParameter: 'deprecateAt' } });
+    else await this.call('DisableImageDeprecation', { ImageId: id }, { doing });
+    const result: Image = { ...image };
+    delete result.deprecatedAt;
+    if (when) result.deprecatedAt = when.toISOString();
+    if (result.state === 'available' || result.state === 'deprecated') result.state = when && when.getTime() <= this.nowMs() ? 'deprecated' : 'available';
+    return result;
+  }
+
   async captureImage(serverId: string, options: CaptureOptions): Promise<Image> {
     const name = checkResourceName('image', options?.name, IMAGE_NAME_RULES);
     const description = checkDescription(options.description);

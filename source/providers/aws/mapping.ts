@@ -20,6 +20,7 @@ import { shellQuote } from '../../core/shell.js';
 import { BILLING_TAG, GROUP_TAG, LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
 import type {
   Architecture,
+  DeleteProtection,
   Firewall,
   FirewallRule,
   Image,
@@ -81,6 +82,9 @@ export const AWS_CAPABILITIES: Capabilities = {
     // EC2's ImportImage reads from an S3 bucket through the VM Import service role; strata does not do it.
     import: 'none',
     nameRules: IMAGE_NAME_RULES,
+    // EnableImageDeprecation / DisableImageDeprecation on an own AMI; DescribeImages' DeregistrationProtection.
+    deprecate: 'optional',
+    deleteProtection: true,
   },
   launch: {
     product: 'required',
@@ -267,7 +271,30 @@ export function imageFromEc2(image: Ec2Image, ctx: ImageContext): Image {
   if (platform) result.platform = platform;
   const root = image.BlockDeviceMappings?.find((m) => m.DeviceName === image.RootDeviceName) ?? image.BlockDeviceMappings?.find((m) => m.Ebs);
   if (root?.Ebs?.VolumeSize !== undefined) result.sizeGiB = root.Ebs.VolumeSize;
+  // What the AMI keeps: its EBS snapshots, each the size of the volume it was taken of.
+  const snapshots = (image.BlockDeviceMappings ?? []).filter((m) => m.Ebs?.VolumeSize !== undefined && (m.Ebs.SnapshotId !== undefined || m === root));
+  if (snapshots.length > 0) result.storageGiB = snapshots.reduce((sum, m) => sum + (m.Ebs!.VolumeSize ?? 0), 0);
+  const protection = deleteProtectionOf(image.DeregistrationProtection, ctx.nowMs);
+  if (protection) result.deleteProtection = protection;
   return result;
+}
+
+/**
+ * DescribeImages' DeregistrationProtection: "enabled", "enabled-with-cooldown", "disabled-until <time>"
+ * (turned off with a cooldown: still protected until then), or "disabled" (absent here).
+ */
+export function deleteProtectionOf(value: string | undefined, nowMs: number): DeleteProtection | undefined {
+  const text = (value ?? '').trim().toLowerCase();
+  if (text === '' || text === 'disabled') return undefined;
+  if (text === 'enabled') return { on: true, cooldown: false };
+  if (text === 'enabled-with-cooldown') return { on: true, cooldown: true };
+  const until = /^disabled-until\s+(\S+)$/.exec(value!.trim());
+  if (until) {
+    const at = Date.parse(until[1]!);
+    if (!Number.isFinite(at)) return undefined;
+    return at > nowMs ? { on: true, cooldown: true, until: new Date(at).toISOString() } : undefined;
+  }
+  return undefined;
 }
 
 /**

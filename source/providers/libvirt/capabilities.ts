@@ -41,6 +41,8 @@ export function libvirtCapabilities(withNetwork: boolean): Capabilities {
       serverSideSearch: false,
       import: 'optional',
       nameRules: VOLUME_NAMES,
+      // Kept in strata's state file for the connection (volumes hold no metadata): seen by every strata on this home.
+      deprecate: 'optional',
     },
     launch: {
       product: 'required',

@@ -25,6 +25,8 @@ export interface Volume {
   path: string;
   format: string;
   capacity: number;
+  /** Bytes the file takes up on the host (virsh vol-info's Allocation): what deleting it frees. */
+  allocation?: number;
   mtime?: number;
 }
 
@@ -76,7 +78,16 @@ export class Images {
     const format = child(element, 'target/format')?.attrs.type ?? 'raw';
     if (!name || !path || (format !== 'qcow2' && format !== 'raw')) return undefined;
     const mtime = Number(textAt(element, 'target/timestamps/mtime'));
-    return { pool, name, path, format, capacity: Number(textAt(element, 'capacity') ?? 0), ...(Number.isFinite(mtime) ? { mtime } : {}) };
+    const allocation = Number(textAt(element, 'allocation') ?? Number.NaN);
+    return {
+      pool,
+      name,
+      path,
+      format,
+      capacity: Number(textAt(element, 'capacity') ?? 0),
+      ...(Number.isFinite(allocation) && allocation >= 0 ? { allocation } : {}),
+      ...(Number.isFinite(mtime) ? { mtime } : {}),
+    };
   }
 
   private imageFrom(volume: Volume, host: Host, storedImages: Record<string, StoredImage>): Image {
@@ -84,15 +95,18 @@ export class Images {
     const id = `${volume.pool.name}/${volume.name}`;
     const stored = storedImages[id];
     const createdAt = stored?.createdAt ?? new Date(Math.round((volume.mtime ?? 0) * 1000)).toISOString();
+    const deprecatedMs = own && stored?.deprecatedAt ? Date.parse(stored.deprecatedAt) : Number.NaN;
     return {
       id,
       name: volume.name,
       kind: own ? 'own' : 'vendor',
       owner: own ? 'self' : volume.pool.name,
       architecture: host.arch,
-      state: 'available',
+      state: Number.isFinite(deprecatedMs) && deprecatedMs <= Date.now() ? 'deprecated' : 'available',
       createdAt,
       sizeGiB: Math.max(1, Math.ceil(volume.capacity / GIB)),
+      ...(volume.allocation !== undefined ? { storageGiB: Math.round((volume.allocation / GIB) * 100) / 100 } : {}),
+      ...(Number.isFinite(deprecatedMs) ? { deprecatedAt: new Date(deprecatedMs).toISOString() } : {}),
       platform: volume.format,
       owned: own,
       tags: {},
@@ -178,6 +192,34 @@ export class Images {
     const volume = await this.volume(pool, name, `reading image ${id}`);
     if (!volume) throw notFound(`Image ${id} does not exist in pool ${pool.name}.`);
     return this.imageFrom(volume, host, this.conn.state.read().images);
+  }
+
+  /**
+   * Sets or clears the deprecation date of an own image: libvirt keeps no such thing, so strata's state file
+   * for this connection does (every strata on this home sees it). A date at most 10 years ahead.
+   */
+  async setImageDeprecation(id: string, at: string | null): Promise<Image> {
+    let when: string | undefined;
+    if (at !== null) {
+      const ms = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+      if (!Number.isFinite(ms)) throw invalid('A deprecation date is an ISO 8601 date and time (or null to clear it).', 'deprecateAt');
+      if (ms - Date.now() > 3652 * 86_400_000) throw invalid('A deprecation date can be at most 10 years ahead.', 'deprecateAt');
+      const now = Date.now();
+      when = new Date(ms <= now ? now : Math.max(now, Math.round(ms / 60_000) * 60_000)).toISOString();
+    }
+    // NotFound where libvirt has no such volume; Invalid for one in a pool strata does not use.
+    const image = await this.getImage(id);
+    if (!image.owned) {
+      const host = await this.conn.ready();
+      throw unsupported(`Image ${id} is a vendor template in pool ${image.owner}; only own images (pool ${host.own.name}) take a deprecation date.`);
+    }
+    this.conn.state.update((s) => {
+      const entry = { ...(s.images[id] ?? {}) };
+      if (when) entry.deprecatedAt = when;
+      else delete entry.deprecatedAt;
+      s.images[id] = entry;
+    });
+    return this.getImage(id);
   }
 
   async setImageTags(id: string): Promise<Image> {

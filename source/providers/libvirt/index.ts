@@ -70,6 +70,9 @@ export class LibvirtProvider implements ProviderService {
   importImage(options: ImportImageOptions): Promise<Image> {
     return this.images.importImage(options);
   }
+  setImageDeprecation(id: string, at: string | null): Promise<Image> {
+    return this.images.setImageDeprecation(id, at);
+  }
   setImageTags(id: string): Promise<Image> {
     return this.images.setImageTags(id);
   }

@@ -20,6 +20,8 @@ export interface StoredImage {
   sourceServerId?: string;
   description?: string;
   createdAt?: string;
+  /** A deprecation date set on the image (ISO 8601): libvirt keeps none. */
+  deprecatedAt?: string;
 }
 
 export interface LibvirtState {

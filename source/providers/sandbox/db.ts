@@ -97,6 +97,10 @@ const MIGRATIONS: readonly string[] = [
     UNIQUE (region, client_token, idx)
   );
   `,
+  // 2: a deprecation date on own images (setImageDeprecation), as EC2 keeps one on an AMI.
+  `
+  ALTER TABLE images ADD COLUMN deprecated_ms INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

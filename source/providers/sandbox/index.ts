@@ -84,6 +84,8 @@ interface ImageRow {
   source_image_id: string | null;
   source_server_id: string | null;
   tags: string;
+  /** Own images: the deprecation date set on it (simulated ms), or null. */
+  deprecated_ms?: number | null;
 }
 
 interface ServerRow {
@@ -330,11 +332,14 @@ export class SandboxProvider implements ProviderService {
 
   private ownImage(row: ImageRow, now: number): Image {
     const tags = JSON.parse(row.tags) as Record<string, string>;
+    const deprecatedMs = row.deprecated_ms ?? null;
     const state: ImageState = row.failed_reason
       ? 'failed'
       : row.available_ms === null || row.available_ms > now
         ? 'pending'
-        : 'available';
+        : deprecatedMs !== null && deprecatedMs <= now
+          ? 'deprecated'
+          : 'available';
     const image: Image = {
       id: row.id,
       name: row.name,
@@ -351,7 +356,12 @@ export class SandboxProvider implements ProviderService {
     if (row.source_image_id !== null) image.sourceImageId = row.source_image_id;
     if (row.source_server_id !== null) image.sourceServerId = row.source_server_id;
     if (row.platform !== null) image.platform = row.platform;
-    if (row.size_gib !== null) image.sizeGiB = row.size_gib;
+    if (row.size_gib !== null) {
+      image.sizeGiB = row.size_gib;
+      // What it takes up: the sandbox keeps an image as one disk of its size.
+      image.storageGiB = row.size_gib;
+    }
+    if (deprecatedMs !== null) image.deprecatedAt = iso(deprecatedMs);
     return image;
   }
 
@@ -462,6 +472,34 @@ export class SandboxProvider implements ProviderService {
       checkTags(merged);
       this.db.prepare('UPDATE images SET tags = ? WHERE region = ? AND id = ?').run(JSON.stringify(merged), this.region.id, id);
       return this.ownImage({ ...row, tags: JSON.stringify(merged) }, now);
+    });
+  }
+
+  /**
+   * Sets or clears an own image's deprecation date (rich profile), as EC2's EnableImageDeprecation does: a
+   * date at most 10 years ahead, rounded to the minute; a moment already past (a slow answer) is now.
+   */
+  async setImageDeprecation(id: string, at: string | null): Promise<Image> {
+    this.enter('deprecating an image');
+    if (this.caps.images.deprecate === undefined || this.caps.images.deprecate === 'none') {
+      throw unsupported(`Images in ${this.where()} take no deprecation date (its profile is ${PROFILE_LINES[this.region.profile]}).`);
+    }
+    const now = this.clock.now();
+    let ms: number | null = null;
+    if (at !== null) {
+      const parsed = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+      if (!Number.isFinite(parsed)) throw invalid('A deprecation date is an ISO 8601 date and time (or null to clear it).', 'deprecateAt');
+      if (parsed - now > 3652 * 86_400_000) throw invalid('A deprecation date can be at most 10 years ahead.', 'deprecateAt');
+      ms = parsed <= now ? now : Math.max(now, Math.round(parsed / 60_000) * 60_000);
+    }
+    return transaction(this.db, () => {
+      const row = this.ownRow(id);
+      if (!row) {
+        const image = this.resolveImage(id, now); // NotFound when it does not exist at all
+        throw unsupported(`Image ${image.id} belongs to ${image.owner}; only your own images take a deprecation date in ${this.where()}.`);
+      }
+      this.db.prepare('UPDATE images SET deprecated_ms = ? WHERE region = ? AND id = ?').run(ms, this.region.id, id);
+      return this.ownImage({ ...row, deprecated_ms: ms }, now);
     });
   }
 

@@ -73,6 +73,7 @@ const RICH: Capabilities = {
     serverSideSearch: true,
     import: 'optional',
     nameRules: RICH_IMAGE_NAMES,
+    deprecate: 'optional',
   },
   launch: {
     product: 'required',

@@ -31,7 +31,7 @@ describe('images', () => {
   const own = fixture('describe-images-own').Images;
   const vendor = fixture('describe-images-vendor').Images;
 
-  it('maps an own image: Name tag as display name, lineage tags, root size, platform', () => {
+  it('maps an own image: Name tag as display name, lineage tags, root size, snapshot storage, platform', () => {
     const image = imageFromEc2(own[0], { nowMs: NOW, accountId: '123456789012' });
     expect(image).toEqual({
       id: 'ami-0a1b2c3d4e5f60001',
@@ -47,6 +47,7 @@ describe('images', () => {
       sourceServerId: 'i-0f00000000000aaaa',
       platform: 'Linux/UNIX',
       sizeGiB: 16,
+      storageGiB: 16,
       owned: true,
       tags: {
         Name: 'Web base (Nov)',

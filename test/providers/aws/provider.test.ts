@@ -254,6 +254,63 @@ describe('images', () => {
   });
 });
 
+describe('image lifecycle', () => {
+  const lifecycle = fixture('describe-images-lifecycle');
+  // EC2's clock in these answers: 2026-12-01 12:00 UTC.
+  const NOW = Date.parse('2026-12-01T12:00:00Z');
+  const at = (options: Partial<AwsProviderOptions> = {}, handlers: Record<string, Handler | unknown> = {}) => {
+    const api = new RecordedEc2(
+      {
+        DescribeSecurityGroups: fixture('describe-security-groups'),
+        DescribeImages: (input: any) => ({ Images: [...lifecycle.Images, ...vendorImages.Images].filter((i: any) => !input.ImageIds || input.ImageIds.includes(i.ImageId)) }),
+        ...handlers,
+      },
+      'eu-west-1',
+      NOW - Date.now(),
+    );
+    return { api, aws: new AwsProvider(api, { ...OPTIONS, ...options }) };
+  };
+
+  it('reads the storage of every EBS snapshot, the deprecation date and the deregistration protection with its cooldown', async () => {
+    const { aws } = at();
+    const [db, web, batch] = (await aws.listImages({ scope: 'own', pageSize: 50 })).items;
+    expect([db.id, db.storageGiB, db.sizeGiB, db.state, db.deprecatedAt]).toEqual(['ami-0a1b2c3d4e5f60101', 116, 16, 'deprecated', '2026-01-01T00:00:00.000Z']);
+    expect(db.deleteProtection).toEqual({ on: true, cooldown: true });
+    // Turned off with a cooldown that has not run out: still protected, until then.
+    expect([web.state, web.deprecatedAt, web.deleteProtection]).toEqual(['available', '2027-06-01T00:00:00.000Z', { on: true, cooldown: true, until: '2026-12-02T09:30:00.000Z' }]);
+    expect([batch.storageGiB, batch.deleteProtection]).toEqual([30, undefined]);
+  });
+
+  it('sets a deprecation date with EnableImageDeprecation and clears it with DisableImageDeprecation; a vendor image is refused first', async () => {
+    const { api, aws } = at({}, { EnableImageDeprecation: { Return: true }, DisableImageDeprecation: { Return: true } });
+    const set = await aws.setImageDeprecation('ami-0a1b2c3d4e5f60103', '2027-03-01T08:00:20Z');
+    // Rounded to the nearest minute, as EC2 does.
+    expect([set.deprecatedAt, set.state]).toEqual(['2027-03-01T08:00:00.000Z', 'available']);
+    // A moment EC2 would refuse as past (now, a slow answer) goes as the first whole minute a minute from EC2's now.
+    const now = await aws.setImageDeprecation('ami-0a1b2c3d4e5f60103', new Date(NOW - 5_000).toISOString());
+    const soon = Date.parse(now.deprecatedAt!);
+    expect(soon % 60_000).toBe(0);
+    expect(soon - NOW).toBeGreaterThanOrEqual(60_000);
+    expect(soon - NOW).toBeLessThanOrEqual(180_000);
+    const cleared = await aws.setImageDeprecation('ami-0a1b2c3d4e5f60101', null);
+    expect([cleared.deprecatedAt, cleared.state]).toEqual([undefined, 'available']);
+    expect(api.of('EnableImageDeprecation').map((c) => [c.input.ImageId, new Date(c.input.DeprecateAt).toISOString()])).toEqual([
+      ['ami-0a1b2c3d4e5f60103', '2027-03-01T08:00:00.000Z'],
+      ['ami-0a1b2c3d4e5f60103', now.deprecatedAt],
+    ]);
+    expect(api.of('DisableImageDeprecation').map((c) => c.input)).toEqual([{ ImageId: 'ami-0a1b2c3d4e5f60101' }]);
+    await expectStrataError(aws.setImageDeprecation('ami-05576a079321f21f8', null), 'Unsupported');
+    await expectStrataError(aws.setImageDeprecation('ami-0a1b2c3d4e5f60103', 'soon'), 'Invalid', 'deprecateAt');
+    expect(api.of('EnableImageDeprecation')).toHaveLength(2);
+    expect(api.of('DisableImageDeprecation')).toHaveLength(1);
+  });
+
+  it('says which field EC2 refused a deprecation date on', async () => {
+    const { aws } = at({}, { EnableImageDeprecation: ec2Error('InvalidParameterValue', 'The deprecation date must be within 10 years') });
+    await expectStrataError(aws.setImageDeprecation('ami-0a1b2c3d4e5f60103', '2030-01-01T00:00:00Z'), 'Invalid', 'deprecateAt');
+  });
+});
+
 describe('servers', () => {
   const allInstances = reservations.Reservations.flatMap((r: any) => r.Instances);
 

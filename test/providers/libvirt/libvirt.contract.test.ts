@@ -309,6 +309,26 @@ if (reason !== undefined && !required) {
       await world?.cleanup();
     }, 120_000);
 
+    it('says what an own image\'s file takes up on the host (not its virtual size), and keeps its deprecation date where every strata on the home sees it', async () => {
+      const image = await provider.getImage(`${pool}/guest-base`);
+      const info = JSON.parse(execFileSync('qemu-img', ['info', '-U', '--output=json', join(world.settings.poolDirectory, pool, 'guest-base')], { encoding: 'utf8' }));
+      expect(image.storageGiB).toBe(Math.round((info['actual-size'] / 1024 ** 3) * 100) / 100);
+      expect(info['actual-size']).toBeLessThan(info['virtual-size']);
+      const at = new Date(Date.now() + 30 * 86_400_000).toISOString();
+      const set = await provider.setImageDeprecation!(image.id, at);
+      const other = await createLibvirtProvider({ home: join(world.base, 'home'), libvirtUri: uri, libvirt: world.settings });
+      try {
+        expect((await other.getImage(image.id)).deprecatedAt).toBe(set.deprecatedAt);
+        await other.setImageDeprecation!(image.id, new Date(Date.now() - 1000).toISOString());
+        const now = (await provider.listImages({ scope: 'own' })).items.find((i) => i.id === image.id)!;
+        expect(now.state).toBe('deprecated');
+        await other.setImageDeprecation!(image.id, null);
+        expect((await provider.getImage(image.id)).state).toBe('available');
+      } finally {
+        await other.close();
+      }
+    });
+
     it('boots a server from an own image: its disk is an overlay, the guest reads its seed (hostname, key), and a capture is flattened', { timeout: TEST_MS }, async () => {
       const key = freshOpenSshPublicKey('seed@test');
       await provider.importKeypair('seed-key', key);

@@ -2,10 +2,10 @@
 // vendor lists, and deletion.
 import { describe, expect, it } from 'vitest';
 import { LABEL_TAG, NAME_TAG } from '../../../source/core/tags.js';
-import { ownAvailable, useSandbox } from './helpers.js';
+import { DAY, ManualRealClock, ownAvailable, useSandbox } from './helpers.js';
 
 describe('sandbox images', () => {
-  const { open } = useSandbox();
+  const { home, open } = useSandbox();
 
   it('merges tags, removes them with null, and shows the Name tag as the display name', async () => {
     const p = await open({ sandboxSeed: 6 });
@@ -88,5 +88,34 @@ describe('sandbox images', () => {
     const vendor = (await p.listImages({ scope: 'vendor', pageSize: 1 })).items[0];
     await expect(p.deleteImage(vendor.id)).rejects.toMatchObject({ kind: 'Unsupported' });
     expect((await p.getImage(vendor.id)).id).toBe(vendor.id);
+  });
+
+  it('deprecates an own image at a date: every provider on the home sees it deprecated once the date has come', async () => {
+    const clock = new ManualRealClock();
+    const dir = home();
+    const p = await open({ home: dir, sandboxSeed: 6 }, { realNow: clock.now });
+    const image = await ownAvailable(p);
+    expect(image.storageGiB).toBe(image.sizeGiB);
+    const at = new Date(p.clock.now() + 2 * DAY + 20_000);
+    const set = await p.setImageDeprecation(image.id, at.toISOString());
+    // Rounded to the minute, as EC2 does; not deprecated before the date.
+    expect(set.deprecatedAt).toBe(new Date(Math.round(at.getTime() / 60_000) * 60_000).toISOString());
+    expect(set.state).toBe('available');
+    const other = await open({ home: dir }, { realNow: clock.now });
+    expect((await other.getImage(image.id)).deprecatedAt).toBe(set.deprecatedAt);
+    clock.tick(3 * DAY);
+    const seen = (await other.listImages({ scope: 'own', pageSize: 5000 })).items.find((i) => i.id === image.id)!;
+    expect([seen.state, seen.deprecatedAt]).toEqual(['deprecated', set.deprecatedAt]);
+    const cleared = await other.setImageDeprecation(image.id, null);
+    expect([cleared.state, cleared.deprecatedAt]).toEqual(['available', undefined]);
+    expect((await p.getImage(image.id)).deprecatedAt).toBeUndefined();
+    // A moment already past is now; more than 10 years ahead is refused; only own images, only where the profile can.
+    expect(Date.parse((await p.setImageDeprecation(image.id, '2000-01-01T00:00:00Z')).deprecatedAt!)).toBe(p.clock.now());
+    await expect(p.setImageDeprecation(image.id, new Date(p.clock.now() + 3700 * DAY).toISOString())).rejects.toMatchObject({ kind: 'Invalid', field: 'deprecateAt' });
+    const vendor = (await p.listImages({ scope: 'vendor', pageSize: 1 })).items[0];
+    await expect(p.setImageDeprecation(vendor.id, null)).rejects.toMatchObject({ kind: 'Unsupported' });
+    const plain = await open({ home: dir, region: 'ap-south' }, { realNow: clock.now });
+    const plainImage = await ownAvailable(plain);
+    await expect(plain.setImageDeprecation(plainImage.id, null)).rejects.toMatchObject({ kind: 'Unsupported' });
   });
 });
