@@ -45,6 +45,10 @@ export interface ImageRow {
   sourceServerId: string | null;
   platform: string | null;
   sizeGiB: number | null;
+  /** What the image takes up in storage (GiB), where the provider says. */
+  storageGiB: number | null;
+  /** Deleting it is refused now (EC2's deregistration protection), and until when where it is being turned off. */
+  deleteProtection: { on: boolean; cooldown: boolean; until: string | null } | null;
   description: string | null;
   tags: Record<string, string>;
 }
@@ -70,6 +74,10 @@ export function imageRow(image: CatalogueImage): ImageRow {
     sourceServerId: opt(image.sourceServerId, 256),
     platform: opt(image.platform, 64),
     sizeGiB: typeof image.sizeGiB === 'number' && Number.isFinite(image.sizeGiB) ? image.sizeGiB : null,
+    storageGiB: typeof image.storageGiB === 'number' && Number.isFinite(image.storageGiB) ? image.storageGiB : null,
+    deleteProtection: image.deleteProtection
+      ? { on: image.deleteProtection.on === true, cooldown: image.deleteProtection.cooldown === true, until: opt(image.deleteProtection.until, 64) }
+      : null,
     description: opt(image.description, 1024),
     tags: tags(image.tags),
   };

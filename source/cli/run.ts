@@ -15,7 +15,9 @@ type Handler = (ctx: Context) => Promise<number>;
 /** Each command's handler, loaded when it runs (a listing never loads the launcher). */
 const HANDLERS: Record<string, () => Promise<Handler>> = {
   images: async () => (await import('./commands/images.js')).images,
+  'images stale': async () => (await import('./commands/images.js')).stale,
   'image show': async () => (await import('./commands/images.js')).show,
+  'image deprecate': async () => (await import('./commands/images.js')).deprecate,
   'image rename': async () => (await import('./commands/images.js')).rename,
   'image label': async () => (await import('./commands/images.js')).label,
   'image delete': async () => (await import('./commands/images.js')).remove,

@@ -38,6 +38,11 @@ const ImageRow = z
     sourceServerId: nstr,
     platform: nstr,
     sizeGiB: z.number().nullable(),
+    storageGiB: z.number().nullable().describe('what the image takes up in storage (EBS snapshots, the file), where the provider says'),
+    deleteProtection: z
+      .object({ on: z.boolean(), cooldown: z.boolean(), until: nstr })
+      .nullable()
+      .describe("EC2's deregistration protection: deleting is refused while on (until a time, once turned off with a cooldown)"),
     description: nstr,
     tags,
   })
@@ -165,7 +170,7 @@ export const DOCUMENTS = {
   'image-changed': doc(
     'image-changed',
     {
-      action: z.enum(['renamed', 'labelled', 'deleted', 'imported']),
+      action: z.enum(['renamed', 'labelled', 'deleted', 'imported', 'deprecated']),
       imageId: str,
       image: ImageRow,
       from: z.union([str, z.null()]).optional(),
@@ -173,7 +178,7 @@ export const DOCUMENTS = {
       path: str.optional(),
       warnings: z.array(str),
     },
-    'strata image rename|label|delete|import',
+    'strata image rename|label|delete|import|deprecate',
   ),
   servers: doc('servers', { ...where, observedAt: nstr, phase: phase.nullable(), count: z.number().int(), servers: z.array(ServerRow).optional() }, 'strata servers'),
   server: doc(
@@ -232,6 +237,30 @@ export const DOCUMENTS = {
   wait: doc('wait', WaitPayload.shape, 'strata wait'),
   jobs: doc('jobs', { provider: str.optional(), region: str.optional(), count: z.number().int(), jobs: z.array(JobRow).optional() }, 'strata jobs'),
   job: doc('job', { job: JobRow, actions: JobActions }, 'strata jobs show|cancel|resume, strata workflow safe'),
+  'stale-images': doc(
+    'stale-images',
+    {
+      ...where,
+      now: str.describe("the provider's clock"),
+      days: z.number(),
+      cutoff: str.describe('images created before this are old enough'),
+      considered: z.number().int().describe('own images looked at'),
+      totalGiB: z.number().describe('what deleting the deletable ones frees, of those whose size is known'),
+      unknownSize: z.number().int(),
+      deleted: z.literal(false).describe('a dry run: nothing is deleted'),
+      images: z.array(
+        ImageRow.extend({
+          ageDays: z.number().int(),
+          family: str.describe('lineage root, then name prefix'),
+          newerId: nstr.describe("the family's newest image, which is kept"),
+          deletable: z.boolean(),
+          protectedReason: nstr,
+        }),
+      ),
+      sentence: str,
+    },
+    'strata images stale',
+  ),
   risk: doc(
     'risk',
     {

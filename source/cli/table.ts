@@ -255,6 +255,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ['strata images --scope vendor', 'strata images --scope public --query "ubuntu 24.04" --json | jq -r ".images[].id"'],
   },
   {
+    path: ['images', 'stale'],
+    summary: 'own images nothing uses, older than N days, but the newest of each family: a dry run (the TUI deletes them: :stale)',
+    description:
+      "An image a server that is not terminated runs on, or that an image was captured from, is never listed; nor the newest of its family (the same lineage root, then the same name without its dates and version numbers). Each with what it takes up in storage (EBS snapshots, the file), and the total deleting them frees. Nothing is deleted.",
+    args: [],
+    options: [{ name: 'days', type: 'string', value: 'N', help: 'older than N days (default 90)', check: number((n) => Number.isInteger(n) && n >= 0 && n <= 36_500, 'a whole number of days from 0 to 36500') }],
+    examples: ['strata images stale --days 30', 'strata images stale --json | jq -r ".images[] | select(.deletable) | .id"'],
+  },
+  {
     path: ['image', 'show'],
     summary: 'one image: its details, lineage (where it came from), dependants and tags',
     args: [{ name: 'ID', help: 'the image', complete: 'image-id' }],
@@ -287,6 +296,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [{ name: 'ID', help: 'the image', complete: 'image-id' }],
     options: [{ name: 'confirm', type: 'string', value: 'ID', help: "the image's id again (no prompt without a terminal)" }],
     changes: { what: 'delete images' },
+  },
+  {
+    path: ['image', 'deprecate'],
+    summary: 'give an own image a deprecation date (YYYY-MM-DD, +90d, now), or none to take it off',
+    description: "From that date the image is deprecated to every user of the account (their :risk names what stands on it), as a vendor's template is. Where the provider can: EC2, the sandbox, libvirt (strata's state file).",
+    args: [
+      { name: 'ID', help: 'the image', complete: 'image-id' },
+      { name: 'WHEN', help: 'YYYY-MM-DD, +90d, now or none' },
+    ],
+    options: [],
+    changes: { what: 'deprecate images' },
   },
   {
     path: ['image', 'import'],

@@ -8,11 +8,13 @@
 //   - Never an image something depends on: a server that is not terminated was launched from it, or an
 //     image (any given) was captured from it. Those are kept whatever their age (deleting them leaves the
 //     server unable to be rebuilt, or the image without its source: core/lineage.ts).
-//   - Never the newest usable image (available or deprecated) of its family: a family is the images that
-//     share their lineage (the root of the chain they were captured from: a vendor template's family by its
-//     name, so template rotation does not split a family) and then their name's prefix (the name without
-//     the dates and version numbers at its end: golden-web-20260105 and golden-web-20260301 are one).
-//     Failed captures count as nobody's newest: they never launch anything.
+//   - Never the newest usable image (available or deprecated) of its family. A family is the images of one
+//     lineage, then one name prefix: built from the same root (the template at the start of the chain they
+//     were captured from, known by its name, so that the template's monthly rotation does not split it),
+//     on one architecture, whose names differ only in the dates and version numbers at their end
+//     (golden-web-20260105 and golden-web-20260301). Lineage only ever splits a family: images of different
+//     names are never one (two apps built from one template are two families). An image whose root cannot
+//     be told goes with the newest of its name. Failed captures are nobody's newest: they launch nothing.
 //   - Older than N days (created before now minus N days).
 // An image protected against deletion (EC2's deregistration protection) is listed, with why, but not
 // counted as deletable: the provider would refuse.
@@ -29,7 +31,7 @@ export interface StaleImage {
   image: Image;
   /** Whole days since the image was created. */
   ageDays: number;
-  /** The family it belongs to (lineage, then name prefix), as a key. */
+  /** The family it belongs to (name prefix and architecture, lineage root), as a key. */
   family: string;
   /** The family's newest image, which is kept (absent where the family has no usable image). */
   newerId?: string;
@@ -75,18 +77,46 @@ export function namePrefix(name: string): string {
   return words.join('-');
 }
 
+/** The key of an image's name family: its architecture and its name's prefix. */
+export function nameFamily(image: Image): string {
+  return `${image.architecture}:${namePrefix(image.name || image.displayName || image.id)}`;
+}
+
 /**
- * The family of an image: its lineage's root (a template's family by its name's prefix, an image no longer
- * known by its id), then its own name's prefix.
+ * The root of an image's lineage as a family ("vendor:ubuntu-24.04-amd64": the template it was built from,
+ * by its name, so that template rotation does not split a family), or undefined where it cannot be told
+ * (no lineage recorded, or a source the lookup does not know).
  */
-export function familyOf(image: Image, lookup: ImageLookup | undefined, nowMs: number): string {
-  let lineage = '';
-  if (image.sourceImageId) {
-    const chain = lookup ? lineageChain(image.sourceImageId, lookup, nowMs) : [{ id: image.sourceImageId, image: undefined }];
-    const root = chain[chain.length - 1]!;
-    lineage = root.image ? `${root.image.kind}:${namePrefix(root.image.name || root.image.id)}` : `id:${root.id}`;
+export function lineageRoot(image: Image, lookup: ImageLookup | undefined, nowMs: number): string | undefined {
+  if (!image.sourceImageId || !lookup) return undefined;
+  const chain = lineageChain(image.sourceImageId, lookup, nowMs);
+  const root = chain[chain.length - 1];
+  // A remembered image that is gone still has its name.
+  return root?.image ? `${root.image.kind}:${namePrefix(root.image.name || root.image.id)}` : undefined;
+}
+
+/**
+ * The family of each image, by id. Images are of one family where their names share a prefix on one
+ * architecture, and, of those, where their lineage has the same root: builds of one name from different
+ * roots (a template and an imported disk, or two distributions) are different families. An image whose
+ * root cannot be told is taken to be of the family of the newest image of its name.
+ */
+export function families(images: readonly Image[], lookup?: ImageLookup, nowMs = 0): Map<string, string> {
+  const byName = new Map<string, Image[]>();
+  for (const image of images) {
+    const key = nameFamily(image);
+    const list = byName.get(key);
+    if (list) list.push(image);
+    else byName.set(key, [image]);
   }
-  return `${lineage}|${namePrefix(image.name || image.displayName || image.id)}`;
+  const out = new Map<string, string>();
+  for (const [name, members] of byName) {
+    const roots = new Map(members.map((image) => [image.id, lineageRoot(image, lookup, nowMs)]));
+    const newest = members.filter(usable).sort((a, b) => ms(b.createdAt) - ms(a.createdAt) || (a.id < b.id ? 1 : -1))[0];
+    const fallback = (newest && roots.get(newest.id)) ?? '';
+    for (const image of members) out.set(image.id, `${name}|${roots.get(image.id) ?? fallback}`);
+  }
+  return out;
 }
 
 function ms(iso: string | undefined): number {
@@ -116,7 +146,7 @@ export function staleImages(
 ): StaleReport {
   const days = options.days ?? DEFAULT_STALE_DAYS;
   if (!Number.isFinite(days) || days < 0) throw new RangeError(`The age of a stale image is a number of days, 0 or more; got ${days}.`);
-  const { nowMs, lookup } = options;
+  const { nowMs } = options;
   const cutoffMs = nowMs - days * DAY;
   const mine = own.filter((i) => i.kind === 'own' && i.owned && i.state !== 'deleted');
 
@@ -127,11 +157,10 @@ export function staleImages(
   }
 
   // The newest usable image of each family is kept.
-  const family = new Map<string, string>();
+  const family = families(mine, options.lookup, nowMs);
   const newest = new Map<string, Image>();
   for (const image of mine) {
-    const key = familyOf(image, lookup, nowMs);
-    family.set(image.id, key);
+    const key = family.get(image.id)!;
     if (!usable(image)) continue;
     const best = newest.get(key);
     if (!best || ms(image.createdAt) > ms(best.createdAt) || (ms(image.createdAt) === ms(best.createdAt) && image.id > best.id)) newest.set(key, image);

@@ -101,6 +101,36 @@ export class ServerActions {
 export class ImageActions {
   constructor(private readonly deps: ActionsDeps) {}
 
+  /** Whether this provider can give an own image a deprecation date (capabilities.images.deprecate). */
+  get deprecationSupported(): boolean {
+    const can = this.deps.description.capabilities.images.deprecate;
+    return can !== undefined && can !== 'none' && typeof this.deps.provider.setImageDeprecation === 'function';
+  }
+
+  /**
+   * Sets (at: ISO 8601) or clears (null) an own image's deprecation date, so every user of the account sees
+   * it deprecated from then on (in :risk, as a vendor template). Retried while the provider throttles or does
+   * not answer (setting the same date twice is harmless); audit-logged with the date before and after.
+   */
+  async setDeprecation(image: Pick<Image, 'id' | 'name' | 'deprecatedAt'>, at: string | null, options: RetryOptions = {}): Promise<Image> {
+    refuseIfReadOnly(this.deps.readOnly, 'deprecate images');
+    if (!this.deprecationSupported) {
+      throw new StrataError('Unsupported', `${this.deps.description.displayName} cannot give images a deprecation date here.`);
+    }
+    const updated = await withRetry(() => this.deps.provider.setImageDeprecation!(image.id, at), this.deps.retry, {
+      operation: `${at === null ? 'taking the deprecation date off' : 'deprecating'} ${image.name}`,
+      ...options,
+    });
+    this.deps.store.audit.append({
+      provider: this.deps.providerId,
+      region: this.deps.region,
+      action: 'image.deprecation',
+      target: image.id,
+      detail: { name: image.name, from: image.deprecatedAt ?? null, to: updated.deprecatedAt ?? null },
+    });
+    return updated;
+  }
+
   /**
    * Deletes an own image (the UI asked for its id, typed). Retried while the provider throttles; after a
    * lost answer it is asked again, and an image gone by then counts as deleted (the first request did it).

@@ -299,7 +299,7 @@ describe('risk, audit, schema, help', () => {
     expect(strataSync(['--version'], { home }).stdout).toMatch(/^strata \S+\n$/);
     for (const [args, said] of [
       [['imagez'], 'strata: strata has no command "imagez". See strata --help.'],
-      [['image'], 'strata: strata image needs a command: show, rename, label, delete, import. See strata image --help.'],
+      [['image'], 'strata: strata image needs a command: show, rename, label, delete, deprecate, import. See strata image --help.'],
       [['image', 'show'], 'strata: strata image show needs ID: the image. See strata image show --help.'],
       [['images', '--scope', 'mine'], 'strata: --scope must be one of own, vendor, public; got "mine".'],
       [['images', '--bogus'], "strata: Unknown option '--bogus'. See strata images --help."],

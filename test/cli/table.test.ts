@@ -58,7 +58,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     const bin = strataOnPath(home);
     expect(complete(home, bin, ['strata', 'ima'])).toEqual(['images', 'image']);
     expect(complete(home, bin, ['strata', ''])).toEqual(COMMANDS.filter((c) => !c.hidden).map((c) => c.path[0]).filter((w, i, a) => a.indexOf(w) === i));
-    expect(complete(home, bin, ['strata', 'image', ''])).toEqual(['show', 'rename', 'label', 'delete', 'import']);
+    expect(complete(home, bin, ['strata', 'image', ''])).toEqual(['show', 'rename', 'label', 'delete', 'deprecate', 'import']);
     expect(complete(home, bin, ['strata', '--region', 'eu-west', 'jobs', ''])).toEqual(['show', 'cancel', 'resume']);
     expect(complete(home, bin, ['strata', 'images', '--scope', 'v'])).toEqual(['vendor']);
     expect(complete(home, bin, ['strata', 'image', 'label', 'img-1', 'gr'])).toEqual(['green', 'grey']);

@@ -2,7 +2,7 @@
 // image a server or an image depends on, never the newest of a family.
 import { describe, expect, it } from 'vitest';
 import { lookupFrom } from '../../source/core/lineage.js';
-import { familyOf, namePrefix, staleImages, staleSentence } from '../../source/core/stale.js';
+import { families, namePrefix, staleImages, staleSentence } from '../../source/core/stale.js';
 import type { Image, Server } from '../../source/core/types.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -17,7 +17,7 @@ function server(id: string, imageId: string, phase: Server['phase'] = 'ready'): 
   return { id, name: id, imageId, productId: 'sb.small', phase, phaseSince: ago(1), launchedAt: ago(1), firewallIds: [], tags: {} };
 }
 
-// Two rotations of a vendor template family (the same family by name), one deleted since.
+// Two rotations of a vendor template (one family by its name): the builds from them are one family.
 const templateOld = image('img-v-ubuntu-1', 'ubuntu-24.04-amd64-20250101', 700, { kind: 'vendor', owned: false, owner: 'vendor' });
 const templateNew = image('img-v-ubuntu-2', 'ubuntu-24.04-amd64-20260101', 330, { kind: 'vendor', owned: false, owner: 'vendor' });
 
@@ -27,7 +27,8 @@ const own: Image[] = [
   image('img-web-2', 'golden-web-20250410', 600, { sourceImageId: templateOld.id, storageGiB: 8 }),
   image('img-web-3', 'golden-web-20260110', 320, { sourceImageId: templateNew.id, storageGiB: 10 }),
   image('img-web-4', 'golden-web-20261101', 30, { sourceImageId: templateNew.id, storageGiB: 10 }),
-  // api: the old build still runs a server; the middle one had an image captured from it.
+  // api: the old build still runs a server; the middle one had an image captured from it (a family of
+  // its own by its name: api-hotfix).
   image('img-api-1', 'api-v1', 400, { storageGiB: 20 }),
   image('img-api-2', 'api-v2', 300, { storageGiB: 20 }),
   image('img-api-2b', 'api-hotfix-v2.1', 250, { sourceImageId: 'img-api-2', storageGiB: 20 }),
@@ -61,7 +62,6 @@ const servers: Server[] = [
 
 describe('stale own images', () => {
   const lookup = lookupFrom([templateOld, templateNew, ...own]);
-
   it('lists exactly the unused old images that are not the newest of their family, oldest first', () => {
     const report = staleImages(own, servers, { nowMs: NOW, lookup });
     expect(report.images.map((s) => s.image.id)).toEqual(['img-old-dep-1', 'img-web-1', 'img-prot-1', 'img-web-2', 'img-fail', 'img-web-3']);
@@ -94,29 +94,44 @@ describe('stale own images', () => {
     for (const kept of ['img-web-4', 'img-api-3', 'img-lonely', 'img-batch-2', 'img-prot-2', 'img-old-dep-2']) expect(ids.has(kept), kept).toBe(false);
     // Without servers, the api build the server held is stale now (api-v1 and api-v3 are one family).
     expect(ids.has('img-api-1')).toBe(true);
-    // api-hotfix-v2.1 is a family of its own (its lineage is img-api-2's): the newest of it, kept.
+    // api-hotfix-v2.1 is a family of its own by its name (whatever it was captured from): its newest, kept.
     expect(ids.has('img-api-2b')).toBe(false);
   });
 
   it('takes N days from the caller', () => {
     expect(staleImages(own, servers, { nowMs: NOW, lookup, days: 400 }).images.map((s) => s.image.id)).toEqual(['img-old-dep-1', 'img-web-1', 'img-prot-1', 'img-web-2']);
-    expect(() => staleImages(own, servers, { nowMs: NOW, days: -1 })).toThrow(/0 or more/);
+    expect(() => staleImages(own, servers, { nowMs: NOW, lookup, days: -1 })).toThrow(/0 or more/);
   });
 
-  it('groups by lineage first: the same name from two different roots is two families', () => {
-    const a = image('img-a', 'app-20250101', 400, { sourceImageId: templateOld.id });
-    const b = image('img-b', 'app-20250601', 300, { sourceImageId: 'img-v-debian-9' });
-    const look = lookupFrom([templateOld, a, b]);
-    expect(familyOf(a, look, NOW)).not.toBe(familyOf(b, look, NOW));
-    expect(staleImages([a, b], [], { nowMs: NOW, lookup: look }).images).toEqual([]);
-    // Template rotation does not split a family: both rotations of ubuntu-24.04-amd64 are one root.
-    expect(familyOf(own[0]!, lookup, NOW)).toBe(familyOf(own[3]!, lookup, NOW));
+  it('splits a name\'s family by lineage root; an image whose root cannot be told goes with the newest', () => {
+    const ubuntu = image('img-v-u', 'ubuntu-24.04-amd64-20250101', 500, { kind: 'vendor', owned: false });
+    const debian = image('img-v-d', 'debian-12-amd64-20250101', 500, { kind: 'vendor', owned: false });
+    const a = image('img-a', 'app-20250101', 400, { sourceImageId: ubuntu.id });
+    const b = image('img-b', 'app-20250601', 300, { sourceImageId: debian.id });
+    const c = image('img-c', 'app-20250301', 350, { sourceImageId: 'img-v-deleted-long-ago' });
+    const d = image('img-d', 'app-20240101', 600, { architecture: 'arm64' });
+    const look = lookupFrom([ubuntu, debian, a, b, c, d]);
+    const fam = families([a, b, c, d], look, NOW);
+    // Built from two distributions: two families, each keeps its newest.
+    expect(fam.get('img-a')).not.toBe(fam.get('img-b'));
+    // c's root is gone and unnamed: it goes with the newest of its name (b); d is on another architecture.
+    expect(fam.get('img-c')).toBe(fam.get('img-b'));
+    expect(fam.get('img-d')).not.toBe(fam.get('img-a'));
+    expect(staleImages([a, b, c, d], [], { nowMs: NOW, lookup: look }).images.map((s) => s.image.id)).toEqual(['img-c']);
+    // Without lineage (no lookup) the name alone decides: one family, newest b.
+    expect(staleImages([a, b, c, d], [], { nowMs: NOW }).images.map((s) => s.image.id)).toEqual(['img-a', 'img-c']);
+    // Two apps built from one template are two families (lineage never joins different names).
+    const api = image('img-api', 'api-20250101', 400, { sourceImageId: ubuntu.id });
+    expect(staleImages([a, api], [], { nowMs: NOW, lookup: lookupFrom([ubuntu, a, api]) }).images).toEqual([]);
+    // Builds from two rotations of a template are one family.
+    const byId = families(own, lookup, NOW);
+    expect(byId.get('img-web-1')).toBe(byId.get('img-web-4'));
   });
 
   it('says how many, how old and what they free', () => {
     const report = staleImages(own, servers, { nowMs: NOW, lookup });
     expect(staleSentence(report)).toBe('5 stale images (unused, older than 90 days, not the newest of their family); deleting them frees 56 GiB (and 1 of unknown size). 1 more is protected against deletion.');
-    expect(staleSentence(staleImages([], [], { nowMs: NOW }))).toMatch(/^No stale images/);
+    expect(staleSentence(staleImages([], [], { nowMs: NOW, lookup }))).toMatch(/^No stale images/);
   });
 });
 

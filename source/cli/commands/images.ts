@@ -1,6 +1,8 @@
 // strata images, strata image show|rename|label|delete|import: the catalogue and the image services the
 // TUI uses (names and labels as tags where shared, else the local store; every change audited).
+import { deprecationWords, parseDeprecation } from '../../core/deprecation.js';
 import { dependantsOf, imageRisks, lineageChain } from '../../core/lineage.js';
+import { DEFAULT_STALE_DAYS, gib, staleSentence } from '../../core/stale.js';
 import { sanitize } from '../../core/sanitize.js';
 import { isLabelColour, type LabelColour, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
@@ -227,4 +229,72 @@ export async function importImage(ctx: Context): Promise<number> {
   const code = changed(ctx, 'imported', image, { path: sanitize(session.capturer.importPath(path), 4096) }, `Imported ${image.shownName} (${image.id}).`);
   ctx.out.table(IMAGE_COLUMNS, [imageRow(image)]);
   return code;
+}
+
+/** strata images stale [--days N]: a dry run of the TUI's :stale. */
+export async function stale(ctx: Context): Promise<number> {
+  const { out } = ctx;
+  const session = await ctx.session();
+  const days = (ctx.values.days as number | undefined) ?? DEFAULT_STALE_DAYS;
+  out.progress('reading own images and servers');
+  const { findStaleImages } = await import('../../services/stale.js');
+  const { report, nowMs } = await findStaleImages(session, { days });
+  out.done();
+  const rows = report.images.map((s) => ({
+    ...imageRow(s.image as CatalogueImage),
+    ageDays: s.ageDays,
+    family: sanitize(s.family, 512),
+    newerId: s.newerId ? sanitize(s.newerId, 256) : null,
+    deletable: !s.protectedReason,
+    protectedReason: s.protectedReason ? sanitize(s.protectedReason, 256) : null,
+  }));
+  const sentence = staleSentence(report);
+  out.document('stale-images', {
+    provider: session.providerId,
+    region: session.region,
+    now: new Date(nowMs).toISOString(),
+    days: report.days,
+    cutoff: report.cutoff,
+    considered: report.considered,
+    totalGiB: report.totalGiB,
+    unknownSize: report.unknownSize,
+    deleted: false,
+    images: rows,
+    sentence,
+  });
+  out.table(STALE_COLUMNS, rows);
+  out.note(`${sentence}${rows.length ? ' Nothing was deleted (a dry run): :stale in strata marks them for deleting.' : ''}`);
+  return EXIT.done;
+}
+
+type StaleRow = ImageRow & { ageDays: number; deletable: boolean; protectedReason: string | null; newerId: string | null };
+
+const STALE_COLUMNS: Column<StaleRow>[] = [
+  { title: 'ID', value: (r) => r.id },
+  { title: 'NAME', value: (r) => r.shownName, flex: true },
+  { title: 'AGE', value: (r) => `${r.ageDays} d`, align: 'right' },
+  { title: 'STORAGE', value: (r) => (r.storageGiB === null ? '?' : gib(r.storageGiB)), align: 'right' },
+  { title: 'STATE', value: (r) => r.state, colour: (r) => stateColour(r.state) },
+  { title: 'NOTE', value: (r) => r.protectedReason ?? (r.newerId ? `newer: ${r.newerId}` : ''), colour: (r) => (r.protectedReason ? 'yellow' : undefined) },
+];
+
+/** strata image deprecate ID WHEN */
+export async function deprecate(ctx: Context): Promise<number> {
+  const session = await ctx.session();
+  const { providerClock } = await import('../../services/stale.js');
+  const when = parseDeprecation(ctx.arg('WHEN'), providerClock(await session.servers.list()));
+  if ('error' in when) throw new Refused(when.error, [{ field: 'WHEN', message: when.error }]);
+  const image = await findImage(session, ctx.arg('ID'));
+  if (!image.owned || image.kind !== 'own') {
+    throw new Refused(`${image.id} is ${image.kind === 'vendor' ? 'a vendor template' : `a ${image.kind} image`}, not yours: only your own images take a deprecation date.`);
+  }
+  const before = image.deprecatedAt ?? null;
+  const updated = session.catalogue.merge(await session.images.setDeprecation({ id: image.id, name: image.shownName, deprecatedAt: image.deprecatedAt }, when.at));
+  return changed(
+    ctx,
+    'deprecated',
+    updated,
+    { from: before },
+    updated.deprecatedAt ? `${updated.id} is deprecated from ${deprecationWords(updated.deprecatedAt)} on (every user of the account sees it).` : `Took the deprecation date off ${updated.id}.`,
+  );
 }
