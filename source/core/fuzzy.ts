@@ -101,6 +101,38 @@ export class SearchIndex {
     return new SearchIndex(this.text.slice(0, from) + clean + this.text.slice(to), starts, this.count);
   }
 
+  /** A new index with several keys replaced (by position) in one pass: many replace() calls would copy it each time. */
+  replaceMany(keys: ReadonlyMap<number, string>): SearchIndex {
+    if (keys.size === 0) return this;
+    if (keys.size === 1) {
+      const [[i, key]] = keys;
+      return i >= 0 && i < this.count ? this.replace(i, key) : this;
+    }
+    const parts: string[] = [];
+    const starts = new Uint32Array(this.count + 1);
+    let at = 0;
+    let offset = 0;
+    const order = [...keys.keys()].filter((i) => i >= 0 && i < this.count).sort((a, b) => a - b);
+    for (const i of order) {
+      // The untouched keys before i, as one piece.
+      const from = this.starts[at]!;
+      const to = this.starts[i]!;
+      if (to > from) parts.push(this.text.slice(from, to));
+      for (let k = at; k < i; k++) starts[k + 1] = offset + (this.starts[k + 1]! - from);
+      offset += to - from;
+      const clean = keys.get(i)!.replace(/\n/g, ' ');
+      parts.push(clean, '\n');
+      offset += clean.length + 1;
+      starts[i + 1] = offset;
+      at = i + 1;
+    }
+    const from = this.starts[at]!;
+    const end = this.starts[this.count]!;
+    if (end > from) parts.push(this.text.slice(from, end));
+    for (let k = at; k < this.count; k++) starts[k + 1] = offset + (this.starts[k + 1]! - from);
+    return new SearchIndex(parts.join(''), starts, this.count);
+  }
+
   /** The table past count was handed to a longer index: appending to this one again must copy it. */
   private tailTaken = false;
 }

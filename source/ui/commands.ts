@@ -39,6 +39,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     mutating: true,
     doing: 'importing images',
   },
+  {
+    name: 'stale',
+    aliases: [],
+    args: '[days]',
+    description: 'Own images nothing uses, older than 90 days (or the days given), but the newest of each family: listed with the storage they take, and marked (D deletes them)',
+  },
   { name: 'refresh', aliases: ['reload'], description: 'Reload from the provider' },
   { name: 'help', aliases: ['?'], description: 'Show every key binding' },
   { name: 'messages', aliases: ['msg', 'log'], description: 'The recent messages, whole (also M)' },
@@ -51,6 +57,7 @@ export type ParsedCommand =
   | { kind: 'region'; region: string }
   | { kind: 'provider'; provider: string }
   | { kind: 'import'; path: string; name?: string }
+  | { kind: 'stale'; days?: number }
   | { kind: 'refresh' }
   | { kind: 'help' }
   | { kind: 'messages' }
@@ -139,6 +146,14 @@ export function parseCommand(line: string, ctx: CommandContext): ParsedCommand {
     }
     case 'import':
       return parseImport(line.trim().replace(/^:/, '').replace(/^\S+\s*/, ''));
+    case 'stale': {
+      if (arg === undefined) return { kind: 'stale' };
+      const days = /^\d{1,5}$/.test(arg) ? Number(arg) : Number.NaN;
+      if (!Number.isInteger(days) || days > 36_500 || rest.length > 1) {
+        return { kind: 'error', message: `:stale takes a number of days (e.g. :stale 30, the default is 90); got "${rest.join(' ')}".` };
+      }
+      return { kind: 'stale', days };
+    }
     case 'refresh':
       return { kind: 'refresh' };
     case 'help':

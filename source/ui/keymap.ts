@@ -29,6 +29,8 @@ export type KeyContext =
   | 'jobs'
   | 'cancel-job'
   | 'confirm'
+  | 'stale'
+  | 'deprecate'
   | 'small';
 
 export const enum Command {
@@ -103,6 +105,11 @@ export const enum Command {
   TerminateBuilder = 'terminate-builder',
   KeepBuilder = 'keep-builder',
   ToggleKeep = 'toggle-keep',
+  // marking rows, and what acts on the marked ones
+  Mark = 'mark',
+  MarkAll = 'mark-all',
+  ClearMarks = 'clear-marks',
+  Deprecate = 'deprecate',
 }
 
 export interface Binding {
@@ -163,6 +170,10 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.DeleteImage, context: 'list', keys: ['D'], description: 'Delete an own image (typed confirmation, naming what depends on it)', mutating: true, doing: 'deleting images' },
   { command: Command.Info, context: 'list', keys: ['i'], description: "The image's details: lineage (where it came from), what depends on it, its tags" },
   { command: Command.Refresh, context: 'list', keys: ['ctrl+r'], description: 'Reload from the provider' },
+  { command: Command.Mark, context: 'list', keys: ['space'], description: 'Mark the image, or unmark it: c (label), D (delete) and copying then act on every marked image', hint: 'mark' },
+  { command: Command.MarkAll, context: 'list', keys: ['*'], description: 'Mark every image the filter shows' },
+  { command: Command.ClearMarks, context: 'list', keys: ['u'], description: 'Clear the marks of this list' },
+  { command: Command.Deprecate, context: 'list', keys: ['E'], description: 'Give an own image a deprecation date (YYYY-MM-DD, +90d, now) or take it off: every user of the account then sees it deprecated, in :risk too', mutating: true, doing: 'deprecating images' },
 
   { command: Command.Down, context: 'monitor', keys: ['j', 'down'], description: 'Move down' },
   { command: Command.Up, context: 'monitor', keys: ['k', 'up'], description: 'Move up' },
@@ -176,6 +187,9 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.PollNow, context: 'monitor', keys: ['ctrl+r'], description: 'Ask the provider now' },
   { command: Command.CancelJob, context: 'monitor', keys: ['X'], description: 'Cancel the newest running safe-workflow job: it names the job and asks what becomes of its builder', hint: 'cancel job', mutating: true, doing: 'cancelling jobs' },
   { command: Command.Jobs, context: 'monitor', keys: ['J'], description: 'Every safe-workflow job of the region (also :jobs)', hint: 'jobs' },
+  { command: Command.Mark, context: 'monitor', keys: ['space'], description: 'Mark the server, or unmark it: T (terminate) and copying then act on every marked server', hint: 'mark' },
+  { command: Command.MarkAll, context: 'monitor', keys: ['*'], description: 'Mark every server listed' },
+  { command: Command.ClearMarks, context: 'monitor', keys: ['u'], description: 'Clear the marks of the monitor' },
 
   { command: Command.Down, context: 'jobs', keys: ['j', 'down'], description: 'Move down' },
   { command: Command.Up, context: 'jobs', keys: ['k', 'up'], description: 'Move up' },
@@ -292,6 +306,14 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.Close, context: 'messages', keys: ['esc', 'q', 'M'], description: 'Close the messages' },
   quitting('messages'),
 
+  ...scrolling('stale'),
+  { command: Command.DeleteImage, context: 'stale', keys: ['D'], description: 'Delete the marked stale images (the count typed to confirm)', hint: 'delete them', mutating: true, doing: 'deleting images' },
+  { command: Command.Close, context: 'stale', keys: ['esc', 'q'], description: 'Back to the list (the stale images stay marked)', hint: 'back' },
+  quitting('stale'),
+
+  { command: Command.Submit, context: 'deprecate', keys: ['enter'], description: 'Set the deprecation date (or take it off: none)' },
+  { command: Command.Cancel, context: 'deprecate', keys: ['esc', 'ctrl+c'], description: 'Cancel (the date stays as it was)' },
+
   { command: Command.Confirm, context: 'confirm', keys: ['y'], description: 'Yes: do it', mutating: true, doing: 'creating storage pools' },
   { command: Command.Close, context: 'confirm', keys: ['n', 'esc'], description: 'No: leave it as it is' },
   quitting('confirm'),
@@ -311,6 +333,7 @@ const INHERITS: Partial<Record<KeyContext, KeyContext[]>> = {
   recipe: ['editor'],
   'help-filter': ['editor'],
   'cancel-job': ['editor'],
+  deprecate: ['editor'],
 };
 
 /** The contexts a context takes bindings from when it has none of its own for a key (for the help, too). */

@@ -13,6 +13,7 @@ import { MESSAGES_ROWS } from './components/Messages.js';
 import { REVIEW_ROWS } from './panes/launch/LaunchPane.js';
 import { DETAIL_ROWS } from './panes/monitor/MonitorPane.js';
 import { RISK_ROWS } from './panes/risk/RiskPane.js';
+import { STALE_ROWS } from './components/StaleReport.js';
 import { isTextField } from './state/launchReducer.js';
 
 /** Handles one key press; returns whether it consumed it (else the next handler of the route gets it). */
@@ -27,7 +28,7 @@ export interface Route {
   /** Where pasted text goes (an editor), if anywhere. */
   paste?: PasteHandler;
   /** What fills the space between the header and the bottom lines. */
-  body: 'pane' | 'help' | 'info' | 'messages';
+  body: 'pane' | 'help' | 'info' | 'messages' | 'stale';
   /** What the bottom lines show (above the status bar). */
   bottom: 'line' | 'command' | 'filter' | 'prompt';
 }
@@ -327,6 +328,18 @@ const listKeys: Handler = (c, key) => {
     case Command.Refresh:
       c.reloadAll();
       return true;
+    case Command.Mark:
+      c.bulk.toggle('list');
+      return true;
+    case Command.MarkAll:
+      c.bulk.markAll('list');
+      return true;
+    case Command.ClearMarks:
+      c.bulk.clear('list');
+      return true;
+    case Command.Deprecate:
+      c.bulk.startDeprecate();
+      return true;
     default:
       return false;
   }
@@ -481,7 +494,17 @@ const monitorKeys: Handler = (c, key) => {
       c.monitor.startCapture();
       return true;
     case Command.Terminate:
-      c.monitor.startTerminate();
+      if (!c.state.marks.servers.empty) c.bulk.startTerminate();
+      else c.monitor.startTerminate();
+      return true;
+    case Command.Mark:
+      c.bulk.toggle('monitor');
+      return true;
+    case Command.MarkAll:
+      c.bulk.markAll('monitor');
+      return true;
+    case Command.ClearMarks:
+      c.bulk.clear('monitor');
       return true;
     case Command.PollNow:
       c.monitor.pollNow();
@@ -560,6 +583,17 @@ const confirmKeys: Handler = swallow((c, key) => {
 });
 
 const builderKeys = lineEditor('prompt', editOverlay, (c) => void c.jobs.confirmTerminateBuilder(), closeOverlay);
+const bulkKeys = lineEditor('prompt', editOverlay, (c) => void c.bulk.confirm(), (c) => c.bulk.cancel());
+const deprecateKeys = lineEditor('deprecate', editOverlay, (c) => void c.bulk.confirmDeprecate(), closeOverlay);
+const staleKeys: Handler = swallow(
+  overlayScroller('stale', STALE_ROWS, (c, command) => {
+    if (refused(c, 'stale', command)) return true;
+    if (command === Command.Close) closeOverlay(c);
+    else if (command === Command.DeleteImage) c.bulk.deleteStale();
+    else return false;
+    return true;
+  }),
+);
 
 const riskKeys: Handler = scroller('risk', RISK_ROWS, (c, delta, to) =>
   c.dispatch({ type: 'risk/scroll', delta: to === 'top' ? -Number.MAX_SAFE_INTEGER : to === 'bottom' ? Number.MAX_SAFE_INTEGER : delta, max: RISK_ROWS() }),
@@ -606,6 +640,12 @@ function overlayRoute(o: Overlay): Route {
       return { context: 'confirm', handlers: [confirmKeys], body: 'pane', bottom: 'prompt' };
     case 'builder':
       return { context: 'prompt', handlers: [builderKeys], paste: pasteOverlay(EDITOR_LIMITS.builder!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+    case 'bulk':
+      return { context: 'prompt', handlers: [bulkKeys], paste: pasteOverlay(EDITOR_LIMITS.bulk!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+    case 'deprecate':
+      return { context: 'deprecate', handlers: [deprecateKeys], paste: pasteOverlay(EDITOR_LIMITS.deprecate!, 'a date'), body: 'pane', bottom: 'prompt' };
+    case 'stale':
+      return { context: 'stale', handlers: [staleKeys], body: 'stale', bottom: 'line' };
   }
 }
 

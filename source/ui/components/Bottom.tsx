@@ -14,6 +14,8 @@ import { selectView } from '../state/selectors.js';
 import type { Theme } from '../theme.js';
 import { LineEditorView } from './LineEditorView.js';
 import { fit, widthOf, wrap } from './text.js';
+import { bulkPromptText } from '../state/bulkController.js';
+import { DEPRECATION_FORMS, deprecationWords } from '../../core/deprecation.js';
 
 export interface BottomLine {
   key: string;
@@ -77,6 +79,12 @@ export function promptText(o: Overlay, interruption: string, serverName?: string
     }
     case 'builder':
       return `Type ${sanitize(o.serverName, 128)} and ${keyName('prompt', Command.Submit)} to terminate the builder of job ${o.jobId.slice(0, 8)} (${keyName('prompt', Command.Cancel)} cancels).`;
+    case 'bulk':
+      return bulkPromptText({ ...o, names: o.names.map((n) => sanitize(n, 60)) }, keyName('prompt', Command.Submit), keyName('prompt', Command.Cancel));
+    case 'deprecate': {
+      const now = o.current ? `It is deprecated from ${deprecationWords(o.current)}.` : 'It has no deprecation date.';
+      return `Type the day ${sanitize(o.name, 80)} is deprecated from: ${DEPRECATION_FORMS} to take it off; ${keyName('deprecate', Command.Submit)} sets it, ${keyName('deprecate', Command.Cancel)} cancels. ${now} Every user of the account sees it deprecated from then on, in :risk too.`;
+    }
     default:
       return '';
   }
@@ -117,7 +125,7 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
   if (bottom === 'prompt' && overlay?.kind === 'confirm') {
     tail.push(...textLines('confirm', `${overlay.yes} ${overlay.text}`, width, theme.warning, '  '));
   } else if (bottom === 'prompt' && overlay && 'editor' in overlay) {
-    const danger = overlay.kind === 'delete' || overlay.kind === 'terminate' || overlay.kind === 'builder' || (overlay.kind === 'cancel-job' && !overlay.keep);
+    const danger = overlay.kind === 'delete' || overlay.kind === 'terminate' || overlay.kind === 'builder' || (overlay.kind === 'cancel-job' && !overlay.keep) || (overlay.kind === 'bulk' && overlay.action !== 'label');
     tail.push(...textLines('prompt', promptText(overlay, interruption, serverName), width, danger ? theme.danger : theme.accent, '  '));
     tail.push({ key: 'editor', node: <LineEditorView editor={overlay.editor} width={width - 1} prefix="> " /> });
     const error = 'error' in overlay ? overlay.error : undefined;

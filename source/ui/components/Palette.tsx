@@ -17,21 +17,21 @@ export function Palette({ width }: { width: number }) {
   // Drawn over the list: every cell inside the border is painted (padding is part of the text), so
   // nothing of the rows beneath shows through.
   const inner = Math.min(width, PALETTE_WIDTH) - 2;
-  const where = image?.sharedMeta ? 'as a tag (shared with teammates)' : 'in the local store';
+  const where = modal.marked ? 'for each: a tag where shared, else local' : image?.sharedMeta ? 'as a tag (shared with teammates)' : 'in the local store';
   const line = (text: string) => ` ${fit(text, inner - 2)} `;
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.accent} width={inner + 2}>
-      <Text bold>{line(`Label for ${image?.shownName ?? modal.imageId}`)}</Text>
+      <Text bold>{line(modal.marked ? `Label for the ${modal.marked.toLocaleString('en-US')} marked` : `Label for ${image?.shownName ?? modal.imageId}`)}</Text>
       <Text color={theme.muted}>{line(`Saved ${where}`)}</Text>
       {LABEL_COLOURS.map((colour, i) => (
         <Text key={colour} inverse={modal.index === i}>
           {modal.index === i ? '>' : ' '}
           <LabelChip label={colour} />
-          {fit(`${colour}${image?.label === colour ? '  (current)' : ''}`, inner - 4)}
+          {fit(`${colour}${!modal.marked && image?.label === colour ? '  (current)' : ''}`, inner - 4)}
         </Text>
       ))}
       <Text inverse={modal.index === LABEL_COLOURS.length}>
-        {(modal.index === LABEL_COLOURS.length ? '>' : ' ') + fit(`   none${image?.label ? '' : '  (current)'}`, inner - 1)}
+        {(modal.index === LABEL_COLOURS.length ? '>' : ' ') + fit(`   none${modal.marked || image?.label ? '' : '  (current)'}`, inner - 1)}
       </Text>
       <Text color={theme.muted}>{line('j/k moves · Enter sets · Esc closes')}</Text>
     </Box>

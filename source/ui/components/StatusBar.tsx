@@ -6,7 +6,7 @@ import { displayKey, KEYMAP, type KeyContext } from '../keymap.js';
 import { contextsOf, route } from '../routes.js';
 import { useAppState, useController, useTheme } from '../state/context.js';
 import type { Controller } from '../state/controller.js';
-import { loadingLine, selectedImage } from '../state/selectors.js';
+import { loadingLine, markedCount, selectedImage } from '../state/selectors.js';
 import { fit, widthOf } from './text.js';
 
 const SCOPE_TITLES = { own: 'own', vendor: 'vendor', public: 'public' } as const;
@@ -82,6 +82,8 @@ export function StatusBar({ width }: { width: number }) {
   // Disabled reasons follow the selection and read-only: recomputed when those change.
   const readOnly = useAppState((s) => s.readOnly);
   useAppState((s) => (s.pane === 'images' ? selectedImage(s)?.id : s.monitor.servers[s.monitor.selected]?.id));
+  // Disabled reasons that follow the marks (u with nothing marked, D on marked vendor images).
+  useAppState((s) => s.marks);
   useAppState((s) => s.launch?.result?.agentDone);
   const c = useController();
   const theme = useTheme();
@@ -91,9 +93,11 @@ export function StatusBar({ width }: { width: number }) {
   const other = pane === 'monitor' || pane === 'risk' || pane === 'jobs';
   // A sandbox whose clock runs faster than real time says so (its speed persists in its world).
   const provider = `${session.providerId}${session.timeScale !== undefined && session.timeScale !== 1 ? ` (time x${session.timeScale})` : ''}`;
+  const markedRows = useAppState(markedCount);
+  const marked = markedRows > 0 ? ` · ${markedRows.toLocaleString('en-US')} marked` : '';
   const left = launching || other
-    ? `${provider} · ${session.region || '…'} · ${pane}`
-    : `${provider} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}`;
+    ? `${provider} · ${session.region || '…'} · ${pane}${pane === 'monitor' ? marked : ''}`
+    : `${provider} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}${marked}`;
   const retrying = useAppState((s) => s.retrying);
   const busy = loading && (!launching || retrying) ? ` · ${loading}…` : '';
   const hints = footerHints(c, contexts.split(' ') as KeyContext[], readOnly);

@@ -22,6 +22,7 @@ import { InterruptedController } from './interruptedController.js';
 import type { LaunchServices } from '../../services/launching.js';
 import type { RetryNotice } from '../../services/retry.js';
 import { MonitorController } from './monitorController.js';
+import { BulkController } from './bulkController.js';
 import { TAB_PANES, type AppState, type Pane } from './state.js';
 
 export interface ControllerDeps {
@@ -92,6 +93,8 @@ export class Controller {
   readonly jobs: JobsController;
   /** Launches interrupted by a kill or a dropped session: adopted, or asked about, at start. */
   readonly interrupted: InterruptedController;
+  /** Marked rows and what acts on them (label, delete, terminate), :stale, deprecation dates. */
+  readonly bulk: BulkController;
   /** The launch services (launcher, jobs, billing, recipes) of a session, loaded on first use. */
   private services?: { session: Session; promise: Promise<LaunchServices>; loaded?: LaunchServices };
 
@@ -150,6 +153,24 @@ export class Controller {
         for (const scope of ['own', 'vendor'] as const) if (this.state.scopes[scope].complete) void this.refreshScope(scope);
       },
     });
+    this.bulk = new BulkController({
+      get state() {
+        return deps.store.getState();
+      },
+      dispatch: (action) => this.dispatch(action),
+      say: (level, message) => this.say(level, message),
+      session: () => this.session,
+      log: (level, message, detail) => deps.logger.log(level, message, detail),
+      refreshOwn: () => {
+        if (this.state.scopes.own.complete) void this.refreshScope('own');
+      },
+      replaceImages: (images) => this.replaceImages(images),
+      pollNow: () => this.monitor.pollNow(),
+      showOwn: () => {
+        if (this.state.pane !== 'images') this.setPane('images');
+        if (this.state.scope !== 'own') this.setScope('own');
+      },
+    });
   }
 
   /** Moves to a pane (Tab, :monitor, :risk). */
@@ -175,6 +196,8 @@ export class Controller {
     if (this.closed) return;
     this.deps.store.dispatch(action);
     this.idle.refresh();
+    // Rows from another copy (a reload): positions marked in the old one become ids.
+    if ((action.type === 'images/page' || action.type === 'images/refreshed' || action.type === 'images/stored') && !this.state.marks[action.scope].empty) this.bulk.afterRows(action.scope);
     // A filter kept or left: the typing is over, the heap it grew can go (once the frame is drawn).
     if (action.type === 'filter/close') this.afterBurst();
   }
@@ -254,7 +277,25 @@ export class Controller {
     if (binding?.mutating && s.readOnly) return `This session is read-only (--read-only): ${binding.doing ?? 'changing things'} is disabled.`;
     const description = s.session.description;
     if (context === 'list') {
-      const needsImage = [Command.Rename, Command.Label, Command.Launch, Command.DeleteImage, Command.Info];
+      const marked = s.marks[s.scope].count;
+      if (command === Command.ClearMarks && marked === 0) return 'Nothing is marked in this list.';
+      if (command === Command.MarkAll && selectView(s).count === 0) return s.session.status === 'ready' ? 'Nothing to mark: the list is empty.' : 'Not connected yet.';
+      // With marks, labelling and deleting act on every marked image.
+      if (marked > 0 && command === Command.Label) return undefined;
+      if (marked > 0 && command === Command.DeleteImage) {
+        if (s.scope !== 'own') return `Only own images can be deleted; the ${marked.toLocaleString('en-US')} marked here are ${s.scope} images.`;
+        if (description?.capabilities.images.delete === 'none') return `${description.displayName} cannot delete images here.`;
+        return undefined;
+      }
+      if (command === Command.Deprecate) {
+        const can = description?.capabilities.images.deprecate;
+        if (description && (can === undefined || can === 'none')) return `${description.displayName} cannot give images a deprecation date here.`;
+        const image = selectedImage(s);
+        if (!image) return s.session.status === 'ready' ? 'No image is selected: the list is empty.' : 'Not connected yet.';
+        if (!image.owned) return `${image.shownName} is not yours to deprecate (a ${image.kind} image).`;
+        return undefined;
+      }
+      const needsImage = [Command.Rename, Command.Label, Command.Launch, Command.DeleteImage, Command.Info, Command.Mark];
       if (!needsImage.includes(command)) return command === Command.NextRegion && description && description.regions.length < 2 ? `${description.displayName} has one region here.` : undefined;
       const image = selectedImage(s);
       if (!image) return s.session.status === 'ready' ? 'No image is selected: the list is empty.' : 'Not connected yet.';
@@ -267,9 +308,19 @@ export class Controller {
     if (context === 'monitor' || context === 'detail') {
       const m = s.monitor;
       const server = m.detail ? m.servers.find((x) => x.id === m.detail!.serverId) : m.servers[m.selected];
+      if (context === 'monitor' && command === Command.ClearMarks && s.marks.servers.empty) return 'No server is marked.';
+      if (context === 'monitor' && command === Command.Terminate && !s.marks.servers.empty) return undefined;
+      if (context === 'monitor' && (command === Command.Mark || command === Command.MarkAll) && m.servers.length === 0) return 'No server is listed: the monitor lists none.';
       if ((command === Command.Capture || command === Command.Terminate || command === Command.Detail) && !server) return 'No server is selected: the monitor lists none.';
       if (command === Command.Capture && description?.capabilities.images.capture === 'none') return `${description.displayName} cannot capture images here.`;
       if (command === Command.CancelJob && !m.jobs.some((j) => !['done', 'failed', 'cancelled'].includes(j.state))) return 'No safe-workflow job is running.';
+      return undefined;
+    }
+    if (context === 'stale' && command === Command.DeleteImage) {
+      const o = s.overlay?.kind === 'stale' ? s.overlay : undefined;
+      if (o?.loading) return 'Still looking for stale images.';
+      if (s.marks.own.empty) return 'No own image is marked to delete.';
+      if (description?.capabilities.images.delete === 'none') return `${description.displayName} cannot delete images here.`;
       return undefined;
     }
     if (context === 'jobs') {
@@ -631,6 +682,30 @@ export class Controller {
     }
   }
 
+  /**
+   * Changed images (a bulk label, a deprecation date): on screen now, in one pass over each scope's rows, and
+   * in the stored copy where they are few (a few hundred: each is a block rewritten; a bulk label over the
+   * whole catalogue is in the store's names and labels, and in the next copy loaded).
+   */
+  private replaceImages(images: CatalogueImage[]): void {
+    if (images.length === 1) {
+      this.replaceImage(images[0]!);
+      return;
+    }
+    this.dispatch({ type: 'images/replace-many', images });
+    if (images.length > 200) return;
+    for (const scope of STORED_SCOPES) {
+      for (const image of images) {
+        try {
+          this.session?.listings.persist(this.state.scopes[scope].rows, image);
+        } catch (error) {
+          this.deps.logger.log('warn', 'the stored copy could not be updated', error);
+          return;
+        }
+      }
+    }
+  }
+
   /** A renamed or relabelled image: on screen now, and in the stored copy it is read from (the next start shows it). */
   private replaceImage(image: CatalogueImage): void {
     this.dispatch({ type: 'images/replace', image });
@@ -691,8 +766,12 @@ export class Controller {
 
   // ---- deleting an image --------------------------------------------------------------------------------
 
-  /** D: an own image, after a typed confirmation that names what depends on it. */
+  /** D: an own image, after a typed confirmation that names what depends on it (with marks: every marked one). */
   startDelete(): void {
+    if (!this.state.marks[this.state.scope].empty) {
+      this.bulk.startDelete();
+      return;
+    }
     const image = selectedImage(this.state);
     if (!image) return;
     const { servers, images } = dependantsOf(image.id, this.state.monitor.servers.filter((s) => s.phase !== 'terminated'), listedImages(this.state, 'own'));
@@ -773,6 +852,10 @@ export class Controller {
   // ---- labels -----------------------------------------------------------------------------------------
 
   openPalette(): void {
+    if (!this.state.marks[this.state.scope].empty) {
+      this.bulk.startLabel();
+      return;
+    }
     const image = selectedImage(this.state);
     if (!image) return;
     const at = image.label ? LABEL_COLOURS.indexOf(image.label) : LABEL_COLOURS.length;
@@ -785,6 +868,10 @@ export class Controller {
     if (modal?.kind !== 'palette' || !session) return;
     const image = findImage(this.state, modal.imageId);
     this.dispatch({ type: 'overlay/close', kind: 'palette' });
+    if (modal.marked) {
+      this.bulk.chooseLabel(modal.index < LABEL_COLOURS.length ? LABEL_COLOURS[modal.index]! : null);
+      return;
+    }
     if (!image) return;
     const label: LabelColour | null = modal.index < LABEL_COLOURS.length ? LABEL_COLOURS[modal.index] : null;
     if ((image.label ?? null) === label) return;
@@ -865,6 +952,9 @@ export class Controller {
         break;
       case 'refresh':
         this.reloadAll();
+        break;
+      case 'stale':
+        void this.bulk.openStale(parsed.days);
         break;
       case 'help':
         this.openHelp();

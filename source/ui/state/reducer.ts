@@ -4,7 +4,9 @@ import { LABEL_COLOURS, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import { ImageRows } from '../../services/rows.js';
 import { editorOf, editorReduce, type EditorAction } from './editor.js';
-import { emptyMonitor, emptyScope, type AppState, type JobView, type Message, type Overlay, type OverlayKind, type Pane } from './state.js';
+import { emptyMonitor, emptyScope, type AppState, type JobView, type Message, type Overlay, type OverlayKind, type Pane, type StaleLine } from './state.js';
+import { Marks, noMarks, type MarkBlock, type MarkScope } from './marks.js';
+import { selectView } from './selectors.js';
 import { launchReducer, type LaunchAction } from './launchReducer.js';
 import { monitorReducer, type MonitorAction } from './monitorReducer.js';
 
@@ -33,6 +35,8 @@ export type Action =
   | { type: 'images/merge'; scope: Scope; items: CatalogueImage[] }
   | { type: 'images/refreshed'; scope: Scope; items?: CatalogueImage[]; rows?: ImageRows; total?: number; capped: boolean }
   | { type: 'images/replace'; image: CatalogueImage }
+  /** Many changed images at once (a bulk label): each scope's rows replaced in one pass. */
+  | { type: 'images/replace-many'; images: CatalogueImage[] }
   | { type: 'move'; delta: number; count: number }
   | { type: 'move/to'; index: number; count: number }
   | { type: 'filter/open' }
@@ -63,7 +67,21 @@ export type Action =
   | { type: 'busy/add'; what: string }
   | { type: 'busy/remove'; what: string }
   | { type: 'search/start'; scope: Scope; query: string }
-  | { type: 'search/end'; scope: Scope; query: string };
+  | { type: 'search/end'; scope: Scope; query: string }
+  /** Space: one row marked or unmarked (a stored row also by its position in its copy). */
+  | { type: 'marks/toggle'; scope: MarkScope; id: string; rows?: ImageRows; pos?: number }
+  /** *: every row the list shows (its filter) marked; in the monitor, every server listed. */
+  | { type: 'marks/all'; scope: MarkScope }
+  /** u: the marks of a list cleared. */
+  | { type: 'marks/clear'; scope: MarkScope }
+  /** The marks set to these ids (:stale marks what it found). */
+  | { type: 'marks/set'; scope: MarkScope; ids: string[] }
+  /** Rows an action did: unmarked (by id, and stored rows by position); what failed stays marked. */
+  | { type: 'marks/done'; scope: MarkScope; ids: string[]; rows?: ImageRows; positions?: number[] }
+  /** A block of stored positions turned into ids (its copy was replaced by a reload). */
+  | { type: 'marks/resolved'; scope: MarkScope; block: MarkBlock; ids: string[] }
+  | { type: 'stale/result'; lines: StaleLine[]; deletable: number }
+  | { type: 'stale/error'; message: string };
 
 const MAX_MESSAGES = 100;
 const MAX_HISTORY = 50;
@@ -81,11 +99,13 @@ export const EDITOR_LIMITS: Partial<Record<OverlayKind, number>> & { launchField
   help: 128,
   'cancel-job': 256,
   builder: 256,
+  bulk: 64,
+  deprecate: 64,
   launchField: 1024,
 };
 
 /** Overlays that belong to what was on screen in one session (closed when the provider or region changes). */
-const SESSION_BOUND: ReadonlySet<OverlayKind> = new Set(['info', 'palette', 'command', 'rename', 'delete', 'terminate', 'capture', 'picker', 'recipe', 'cancel-job', 'builder']);
+const SESSION_BOUND: ReadonlySet<OverlayKind> = new Set(['info', 'palette', 'command', 'rename', 'delete', 'terminate', 'capture', 'picker', 'recipe', 'cancel-job', 'builder', 'bulk', 'stale', 'deprecate']);
 
 function withOverlay(state: AppState, overlay: Overlay): AppState {
   return { ...state, overlay };
@@ -122,6 +142,8 @@ function editOverlay(state: AppState, action: EditorAction): AppState {
     case 'recipe':
     case 'cancel-job':
     case 'builder':
+    case 'bulk':
+    case 'deprecate':
       return withOverlay(state, { ...o, editor: editorReduce(o.editor, action, EDITOR_LIMITS[o.kind]), error: undefined } as Overlay);
     default:
       return state;
@@ -139,6 +161,17 @@ function withScope(state: AppState, scope: Scope, change: Partial<AppState['scop
 function withSelected(state: AppState, index: number): AppState {
   if (state.selected[state.scope] === index) return state;
   return { ...state, selected: { ...state.selected, [state.scope]: index } };
+}
+
+function withMarks(state: AppState, scope: MarkScope, marks: Marks): AppState {
+  return state.marks[scope] === marks ? state : { ...state, marks: { ...state.marks, [scope]: marks } };
+}
+
+/** *: the rows a list shows, or every server of the monitor. */
+function markAll(state: AppState, scope: MarkScope): Marks {
+  const marks = state.marks[scope];
+  if (scope === 'servers') return marks.add(state.monitor.servers.map((s) => s.id));
+  return marks.markAll(selectView(state, scope));
 }
 
 function resetSelection(state: AppState): AppState {
@@ -186,6 +219,8 @@ export function reducer(state: AppState, action: Action): AppState {
         reconcile: undefined,
         monitor: emptyMonitor(),
         jobList: { jobs: [], selected: 0, loaded: false },
+        // Marks name rows of the provider and region they were made in.
+        marks: noMarks(),
       };
     case 'session/ready':
       return {
@@ -286,6 +321,16 @@ export function reducer(state: AppState, action: Action): AppState {
       return next;
     }
 
+    case 'images/replace-many': {
+      let next = state;
+      for (const scope of ['own', 'vendor', 'public'] as const) {
+        const data = next.scopes[scope];
+        const rows = data.rows.replaceMany(action.images);
+        if (rows !== data.rows) next = withScope(next, scope, { rows });
+      }
+      return next;
+    }
+
     case 'move': {
       if (action.count === 0) return withSelected(state, 0);
       const current = clamp(state.selected[state.scope], 0, action.count - 1);
@@ -325,14 +370,15 @@ export function reducer(state: AppState, action: Action): AppState {
       if (!o || o.kind !== action.kind) return state;
       if (o.kind === 'command') return withOverlay(state, { ...o, message: action.message });
       if (o.kind === 'capture') return withOverlay(state, { ...o, error: action.message, saving: false });
-      if (o.kind === 'rename' || o.kind === 'delete' || o.kind === 'terminate' || o.kind === 'recipe' || o.kind === 'cancel-job' || o.kind === 'builder') {
+      if (o.kind === 'stale') return withOverlay(state, { ...o, loading: false, error: action.message });
+      if (o.kind === 'rename' || o.kind === 'delete' || o.kind === 'terminate' || o.kind === 'recipe' || o.kind === 'cancel-job' || o.kind === 'builder' || o.kind === 'bulk' || o.kind === 'deprecate') {
         return withOverlay(state, { ...o, error: action.message } as Overlay);
       }
       return state;
     }
     case 'overlay/scroll': {
       const o = state.overlay;
-      if (o?.kind !== 'help' && o?.kind !== 'info' && o?.kind !== 'messages') return state;
+      if (o?.kind !== 'help' && o?.kind !== 'info' && o?.kind !== 'messages' && o?.kind !== 'stale') return state;
       const max = Math.max(0, action.max);
       const scroll = action.to === 'top' ? 0 : action.to === 'bottom' ? max : clamp(clamp(o.scroll, 0, max) + action.delta, 0, max);
       return scroll === o.scroll ? state : withOverlay(state, { ...o, scroll });
@@ -405,6 +451,26 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'import/end': {
       const imports = state.imports.filter((i) => i.id !== action.id);
       return imports.length === state.imports.length ? state : { ...state, imports };
+    }
+    case 'marks/toggle':
+      return withMarks(state, action.scope, state.marks[action.scope].toggle(action.id, action.rows, action.pos));
+    case 'marks/all':
+      return withMarks(state, action.scope, markAll(state, action.scope));
+    case 'marks/clear':
+      return withMarks(state, action.scope, Marks.NONE);
+    case 'marks/set':
+      return withMarks(state, action.scope, Marks.of(action.ids));
+    case 'marks/done':
+      return withMarks(state, action.scope, state.marks[action.scope].remove(action.ids, action.rows, action.positions));
+    case 'marks/resolved':
+      return withMarks(state, action.scope, state.marks[action.scope].resolved(action.block, action.ids));
+    case 'stale/result': {
+      const o = state.overlay;
+      return o?.kind === 'stale' ? withOverlay(state, { ...o, loading: false, lines: action.lines, deletable: action.deletable, error: undefined, scroll: 0 }) : state;
+    }
+    case 'stale/error': {
+      const o = state.overlay;
+      return o?.kind === 'stale' ? withOverlay(state, { ...o, loading: false, error: action.message }) : state;
     }
     case 'search/start':
       return { ...state, search: { scope: action.scope, query: action.query } };

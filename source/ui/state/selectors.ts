@@ -24,6 +24,8 @@ export interface View {
   at(k: number): CatalogueImage | undefined;
   /** Where the row at position pos of rows is shown, or -1. */
   shownAt(pos: number): number;
+  /** The position in rows of the row shown k-th (-1 past the end). */
+  positionAt(k: number): number;
 }
 
 /** Every row in order (no filter): no list of positions is needed. */
@@ -42,6 +44,9 @@ class AllRows implements View {
   }
   shownAt(pos: number): number {
     return pos >= 0 && pos < this.rows.count ? pos : -1;
+  }
+  positionAt(k: number): number {
+    return k >= 0 && k < this.rows.count ? k : -1;
   }
 }
 
@@ -63,6 +68,9 @@ class Matches implements View {
   }
   shownAt(pos: number): number {
     return pos < 0 ? -1 : this.result.indices.indexOf(pos);
+  }
+  positionAt(k: number): number {
+    return this.result.indices[k] ?? -1;
   }
 }
 
@@ -168,4 +176,23 @@ export function shownOwn(state: AppState): Image[] {
   const out = items.map((i) => (i.shownName !== (i.displayName || i.name) ? { ...i, displayName: i.shownName } : i));
   shownCache = { items, out };
   return out;
+}
+
+/**
+ * The provider's clock now, as the monitor last saw it: a server's observedAt, moved on by the time since
+ * that poll at the session's time scale (the sandbox's may run faster); else this machine's clock.
+ */
+export function providerNow(state: AppState): number {
+  const seen = state.monitor.servers.find((s) => s.observedAt)?.observedAt;
+  const at = seen ? Date.parse(seen) : Number.NaN;
+  const polled = state.monitor.status.lastPollAt;
+  if (!Number.isFinite(at) || polled === undefined) return Date.now();
+  return at + Math.max(0, Date.now() - polled) * (state.session.timeScale ?? 1);
+}
+
+/** How many rows are marked in what is on screen: the image scope, or the monitor's servers. */
+export function markedCount(state: AppState): number {
+  if (state.pane === 'monitor') return state.marks.servers.count;
+  if (state.pane === 'images') return state.marks[state.scope].count;
+  return 0;
 }

@@ -3,6 +3,7 @@ import type { ProviderDescription } from '../../core/capabilities.js';
 import type { Image, LabelColour, Scope, Server } from '../../core/types.js';
 import { ImageRows } from '../../services/rows.js';
 import type { EditorState } from './editor.js';
+import { noMarks, type MarkScope, type MarksState } from './marks.js';
 import type { DraftProblem, FieldId, FormContext, LaunchDraft } from '../panes/launch/draft.js';
 
 export type Pane = 'images' | 'launch' | 'monitor' | 'risk' | 'jobs';
@@ -38,7 +39,8 @@ export type Overlay =
   | { kind: 'help'; scroll: number; filter: EditorState; filtering: boolean }
   | { kind: 'info'; imageId: string; scroll: number }
   | { kind: 'messages'; scroll: number }
-  | { kind: 'palette'; imageId: string; index: number }
+  /** marked: the label is for that many marked rows (a bulk label follows, with its typed confirmation). */
+  | { kind: 'palette'; imageId: string; index: number; marked?: number }
   | { kind: 'command'; editor: EditorState; historyIndex: number; message?: string }
   | { kind: 'filter' }
   | { kind: 'rename'; imageId: string; scope: Scope; editor: EditorState; original: string; error?: string }
@@ -56,7 +58,42 @@ export type Overlay =
   /** A yes-or-no question (y does it, any other key leaves it): creating a vendor pool config.yaml names. */
   | { kind: 'confirm'; text: string; yes: string }
   /** Terminating a failed or cancelled job's builder: its name, typed. */
-  | { kind: 'builder'; jobId: string; serverId: string; serverName: string; editor: EditorState; error?: string };
+  | { kind: 'builder'; jobId: string; serverId: string; serverName: string; editor: EditorState; error?: string }
+  /**
+   * One action on every marked row: the count and as many names as fit (the rest in :messages), then what
+   * to type: the action and the count ("delete 3"), which no slip of a key produces.
+   */
+  | {
+      kind: 'bulk';
+      action: BulkAction;
+      scope: MarkScope;
+      count: number;
+      /** Names shown in the prompt (the first of the marked rows). */
+      names: string[];
+      /** Marked rows not named in the prompt. */
+      more: number;
+      /** What must be typed. */
+      word: string;
+      /** The label to set (bulk label); null takes it off. */
+      label?: LabelColour | null;
+      /** A sentence after the names (what depends on the images, what is left out). */
+      note?: string;
+      editor: EditorState;
+      error?: string;
+    }
+  /** :stale: the stale own images, looked for and then marked; D deletes them (the bulk prompt). */
+  | { kind: 'stale'; days: number; scroll: number; loading: boolean; lines?: StaleLine[]; deletable?: number; error?: string }
+  /** A deprecation date for an own image, typed: a day, +90d, now, or none to take it off. */
+  | { kind: 'deprecate'; imageId: string; name: string; current?: string; editor: EditorState; error?: string };
+
+/** What a bulk prompt does to the marked rows. */
+export type BulkAction = 'delete' | 'terminate' | 'label';
+
+/** A line of the :stale report. */
+export interface StaleLine {
+  text: string;
+  tone?: 'heading' | 'muted' | 'warning';
+}
 
 export type OverlayKind = Overlay['kind'];
 export type OverlayOf<K extends OverlayKind> = Extract<Overlay, { kind: K }>;
@@ -180,6 +217,8 @@ export interface AppState {
   imports: { id: number; name: string; path: string }[];
   /** Interrupted launches found at start that need the user's word. */
   reconcile?: { token: string; sentence: string }[];
+  /** Marked rows, per image scope and for the monitor's servers (by id; see marks.ts). */
+  marks: MarksState;
 }
 
 export function emptyMonitor(): MonitorState {
@@ -207,5 +246,6 @@ export function initialState(options: { providerId: string; region: string; scop
     monitor: emptyMonitor(),
     riskScroll: 0,
     jobList: { jobs: [], selected: 0, loaded: false },
+    marks: noMarks(),
   };
 }

@@ -37,6 +37,7 @@ export function ColumnHeadings({ columns }: { columns: Columns }) {
 interface RowProps {
   image: CatalogueImage;
   selected: boolean;
+  marked: boolean;
   columns: Columns;
   rename?: RenameState;
   lookup: ImageLookup;
@@ -47,7 +48,7 @@ interface RowProps {
  * padding is not inverted: on a slow link a bar across the whole row costs twice the bytes per move
  * (the screen writer sends only the cells that change: a bar would change them all).
  */
-export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme, selected: boolean, lookup?: ImageLookup): string {
+export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme, selected: boolean, lookup?: ImageLookup, marked = false): string {
   const life = lifecycle(image, lookup);
   const name = fitMiddle(image.shownName, columns.name);
   let nameCell: string;
@@ -65,6 +66,7 @@ export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme,
   const tail = stateColour === lifeColour ? paint(`${state} ${life.text}`.trimEnd(), stateColour) : `${paint(state, stateColour)} ${paint(life.text, lifeColour)}`;
   const row =
     (selected ? '>' : ' ') +
+    (marked ? paint('*', theme.accent) : ' ') +
     labelChip(image.label, image.labelSource === 'local', theme) +
     nameCell +
     (columns.id ? ' ' + fit(image.id, columns.id) : '') +
@@ -76,11 +78,11 @@ export function formatRow(image: CatalogueImage, columns: Columns, theme: Theme,
   return row;
 }
 
-const ImageRow = memo(function ImageRow({ image, selected, columns, rename, lookup }: RowProps) {
+const ImageRow = memo(function ImageRow({ image, selected, marked, columns, rename, lookup }: RowProps) {
   const theme = useTheme();
   if (rename && rename.imageId === image.id) {
     // The row being renamed: the name cell is a line editor.
-    const [before, after] = formatRow(image, columns, theme, false).split(fitMiddle(image.shownName, columns.name));
+    const [before, after] = formatRow(image, columns, theme, false, undefined, marked).split(fitMiddle(image.shownName, columns.name));
     return (
       <Text>
         {before}
@@ -90,7 +92,7 @@ const ImageRow = memo(function ImageRow({ image, selected, columns, rename, look
       </Text>
     );
   }
-  return <Text>{formatRow(image, columns, theme, selected, lookup)}</Text>;
+  return <Text>{formatRow(image, columns, theme, selected, lookup, marked)}</Text>;
 });
 
 const DETAIL_LINES = 2;
@@ -169,6 +171,7 @@ export function ImagesPane({ width, height, top = 1 }: { width: number; height: 
   const status = useAppState((s) => s.session.status);
   const sessionError = useAppState((s) => s.session.error);
   const lookup = useAppState(imageLookup);
+  const marks = useAppState((s) => s.marks[s.scope]);
   const theme = useTheme();
   const idWidth = idWidthOf(data.rows);
   const columns = useMemo(() => columnsFor(width, idWidth), [width, idWidth]);
@@ -190,7 +193,7 @@ export function ImagesPane({ width, height, top = 1 }: { width: number; height: 
     const end = Math.min(view.count, start.current + listHeight);
     for (let i = start.current; i < end; i++) {
       const image = view.at(i);
-      lines.push(image ? formatRow(image, columns, theme, i === selected, lookup) : '');
+      lines.push(image ? formatRow(image, columns, theme, i === selected, lookup, !marks.empty && marks.has(image.id, view.rows, view.positionAt(i))) : '');
     }
     while (lines.length < listHeight) lines.push('');
     return lines;
@@ -220,7 +223,8 @@ export function ImagesPane({ width, height, top = 1 }: { width: number; height: 
           // A stored row that cannot be read any more (its copy was replaced by another strata) is a blank line.
           const image = view.at(i);
           if (!image) return <Text> </Text>;
-          return <ImageRow image={image} selected={isSelected} columns={columns} rename={rename && rename.imageId === image.id ? rename : undefined} lookup={lookup} />;
+          const marked = !marks.empty && marks.has(image.id, view.rows, view.positionAt(i));
+          return <ImageRow image={image} selected={isSelected} marked={marked} columns={columns} rename={rename && rename.imageId === image.id ? rename : undefined} lookup={lookup} />;
         }}
       />
       )}

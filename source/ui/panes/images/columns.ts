@@ -26,7 +26,7 @@ const NAME_MIN = 20;
  * of them is on the line under the list for the selected row.
  */
 export function columnsFor(width: number, idWidth: number): Columns {
-  const chip = 4; // the selection marker, then the label chip (three cells with its trailing space)
+  const chip = 5; // the selection marker, the mark (*), then the label chip (three cells with its trailing space)
   const state = 10;
   const lifecycle = 14;
   const c = { id: Math.max(8, Math.min(idWidth, 24)), kind: 6, arch: 6, created: 10 };

@@ -82,7 +82,7 @@ export function monitorLayout(width: number): MonitorLayout {
   return { ...o, nameWidth, flagsWidth: Math.max(FLAGS_MIN, usable - fixed - nameWidth) };
 }
 
-function formatRow(server: Server, width: number, theme: Theme, selected: boolean, expectedSeconds: number, lookup: ImageLookup): string {
+function formatRow(server: Server, width: number, theme: Theme, selected: boolean, expectedSeconds: number, lookup: ImageLookup, marked = false): string {
   const r = readinessOf(server, nowOf(server), expectedSeconds);
   const l = monitorLayout(width);
   const name = fit(sanitize(server.name), l.nameWidth);
@@ -94,7 +94,7 @@ function formatRow(server: Server, width: number, theme: Theme, selected: boolea
     server.phase === 'terminated' ? '' : l.timeWidth === TIME_WIDTH ? `${formatDuration(r.elapsedMs)} / ${formatDuration(r.expectedMs)}` : formatDuration(r.elapsedMs);
   return (
     (selected ? '>' : ' ') +
-    ' ' +
+    (marked ? paint('*', theme.accent) : ' ') +
     (selected ? inverse(name.trimEnd()) + ' '.repeat(l.nameWidth - name.trimEnd().length) : name) +
     ' ' +
     (l.id ? fit(sanitize(server.id), ID_WIDTH) + ' ' : '') +
@@ -107,9 +107,9 @@ function formatRow(server: Server, width: number, theme: Theme, selected: boolea
   ).trimEnd();
 }
 
-const Row = memo(function Row(props: { server: Server; width: number; selected: boolean; expected: number; lookup: ImageLookup }) {
+const Row = memo(function Row(props: { server: Server; width: number; selected: boolean; marked: boolean; expected: number; lookup: ImageLookup }) {
   const theme = useTheme();
-  return <Text>{formatRow(props.server, props.width, theme, props.selected, props.expected, props.lookup)}</Text>;
+  return <Text>{formatRow(props.server, props.width, theme, props.selected, props.expected, props.lookup, props.marked)}</Text>;
 });
 
 function Detail({ width, height }: { width: number; height: number }) {
@@ -170,6 +170,7 @@ function Detail({ width, height }: { width: number; height: number }) {
 
 export function MonitorPane({ width, height }: { width: number; height: number }) {
   const m = useAppState((s) => s.monitor);
+  const marks = useAppState((s) => s.marks.servers);
   const lookup = useAppState(imageLookup);
   const expected = useAppState((s) => s.session.description?.capabilities.servers.expectedReadySeconds ?? 1200);
   const theme = useTheme();
@@ -200,7 +201,7 @@ export function MonitorPane({ width, height }: { width: number; height: number }
         height={listHeight}
         selected={m.selected}
         empty={<Text color={theme.muted}>No servers in this region yet: launch one from an image (l).</Text>}
-        renderRow={(i, selected) => <Row server={m.servers[i]} width={width} selected={selected} expected={expected} lookup={lookup} />}
+        renderRow={(i, selected) => <Row server={m.servers[i]} width={width} selected={selected} marked={marks.has(m.servers[i].id)} expected={expected} lookup={lookup} />}
       />
       {captures.length ? <Text color={theme.accent}>{fit(captures.join(' · '), width).trimEnd()}</Text> : null}
       {jobs.map((j) => (
