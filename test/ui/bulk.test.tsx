@@ -57,7 +57,7 @@ describe('marks and bulk actions', () => {
 
     await h.command('monitor', Command.Terminate);
     const prompt = await h.waitFor('Type terminate 3 and Enter');
-    expect(flat(prompt)).toContain('Type terminate 3 and Enter to terminate these 3 servers: ');
+    expect(flat(prompt)).toContain('Type terminate 3 and Enter to terminate these 3 servers (Esc cancels): ');
     for (const name of ['web-1', 'web-2', 'batch-7']) expect(flat(prompt)).toContain(name);
     // A slip (the count alone, Enter on nothing) does nothing.
     await h.command('prompt', Command.Submit);
@@ -142,7 +142,7 @@ describe('marks and bulk actions', () => {
     await h.waitFor(`Label for the ${count} marked`);
     await h.command('palette', Command.Choose);
     const prompt = await h.waitFor(`Type label ${count} and Enter`);
-    expect(flat(prompt)).toContain(`to label these red: these ${count} images:`);
+    expect(flat(prompt)).toContain(`to label these ${count} images red (Esc cancels):`);
     await h.type(`label ${count}`);
     await h.command('prompt', Command.Submit);
     await h.waitFor(`Labelled ${count} images red`);
@@ -154,6 +154,32 @@ describe('marks and bulk actions', () => {
     await h.waitFor('2 marked');
     await h.command('list', Command.ClearMarks);
     await h.waitFor('Cleared 2 marks.');
+  });
+
+  it('* over the stored public catalogue marks positions; a reload to a new copy keeps them marked, by id', async () => {
+    const h = await start({ scope: 'public', preloadLimit: 3000 });
+    await h.waitFor(() => h.controller.state.scopes.public.complete && !h.controller.state.scopes.public.loading, 'the catalogue loaded');
+    const rows = h.controller.state.scopes.public.rows;
+    expect(rows.storedCount).toBe(3000);
+    await h.press('/');
+    await h.type('ubuntu');
+    await h.command('filter', Command.Submit);
+    await h.waitFor('filter /ubuntu');
+    await h.command('list', Command.MarkAll);
+    const marks = h.controller.state.marks.public;
+    const count = marks.count;
+    expect(count).toBeGreaterThan(10);
+    // Marked by position in the stored copy, not by id (no row was read for it).
+    expect(marks.blocks).toHaveLength(1);
+    expect(marks.ids.size).toBe(0);
+    await h.command('list', Command.Refresh);
+    await h.waitFor(() => !h.controller.state.scopes.public.rows.sameCopy(rows), 'a new copy');
+    await h.waitFor(() => h.controller.state.marks.public.blocks.length === 0, 'the positions turned into ids');
+    const after = h.controller.state.marks.public;
+    expect(after.count).toBe(count);
+    const view = h.controller.state.scopes.public.rows;
+    for (const id of after.ids) expect(view.find(id)?.shownName.toLowerCase()).toContain('ubuntu');
+    expect(h.frame()).toContain(`${count.toLocaleString('en-US')} marked`);
   });
 
   it(':stale lists and marks the stale own images, never one a server runs on, and D deletes them through the same prompt', async () => {

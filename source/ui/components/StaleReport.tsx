@@ -30,7 +30,7 @@ export function StaleReport({ width, height }: { width: number; height: number }
   staleRows = Math.max(0, lines.length - room);
   const at = Math.min(o.scroll, staleRows);
   const shown = lines.slice(at, at + room);
-  const keys = `${keyName('stale', Command.DeleteImage)} deletes the ${marked.toLocaleString('en-US')} marked · ${keyName('stale', Command.Close)} back (they stay marked) · j/k scroll`;
+  const keys = `${keyName('stale', Command.DeleteImage)} deletes the ${marked.toLocaleString('en-US')} marked · ${keyName('stale', Command.Close)} back (still marked)`;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.accent}>

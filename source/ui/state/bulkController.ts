@@ -454,13 +454,15 @@ export class BulkController {
     this.host.dispatch({ type: 'marks/set', scope: 'own', ids: report.deletable.map((s) => s.image.id) });
     const lines: StaleLine[] = [{ text: staleSentence(report), tone: 'heading' }];
     if (report.deletable.length) {
-      lines.push({ text: `They are marked (${hadMarks ? 'the marks before were cleared; ' : ''}Esc keeps them): D deletes them, with the count typed to confirm.`, tone: 'muted' });
+      const [they, them] = report.deletable.length === 1 ? ['It is', 'it'] : ['They are', 'them'];
+      lines.push({ text: `${they} marked (${hadMarks ? 'the marks before were cleared; ' : ''}Esc keeps ${them}): D deletes ${them}, with the count typed to confirm.`, tone: 'muted' });
     }
     for (const s of report.images) {
       const image = byId.get(s.image.id) ?? (s.image as CatalogueImage);
       const newer = s.newerId ? byId.get(s.newerId) : undefined;
       const parts = [
-        `${sanitize(image.shownName ?? image.name, 120)} (${sanitize(image.id, 80)})`,
+        // The provider's name where the shown one differs: families go by it.
+        `${sanitize(image.shownName ?? image.name, 120)} (${image.shownName && image.shownName !== image.name ? `${sanitize(image.name, 120)}, ` : ''}${sanitize(image.id, 80)})`,
         `${s.ageDays} days`,
         s.storageGiB === undefined ? 'size unknown' : gib(s.storageGiB),
         image.state !== 'available' ? image.state : '',
@@ -524,10 +526,10 @@ export class BulkController {
 export function bulkPromptText(o: OverlayOf<'bulk'>, submit: string, cancel: string): string {
   const verb = VERBS[o.action];
   const noun = o.count === 1 ? verb.noun[0] : verb.noun[1];
-  const how = o.action === 'label' ? (o.label ? `label ${o.count === 1 ? 'it' : 'these'} ${o.label}` : `take the label off`) : `${verb.word}`;
-  const names = `${o.names.join(', ')}${o.more ? ` and ${o.more.toLocaleString('en-US')} more (Esc, then M lists them)` : ''}`;
-  const what = o.action === 'label' ? `${how}: ${o.count === 1 ? 'this' : 'these'} ${o.count.toLocaleString('en-US')} ${noun}` : `${how} ${o.count === 1 ? 'this' : 'these'} ${o.count.toLocaleString('en-US')} ${noun}`;
+  const these = `${o.count === 1 ? 'this' : 'these'} ${o.count.toLocaleString('en-US')} ${noun}`;
+  const what = o.action !== 'label' ? `${verb.word} ${these}` : o.label ? `label ${these} ${o.label}` : `take the label off ${these}`;
+  const names = `${o.names.join(', ')}${o.more ? ` and ${o.more.toLocaleString('en-US')} more (M lists them all once this is closed)` : ''}`;
   const tail = o.action === 'terminate' ? ' Their disks are deleted.' : o.action === 'delete' ? ' Deleting cannot be undone.' : '';
-  return `Type ${o.word} and ${submit} to ${what}: ${names} (${cancel} cancels).${tail}${o.note ? ` ${o.note}` : ''}`;
+  return `Type ${o.word} and ${submit} to ${what} (${cancel} cancels): ${names}.${tail}${o.note ? ` ${o.note}` : ''}`;
 }
 
