@@ -132,7 +132,7 @@ function protection(image: Image, nowMs: number): string | undefined {
   if (!p?.on) return undefined;
   if (p.until && ms(p.until) > nowMs) return `protected against deletion until ${deprecationWords(p.until)}`;
   if (p.until) return undefined;
-  return `protected against deletion${p.cooldown ? ' (with a 24-hour cooldown once turned off)' : ''}: turn that off first`;
+  return `protected against deletion${p.cooldown ? ' (a 24-hour cooldown once turned off)' : ''}`;
 }
 
 /**
@@ -198,6 +198,16 @@ export function staleImages(
     unknownSize,
     considered: mine.length,
   };
+}
+
+/**
+ * A deletion protection in words ("Protected against deletion (a 24-hour cooldown once turned off)",
+ * "Protected against deletion until 2026-12-02 09:30 UTC (being turned off)"), or undefined where there is none.
+ */
+export function deleteProtectionWords(p: Image['deleteProtection'], nowMs: number): string | undefined {
+  if (!p?.on) return undefined;
+  if (p.until) return ms(p.until) > nowMs ? `Protected against deletion until ${deprecationWords(p.until)} (being turned off)` : undefined;
+  return `Protected against deletion${p.cooldown ? ' (a 24-hour cooldown once turned off)' : ''}: turn that off before deleting it`;
 }
 
 /** "12.5 GiB", "0.3 GiB", "140 GiB". */

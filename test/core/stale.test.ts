@@ -2,7 +2,7 @@
 // image a server or an image depends on, never the newest of a family.
 import { describe, expect, it } from 'vitest';
 import { lookupFrom } from '../../source/core/lineage.js';
-import { families, namePrefix, staleImages, staleSentence } from '../../source/core/stale.js';
+import { deleteProtectionWords, families, namePrefix, staleImages, staleSentence } from '../../source/core/stale.js';
 import type { Image, Server } from '../../source/core/types.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -148,5 +148,19 @@ describe('name prefixes', () => {
     ['ubuntu-24.04-amd64-20260101', 'ubuntu-24.04-amd64'],
   ])('%s -> %s', (name, prefix) => {
     expect(namePrefix(name)).toBe(prefix);
+  });
+});
+
+describe('deletion protection', () => {
+  it('says when an image is protected, and until when once it is being turned off', () => {
+    expect(deleteProtectionWords({ on: true, cooldown: true }, NOW)).toBe('Protected against deletion (a 24-hour cooldown once turned off): turn that off before deleting it');
+    expect(deleteProtectionWords({ on: true, cooldown: false }, NOW)).toBe('Protected against deletion: turn that off before deleting it');
+    expect(deleteProtectionWords({ on: true, cooldown: true, until: new Date(NOW + 3_600_000).toISOString() }, NOW)).toBe('Protected against deletion until 2026-12-01 13:00 UTC (being turned off)');
+    expect(deleteProtectionWords({ on: true, cooldown: true, until: new Date(NOW - 1).toISOString() }, NOW)).toBeUndefined();
+    expect(deleteProtectionWords(undefined, NOW)).toBeUndefined();
+    // A protected stale image is listed, not deletable; its cooldown ended, it is deletable.
+    const old = image('img-p', 'db-20250101', 400, { deleteProtection: { on: true, cooldown: true, until: new Date(NOW - 1).toISOString() } });
+    const newer = image('img-q', 'db-20260101', 300);
+    expect(staleImages([old, newer], [], { nowMs: NOW }).deletable.map((s) => s.image.id)).toEqual(['img-p']);
   });
 });

@@ -137,6 +137,11 @@ describe('marks and bulk actions', () => {
     await h.command('list', Command.Refresh);
     await h.waitFor(() => h.controller.state.scopes.vendor.loadedAt !== undefined && !h.controller.state.scopes.vendor.loading);
     expect(h.controller.state.marks.vendor.count).toBe(count);
+    // Copying ids takes every marked one (what the clipboard's y copies with marks), one a line.
+    const copied = await h.controller.bulk.markedIds('vendor');
+    expect(copied.count).toBe(count);
+    expect(copied.text.split('\n').sort()).toEqual([...h.controller.state.marks.vendor.ids].sort());
+    expect(copied.sentence).toMatch(new RegExp(`^Copied the ids of ${count} marked images: img-v-`));
     // c with marks: the palette for all of them, then the typed word.
     await h.command('list', Command.Label);
     await h.waitFor(`Label for the ${count} marked`);

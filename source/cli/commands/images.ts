@@ -2,7 +2,7 @@
 // TUI uses (names and labels as tags where shared, else the local store; every change audited).
 import { deprecationWords, parseDeprecation } from '../../core/deprecation.js';
 import { dependantsOf, imageRisks, lineageChain } from '../../core/lineage.js';
-import { DEFAULT_STALE_DAYS, gib, staleSentence } from '../../core/stale.js';
+import { DEFAULT_STALE_DAYS, deleteProtectionWords, gib, staleSentence } from '../../core/stale.js';
 import { sanitize } from '../../core/sanitize.js';
 import { isLabelColour, type LabelColour, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
@@ -128,6 +128,8 @@ export async function show(ctx: Context): Promise<number> {
     ['Deleted on', row.deleteAt, 'red'],
     ['Platform', row.platform],
     ['Size', row.sizeGiB !== null ? `${row.sizeGiB} GiB` : null],
+    ['Storage', row.storageGiB !== null ? `${gib(row.storageGiB)} (what deleting it frees)` : null],
+    ['Protection', deleteProtectionWords(image.deleteProtection, clockOf(servers)) ?? null, 'yellow'],
     ['Description', row.description],
   ]);
   out.line();

@@ -3,6 +3,7 @@
 import { Box, Text } from 'ink';
 import { dependantsOf, imageRisks, lineageChain } from '../../core/lineage.js';
 import { sanitize } from '../../core/sanitize.js';
+import { deleteProtectionWords, gib } from '../../core/stale.js';
 import { useAppState, useTheme } from '../state/context.js';
 import { findImage, imageLookup, listedImages } from '../state/selectors.js';
 import { fit, wrap } from './text.js';
@@ -32,6 +33,9 @@ export function ImageInfo({ width, height }: { width: number; height: number }) 
     if (image.name !== image.shownName) add(`  The provider's name: ${image.name}`);
     if (image.description) add(`  ${image.description}`);
     if (image.deprecatedAt) add(`  Deprecated ${image.deprecatedAt.slice(0, 10)}${image.deleteAt ? `; deleted ${image.deleteAt.slice(0, 10)}` : ''}`, theme.warning);
+    const protection = deleteProtectionWords(image.deleteProtection, now);
+    if (protection) add(`  ${protection}`, theme.warning);
+    if (image.storageGiB !== undefined) add(`  Takes up ${gib(image.storageGiB)} of storage (what deleting it frees)`);
     add(`  Name and label ${image.sharedMeta ? 'are tags at the provider (shared with teammates)' : 'are kept in the local store'}`);
     add('Lineage (where it came from)', theme.accent, true);
     const chain = lineageChain(image.id, lookup, now);

@@ -6,7 +6,7 @@ import { dependantsOf } from '../../core/lineage.js';
 import { deprecationWords, parseDeprecation } from '../../core/deprecation.js';
 import { describeError } from '../../core/errors.js';
 import { sanitize } from '../../core/sanitize.js';
-import { gib, staleSentence } from '../../core/stale.js';
+import { deleteProtectionWords, gib, staleSentence } from '../../core/stale.js';
 import type { Image, LabelColour, Scope, Server } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import { idHash, type ImageRows } from '../../services/rows.js';
@@ -269,6 +269,12 @@ export class BulkController {
       }
     }
     if (action === 'delete') {
+      const now = providerNow(this.state);
+      const held = targets.filter((t) => deleteProtectionWords(t.image?.deleteProtection, now) !== undefined);
+      if (held.length) {
+        targets = targets.filter((t) => !held.includes(t));
+        notes.push(`${plural(held.length, 'marked image')} ${held.length === 1 ? 'is' : 'are'} protected against deletion and left out (still marked): ${nameList(held.map((t) => t.name), 3)}.`);
+      }
       const own = listedImages(this.state, 'own');
       const servers = this.state.monitor.servers.filter((s) => s.phase !== 'terminated');
       const used = targets.filter((t) => dependantsOf(t.id, servers, own).count > 0);

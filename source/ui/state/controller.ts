@@ -13,7 +13,8 @@ import { knownProviders, Session, type SessionOptions } from '../../services/ses
 import type { Store } from '../../store/db.js';
 import { commandOf, complete, parseCommand, type CommandContext } from '../commands.js';
 import { bindingOf, Command, inheritedContexts, type KeyContext } from '../keymap.js';
-import { findImage, listedImages, selectedImage, selectView, filterText } from './selectors.js';
+import { findImage, listedImages, providerNow, selectedImage, selectView, filterText } from './selectors.js';
+import { deleteProtectionWords } from '../../core/stale.js';
 import type { AppStore } from './store.js';
 import type { Action } from './reducer.js';
 import { LaunchController } from './launchController.js';
@@ -301,6 +302,8 @@ export class Controller {
       if (!image) return s.session.status === 'ready' ? 'No image is selected: the list is empty.' : 'Not connected yet.';
       if (command === Command.DeleteImage) {
         if (!image.owned) return `${image.shownName} is not yours to delete (a ${image.kind} image).`;
+        const protection = deleteProtectionWords(image.deleteProtection, providerNow(s));
+        if (protection) return `${image.shownName}: ${protection.charAt(0).toLowerCase()}${protection.slice(1)}.`;
         if (description?.capabilities.images.delete === 'none') return `${description.displayName} cannot delete images here.`;
       }
       return undefined;
