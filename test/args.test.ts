@@ -94,6 +94,6 @@ describe('subcommands, from the same table', () => {
     expect(() => parseCommand(['console', 'srv-1', '--interval', '0s'], {})).toThrow(/--interval must be a duration/);
     expect(() => parseCommand(['images', '--endpoint', 'ec2.example'], {})).toThrow('--endpoint must be an http:// or https:// URL; got "ec2.example".');
     expect(() => parseCommand(['images', '--scope', 'own'], { STRATA_LIBVIRT_URI: 'system' })).toThrow(/^STRATA_LIBVIRT_URI must be a libvirt connection URI/);
-    expect(() => parseCommand(['image', 'frob'], {})).toThrow('strata image has no command "frob"; it has show, rename, label, delete, import. See strata image --help.');
+    expect(() => parseCommand(['image', 'frob'], {})).toThrow('strata image has no command "frob"; it has show, rename, label, delete, deprecate, import. See strata image --help.');
   });
 });
