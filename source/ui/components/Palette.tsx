@@ -17,7 +17,7 @@ export function Palette({ width }: { width: number }) {
   // Drawn over the list: every cell inside the border is painted (padding is part of the text), so
   // nothing of the rows beneath shows through.
   const inner = Math.min(width, PALETTE_WIDTH) - 2;
-  const where = modal.marked ? 'for each: a tag where shared, else local' : image?.sharedMeta ? 'as a tag (shared with teammates)' : 'in the local store';
+  const where = modal.marked ? 'as tags where shared, else locally' : image?.sharedMeta ? 'as a tag (shared with teammates)' : 'in the local store';
   const line = (text: string) => ` ${fit(text, inner - 2)} `;
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={theme.accent} width={inner + 2}>
