@@ -88,6 +88,8 @@ export interface Capabilities {
     terminate: boolean;
     /** Expected time to ready, in seconds (20 minutes unless the provider knows better). */
     expectedReadySeconds: number;
+    /** How its images name their login user (core/login.ts): EC2's vendor builds, else the generic cloud images'. */
+    loginConvention?: 'ec2' | 'cloud';
   };
 }
 

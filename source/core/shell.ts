@@ -23,3 +23,8 @@ export function shellAssign(name: string, value: string): string {
   if (!isShellName(name)) throw new RangeError(`"${name}" is not a variable name the generator uses.`);
   return `${name}=${shellQuote(value)}`;
 }
+
+/** A word as a user would type it: as it is where the shell reads it so (ids, paths, flags), else quoted. */
+export function shellWord(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./~-]+$/.test(value) ? value : shellQuote(value);
+}

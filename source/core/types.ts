@@ -195,6 +195,8 @@ export interface Server {
   failureReason?: string;
   /** The provider knows the image it was launched from no longer exists (libvirt: its disk's backing file is gone). */
   imageGone?: boolean;
+  /** Why nothing answers at the server's addresses, where the provider knows (the sandbox's are emulated). */
+  unreachable?: string;
   tags: Record<string, string>;
 }
 

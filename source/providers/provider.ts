@@ -49,6 +49,12 @@ export interface LaunchPreview {
   check?: { allowed: boolean; sentence: string };
 }
 
+/** Where else a row can be seen: the provider's own CLI line that describes it, its page in the web console. */
+export interface RowReferences {
+  cli?: string;
+  web?: string;
+}
+
 export interface ProviderService {
   describe(): Promise<ProviderDescription>;
 
@@ -94,6 +100,8 @@ export interface ProviderService {
   listServers(ids?: string[]): Promise<Server[]>;
   terminate(id: string): Promise<void>;
   consoleOutput(id: string): Promise<string>;
+  /** The provider's CLI line that describes an image or a server, and its web-console page where it has one. No call is made. */
+  references?(kind: 'image' | 'server', id: string): RowReferences;
 
   /** Releases what the provider holds (database handles, clients). */
   close(): Promise<void>;

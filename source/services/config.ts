@@ -17,6 +17,10 @@
 //     network: default       # the libvirt network servers join; none for servers without a network
 //     sizes:                 # size presets by name (replace the defaults when given)
 //       small: {vcpus: 1, memoryMiB: 2048, diskGiB: 20}
+//   ssh:                     # s on a server (see README "ssh into a server")
+//     options: {ServerAliveInterval: 30, Port: 2222}   # ssh_config keywords, for every server
+//     proxyJump: bastion.example.net                   # ssh -J: the jump host
+//     users: {ami-0abc12: admin, "rhel-9-*": cloud-user}  # the login user by image id or name (* any run)
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
@@ -51,7 +55,22 @@ export interface StrataConfig {
   trustedVendorOwners: string[];
   /** The libvirt provider's settings (absent: its defaults). */
   libvirt?: LibvirtSettings;
+  /** What s (ssh into a server) adds to ssh (absent: nothing). */
+  ssh?: SshSettings;
 }
+
+/** config.yaml's ssh section. */
+export interface SshSettings {
+  /** ssh_config keywords and values, given to ssh as -o Keyword=value for every server. */
+  options?: Record<string, string>;
+  /** The jump host (ssh -J). */
+  proxyJump?: string;
+  /** The login user by image id or image name (a * matches any run of characters). */
+  users?: Record<string, string>;
+}
+
+/** ssh options strata sets itself to check the server's host key: config.yaml cannot set them. */
+export const STRATA_SSH_OPTIONS = ['HostKeyAlias', 'UserKnownHostsFile', 'StrictHostKeyChecking', 'KnownHostsCommand', 'HashKnownHosts'];
 
 export interface LoadedConfig {
   /** The file that was (or would be) read. */
@@ -173,6 +192,39 @@ const libvirtSchema = z.strictObject(
   { error: (issue) => (issue.code === 'invalid_type' ? 'libvirt must be a map of settings (pool, vendorPool, poolDirectory, network, sizes)' : undefined) },
 );
 
+const sshValue = (what: string) =>
+  z
+    .union([z.string(), z.number(), z.boolean()], { error: `${what} must be text, a number or yes/no` })
+    .refine((v) => typeof v !== 'string' || (v !== '' && v.length <= 1024 && !/[\u0000-\u001f\u007f]/.test(v)), `${what} must be one line of text (at most 1024 characters)`);
+
+const sshSchema = z.strictObject(
+  {
+    options: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9]{1,63}$/, 'an ssh option is an ssh_config keyword, e.g. ServerAliveInterval')
+          .refine((k) => !STRATA_SSH_OPTIONS.some((o) => o.toLowerCase() === k.toLowerCase()), 'strata sets HostKeyAlias, UserKnownHostsFile, StrictHostKeyChecking, KnownHostsCommand and HashKnownHosts itself, to check the host key'),
+        sshValue('An ssh option'),
+        { error: (issue) => (issue.code === 'invalid_type' ? 'ssh.options must be a map of ssh_config keywords and values' : undefined) },
+      )
+      .optional(),
+    proxyJump: z
+      .string({ error: 'proxyJump must be text: [user@]host[:port], comma-separated for more than one' })
+      .regex(/^[A-Za-z0-9_.@:,[\]%-]{1,512}$/, 'proxyJump is [user@]host[:port], comma-separated for more than one')
+      .refine((v) => !v.startsWith('-'), 'proxyJump cannot start with "-"')
+      .optional(),
+    users: z
+      .record(
+        z.string().min(1).max(512),
+        z.string({ error: 'a login user must be text' }).regex(/^[a-z_][a-z0-9_.-]{0,31}$/i, 'a login user has 1 to 32 letters, digits, dots, underscores and hyphens, and starts with a letter or _'),
+        { error: (issue) => (issue.code === 'invalid_type' ? 'ssh.users must be a map of image ids or names to login users' : undefined) },
+      )
+      .optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'ssh must be a map of settings (options, proxyJump, users)' : undefined) },
+);
+
 /** config.yaml (its JSON Schema: strata schema config). */
 export const configSchema = z.strictObject({
   billingCodes: z
@@ -187,6 +239,7 @@ export const configSchema = z.strictObject({
     .optional(),
   trustedVendorOwners: z.array(z.string({ error: 'an owner must be text' }), { error: 'trustedVendorOwners must be a list' }).optional(),
   libvirt: libvirtSchema.nullable().optional(),
+  ssh: sshSchema.nullable().optional(),
 });
 
 
@@ -206,6 +259,10 @@ export function loadConfig(configDir: string, env: Record<string, string | undef
   };
   if (parsed?.sshKeyDirectory !== undefined) config.sshKeyDirectory = expandHome(parsed.sshKeyDirectory, env);
   if (parsed?.libvirt) config.libvirt = parsed.libvirt;
+  if (parsed?.ssh) {
+    const { options, ...rest } = parsed.ssh;
+    config.ssh = { ...rest, ...(options ? { options: Object.fromEntries(Object.entries(options).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)])) } : {}) };
+  }
   return { path, exists: true, config };
 }
 

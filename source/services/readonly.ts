@@ -39,6 +39,7 @@ const READS = new Set([
   'serversByToken',
   'listServers',
   'consoleOutput',
+  'references',
   'close',
   'timeScale',
 ]);

@@ -13,6 +13,10 @@ import { Watcher, type WatcherOptions } from './watcher.js';
 import { DEFAULT_RETRY, type RetryNotice, type RetryPolicy } from './retry.js';
 import { ImageActions, ServerActions } from './servers.js';
 import { Listings } from './listing.js';
+import { Shell } from './shell.js';
+import type { RowReferences } from '../providers/provider.js';
+import { isStrataError } from '../core/errors.js';
+import { withRetry } from './retry.js';
 
 export interface SessionOptions {
   providerId: string;
@@ -68,6 +72,8 @@ export class Session {
   readonly images: ImageActions;
   /** Stored copies of large listings (the public catalogue), read by position. */
   readonly listings: Listings;
+  /** s on a server: the ssh command for it (address, user, key, host key checking). */
+  readonly shell: Shell;
 
   private constructor(
     readonly options: SessionOptions,
@@ -99,6 +105,25 @@ export class Session {
     this.servers = new ServerActions(actions);
     this.images = new ImageActions(actions);
     this.listings = new Listings({ store, catalogue, providerId: options.providerId, region: description.region });
+    this.shell = new Shell({
+      providerId: options.providerId,
+      region: description.region,
+      description,
+      store,
+      home: options.home,
+      ...(options.config ? { config: options.config } : {}),
+      consoleOutput: (serverId) => this.servers.consoleOutput(serverId),
+      getImage: (imageId) =>
+        withRetry(() => provider.getImage(imageId), retry, { operation: 'reading an image' }).catch((error: unknown) => {
+          if (isStrataError(error) && error.kind === 'NotFound') return null;
+          throw error;
+        }),
+    });
+  }
+
+  /** The provider's CLI line and web-console page for an image or a server, where it has them. */
+  references(kind: 'image' | 'server', id: string): RowReferences {
+    return this.provider.references?.(kind, id) ?? {};
   }
 
   /** A watcher over this session's servers (one batched poll per interval, backoff with jitter). */

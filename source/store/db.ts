@@ -166,6 +166,26 @@ export class Store {
 
   private listingCopies?: ListingCopies;
 
+  /** The login user set for an image (:ssh-user): what s logs in as on servers launched from it. */
+  loginUser(provider: string, region: string, imageId: string): string | undefined {
+    const row = this.db.prepare('SELECT login_user FROM image_login WHERE provider = ? AND region = ? AND image_id = ?').get(provider, region, imageId);
+    return row ? String(row.login_user) : undefined;
+  }
+
+  /** Sets (or, with null, clears) the login user of an image. The caller checks the name. */
+  setLoginUser(provider: string, region: string, imageId: string, user: string | null): void {
+    if (user === null) {
+      this.db.prepare('DELETE FROM image_login WHERE provider = ? AND region = ? AND image_id = ?').run(provider, region, imageId);
+      return;
+    }
+    this.db
+      .prepare(
+        `INSERT INTO image_login (provider, region, image_id, login_user, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (provider, region, image_id) DO UPDATE SET login_user = excluded.login_user, updated_at = excluded.updated_at`,
+      )
+      .run(provider, region, imageId, user, this.now().toISOString());
+  }
+
   /** Where captured images came from, for providers whose images hold no tags. */
   lineage(): ImageLineage {
     return new ImageLineage(this.db, this.now);

@@ -227,6 +227,18 @@ export class LaunchRecords {
     return [...this.servers(provider, region).values()].filter((s) => s.passphraseAccount !== undefined && s.passphraseDeletedAt === undefined);
   }
 
+  /** The newest keypair a launch of this provider and region made under this name (its key file strata wrote). */
+  keypairNamed(provider: string, region: string, name: string): KeypairStep | undefined {
+    const rows = this.db
+      .prepare('SELECT keypair FROM launches WHERE provider = ? AND region = ? AND keypair IS NOT NULL ORDER BY created_at DESC')
+      .all(provider, region);
+    for (const row of rows) {
+      const step = parseJson<KeypairStep>(row.keypair);
+      if (step?.name === name) return step;
+    }
+    return undefined;
+  }
+
   /** Every group and billing code used in a launch before, on any provider (for the form's choices). */
   usedNames(): { groups: string[]; billingCodes: string[] } {
     const list = (column: 'grp' | 'billing_code') =>

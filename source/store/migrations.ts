@@ -206,6 +206,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE jobs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 7,
+    description: 'the login user a user set for an image (s: ssh into a server launched from it)',
+    sql: `
+      CREATE TABLE image_login (
+        provider   TEXT NOT NULL,
+        region     TEXT NOT NULL,
+        image_id   TEXT NOT NULL,
+        login_user TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (provider, region, image_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this strata writes and understands. */

@@ -98,7 +98,7 @@ describe('launch records', () => {
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
     raw.close();
     expect(tables).toEqual([
-      'audit', 'image_lineage', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
+      'audit', 'image_lineage', 'image_login', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
       'listing_blocks', 'listing_copies', 'listing_pages',
     ]);
   });
@@ -116,7 +116,7 @@ describe('launch records', () => {
     raw.close();
 
     const store = openStore(dir);
-    expect(store.schemaVersion).toBe(6);
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
     // a launch of an older strata: no steps (one request, no firewall step), its server without an account
     expect(store.launches().get('v4-token')!.steps).toBeUndefined();
     expect(store.launches().servers('sandbox', 'ap-south').get('srv-old')).toEqual({ serverId: 'srv-old', clientToken: 'v4-token', productId: 'p-1' });

@@ -30,13 +30,14 @@ describe('store migrations', () => {
     const store = openStore(dir);
     expect(store.path).toBe(join(dir, STORE_FILE));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
-    // 5: stored copies of listings; 6: launch steps, per-server passphrase accounts, a job's builder
-    expect(SCHEMA_VERSION).toBe(6);
+    // 5: stored copies of listings; 6: launch steps, per-server passphrase accounts, a job's builder;
+    // 7: the login user set for an image
+    expect(SCHEMA_VERSION).toBe(7);
     store.close();
     const { version, tables, journalMode } = inspect(join(dir, STORE_FILE));
-    expect(version).toBe(6);
+    expect(version).toBe(7);
     expect(tables).toEqual([
-      'audit', 'image_lineage', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
+      'audit', 'image_lineage', 'image_login', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
       'listing_blocks', 'listing_copies', 'listing_pages',
     ]);
     expect(journalMode).toBe('wal');
@@ -93,7 +94,7 @@ describe('store migrations', () => {
     openStore(dir).close();
     const path = join(dir, STORE_FILE);
     const raw = new DatabaseSync(path);
-    raw.exec('PRAGMA user_version = 7');
+    raw.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
     raw.exec("CREATE TABLE from_the_future (x TEXT); INSERT INTO from_the_future VALUES ('kept')");
     raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     raw.close();
@@ -108,12 +109,12 @@ describe('store migrations', () => {
     expect(caught).toBeInstanceOf(StrataError);
     expect((caught as StrataError).kind).toBe('Unsupported');
     expect((caught as Error).message).toBe(
-      `The local database ${path} was written by a newer version of strata (schema 7; this version knows up to ${SCHEMA_VERSION}). ` +
+      `The local database ${path} was written by a newer version of strata (schema ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION}). ` +
         'Upgrade strata, or point STRATA_HOME at another directory.',
     );
     expect(readFileSync(path).equals(before)).toBe(true);
     const after = inspect(path);
-    expect(after.version).toBe(7);
+    expect(after.version).toBe(SCHEMA_VERSION + 1);
     expect(after.tables).toContain('from_the_future');
   });
 

@@ -29,6 +29,7 @@ import type {
   SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import type { ProviderDescription } from '../../core/capabilities.js';
+import { shellWord } from '../../core/shell.js';
 import { StrataError, invalid, notFound, unsupported } from '../../core/errors.js';
 import { validateLaunch } from '../../core/launch.js';
 import { LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
@@ -52,6 +53,7 @@ import type {
   ListImagesOptions,
   ProviderOptions,
   ProviderService,
+  RowReferences,
 } from '../provider.js';
 import { awsErrorCode, mapAwsError, type AwsErrorContext } from './errors.js';
 import {
@@ -792,6 +794,23 @@ export class AwsProvider implements ProviderService {
     checkClientToken(clientToken);
     await this.region();
     return this.toServers(await this.instancesOfToken(clientToken));
+  }
+
+  /** `aws ec2 describe-images|describe-instances …` for a row, and its page in the EC2 console (not for another endpoint). */
+  references(kind: 'image' | 'server', id: string): RowReferences {
+    const region = this.regionName ?? this.options.region;
+    const endpoint = this.options.endpoint ?? process.env[ENDPOINT_ENV];
+    const parts = ['aws', 'ec2', kind === 'image' ? 'describe-images' : 'describe-instances'];
+    if (this.options.profile) parts.push('--profile', shellWord(this.options.profile));
+    if (region) parts.push('--region', shellWord(region));
+    if (endpoint) parts.push('--endpoint-url', shellWord(endpoint));
+    parts.push(kind === 'image' ? '--image-ids' : '--instance-ids', shellWord(id));
+    const out: RowReferences = { cli: parts.join(' ') };
+    if (!endpoint && region && /^[a-z0-9-]+$/.test(region)) {
+      const page = kind === 'image' ? `ImageDetails:imageId=${encodeURIComponent(id)}` : `InstanceDetails:instanceId=${encodeURIComponent(id)}`;
+      out.web = `https://${region}.console.aws.amazon.com/ec2/home?region=${region}#${page}`;
+    }
+    return out;
   }
 
   async previewLaunch(spec: LaunchSpec, clientToken: string): Promise<LaunchPreview> {

@@ -112,6 +112,7 @@ export const AWS_CAPABILITIES: Capabilities = {
     consoleOutput: true,
     terminate: true,
     expectedReadySeconds: 1200,
+    loginConvention: 'ec2',
   },
 };
 

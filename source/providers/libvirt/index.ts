@@ -15,7 +15,8 @@
 // listing, readiness, capture, terminate, console).
 import type { ProviderDescription } from '../../core/capabilities.js';
 import type { CreatedKeypair, Firewall, FirewallRule, Image, Keypair, LaunchSpec, Page, Product, Server } from '../../core/types.js';
-import type { CaptureOptions, ImportImageOptions, LaunchPreview, ListImagesOptions, ProviderOptions, ProviderService } from '../provider.js';
+import type { CaptureOptions, ImportImageOptions, LaunchPreview, ListImagesOptions, ProviderOptions, ProviderService, RowReferences } from '../provider.js';
+import { shellWord } from '../../core/shell.js';
 import { describeHost, listProducts } from './capabilities.js';
 import { Connection } from './connection.js';
 import { execaRunner, type Runner } from './exec.js';
@@ -106,6 +107,13 @@ export class LibvirtProvider implements ProviderService {
   }
   previewLaunch(spec: LaunchSpec, clientToken: string): Promise<LaunchPreview> {
     return this.servers.previewLaunch(spec, clientToken);
+  }
+  /** `virsh vol-info` of an image (pool/volume), `virsh dominfo` of a server; libvirt has no web console. */
+  references(kind: 'image' | 'server', id: string): RowReferences {
+    const virsh = ['virsh', '-c', shellWord(this.conn.uri)];
+    if (kind === 'server') return { cli: [...virsh, 'dominfo', shellWord(id)].join(' ') };
+    const slash = id.indexOf('/');
+    return { cli: slash > 0 ? [...virsh, 'vol-info', '--pool', shellWord(id.slice(0, slash)), shellWord(id.slice(slash + 1))].join(' ') : [...virsh, 'vol-info', shellWord(id)].join(' ') };
   }
   serversByToken(clientToken: string): Promise<Server[]> {
     return this.servers.serversByToken(clientToken);

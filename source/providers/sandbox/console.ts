@@ -4,6 +4,7 @@
 import type { VolumePlan } from '../../core/types.js';
 import { hexHash, rngFor } from '../../core/random.js';
 import { failureReasonFor, timelineFor, type Fate } from './readiness.js';
+import { emulatedHostKey, hostKeyLines, type SandboxHost } from './hosts.js';
 
 export interface ConsoleSubject {
   id: string;
@@ -17,6 +18,8 @@ export interface ConsoleSubject {
   vcpus: number;
   memoryMiB: number;
   architecture: 'x86_64' | 'arm64';
+  /** A real host the server stands for (tests of ssh): its keys are the ones announced. */
+  host?: SandboxHost;
 }
 
 interface Line {
@@ -118,9 +121,9 @@ function script(seed: number, s: ConsoleSubject): Line[] {
     }
     return lines;
   }
-  add(readyAt - 1, '-----BEGIN SSH HOST KEY FINGERPRINTS-----');
-  add(readyAt - 1, `256 SHA256:${Buffer.from(hexHash(64, seed, 'hostkey', s.id), 'hex').toString('base64').replace(/=+$/, '')} root@${s.name} (ED25519)`);
-  add(readyAt - 1, '-----END SSH HOST KEY FINGERPRINTS-----');
+  // cloud-init's keys_to_console: the host keys' fingerprints, then the keys themselves.
+  const keys = s.host ? s.host.hostKeys : [emulatedHostKey(Buffer.from(hexHash(64, seed, 'hostkey', s.id), 'hex'))];
+  for (const line of hostKeyLines(keys, s.name, s.host ? s.host.console : 'both')) add(readyAt - 1, line);
   add(readyAt, `cloud-init[${rng.int(1500, 1700)}]: Cloud-init v. 24.1.3 finished at ${new Date(s.launchedMs + tl.ready).toUTCString()}. Datasource DataSourceSandbox. Up ${readyAt.toFixed(2)} seconds`);
   add(readyAt, `${distro.pretty} ${s.name} ttyS0`);
   return lines;

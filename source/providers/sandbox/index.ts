@@ -30,9 +30,12 @@ import type {
   ListImagesOptions,
   ProviderOptions,
   ProviderService,
+  RowReferences,
 } from '../provider.js';
+import { shellWord } from '../../core/shell.js';
 import { SandboxClock, checkSpeed, type RealNow } from './clock.js';
 import { consoleText } from './console.js';
+import { EMULATED, readSandboxHosts, type SandboxHost } from './hosts.js';
 import { openSandboxDb, transaction, type Db } from './db.js';
 import { parseFaults, type Faults } from './faults.js';
 import { generateRsaKey, parsePublicKey } from './keys.js';
@@ -190,6 +193,8 @@ export class SandboxProvider implements ProviderService {
   private readonly products: Product[];
   /** --sandbox-latency: how long a launch's answer takes to come back (ms). */
   latencyMs = 0;
+  /** Servers given a real host for tests of ssh (STRATA_SANDBOX_SSH_HOSTS), by name. */
+  hosts = new Map<string, SandboxHost>();
 
   private constructor(
     private readonly db: Db,
@@ -222,6 +227,7 @@ export class SandboxProvider implements ProviderService {
     try {
       const seed = SandboxProvider.ensureWorld(db, options, realNow);
       const provider = new SandboxProvider(db, region, seed, faults, realNow, internals.faultSeed);
+      provider.hosts = readSandboxHosts();
       if (options.sandboxSpeed !== undefined) provider.clock.setSpeed(options.sandboxSpeed);
       if (options.sandboxLatencyMs !== undefined) {
         if (!(Number.isFinite(options.sandboxLatencyMs) && options.sandboxLatencyMs >= 0 && options.sandboxLatencyMs <= 600_000)) {
@@ -761,6 +767,9 @@ export class SandboxProvider implements ProviderService {
     if (row.volumes !== null) server.volumes = JSON.parse(row.volumes) as VolumePlan;
     if (row.public_address !== null && isUp(state.phase)) server.publicAddress = row.public_address;
     if (state.failureReason) server.failureReason = state.failureReason;
+    const host = this.hosts.get(row.name);
+    if (host && isUp(state.phase)) server.publicAddress = host.address;
+    else if (!host) server.unreachable = EMULATED;
     return server;
   }
 
@@ -803,6 +812,11 @@ export class SandboxProvider implements ProviderService {
     // A simulated timeout after the work was done: the response is lost, the servers exist.
     this.maybeTimeout('launching servers');
     return servers;
+  }
+
+  /** The sandbox's CLI is strata's own: `strata image show` / `strata server show` in this region. No web console. */
+  references(kind: 'image' | 'server', id: string): RowReferences {
+    return { cli: `strata ${kind} show ${shellWord(id)} --provider sandbox --region ${this.region.id}` };
   }
 
   async previewLaunch(spec: LaunchSpec, clientToken: string): Promise<LaunchPreview> {
@@ -990,6 +1004,7 @@ export class SandboxProvider implements ProviderService {
         vcpus: product?.vcpus ?? 1,
         memoryMiB: product?.memoryMiB ?? 1024,
         architecture: product?.architecture ?? 'x86_64',
+        ...(this.hosts.has(row.name) ? { host: this.hosts.get(row.name)! } : {}),
       },
       now,
     );
