@@ -5,7 +5,7 @@
 // strata's host key checking comes first (no later option can turn it off), then the options of
 // config.yaml, then the key; the user's ~/.ssh/config still gives whatever strata does not set (a jump
 // host, a port, ServerAliveInterval, …). strata never writes ~/.ssh/config.
-import { shellWord } from './shell.js';
+import { shellQuote, shellWord } from './shell.js';
 
 export interface SshInvocation {
   /** The address to connect to (already checked: an IP address or a host name, never an option). */
@@ -41,21 +41,35 @@ export function sshConfigWord(word: string, tokens = true): string {
 
 /**
  * The KnownHostsCommand that checks the key a server offers against the fingerprints its console showed:
- * awk prints the key as a known_hosts line (and keeps it in strata's file) only when ssh's fingerprint of
- * it (%f) is one of them; otherwise it prints nothing and ssh, checking strictly, refuses the server.
- * ssh runs it itself (no shell); the program is strata's (ssh/verify.awk).
+ * strata's script (verifyScript) gets the host name (the alias), the key's type, the key and ssh's
+ * fingerprint of it, and prints the key as a known_hosts line (keeping it in strata's file) only when the
+ * fingerprint is one the console showed; otherwise nothing, and ssh, checking strictly, refuses the server.
+ * ssh runs it itself (no shell).
  */
-export function verifyCommand(awk: string, program: string, fingerprints: string, knownHosts: string): string {
-  return [sshConfigWord(awk, false), '-v', 'h=%H', '-v', 't=%t', '-v', 'k=%K', '-v', 'f=%f', '-v', sshConfigWord(`out=${knownHosts}`), '-f', sshConfigWord(program), sshConfigWord(fingerprints)].join(' ');
+export function verifyCommand(script: string): string {
+  return `${sshConfigWord(script, false)} %H %t %K %f`;
 }
 
-/** The awk program verifyCommand runs: a fingerprint file holds one fingerprint a line. */
-export const VERIFY_AWK = [
-  '# strata: prints the host key ssh was offered (h, t, k) as a known_hosts line, and keeps it in strata\'s',
-  '# known_hosts (out), only when its fingerprint (f) is one the server printed on its console at first boot.',
-  '$0 == f { print h " " t " " k; print h " " t " " k >> out; exit }',
-  '',
-].join('\n');
+/**
+ * The script verifyCommand runs (0700, in strata's ssh directory): awk compares ssh's fingerprint of the
+ * offered key with the lines of DIR/ALIAS.fingerprints. Every value is quoted; the alias has only
+ * letters, digits, dots, underscores and hyphens (hostKeyAlias).
+ */
+export function verifyScript(awk: string, dir: string): string {
+  if (/[\\\n\0]/.test(dir) || /[\\\n\0]/.test(awk)) throw new RangeError('A path with a backslash or a line break cannot be used here.');
+  return [
+    '#!/bin/sh',
+    "# strata's KnownHostsCommand for s (ssh into a server): ssh runs it as `verify HOST TYPE KEY FINGERPRINT`.",
+    "# It prints the offered host key as a known_hosts line, and keeps it in strata's known_hosts, only when its",
+    "# fingerprint is one the server's console showed at first boot (HOST.fingerprints); otherwise nothing.",
+    `dir=${shellQuote(dir)}`,
+    '# Only a host strata keeps fingerprints for (ssh also asks with the address, and before it has a key).',
+    'case "$1" in *[!A-Za-z0-9._-]*|"") exit 0 ;; esac',
+    '[ -f "$dir/$1.fingerprints" ] || exit 0',
+    `exec ${shellQuote(awk)} -v h="$1" -v t="$2" -v k="$3" -v f="$4" -v out="$dir/known_hosts" '$0 == f { print h " " t " " k; print h " " t " " k >> out; exit }' "$dir/$1.fingerprints"`,
+    '',
+  ].join('\n');
+}
 
 /** ssh's arguments (after "ssh") for an invocation. */
 export function sshArguments(inv: SshInvocation): string[] {

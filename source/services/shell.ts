@@ -23,7 +23,7 @@ import { describeError } from '../core/errors.js';
 import { consoleHostKeys, knownHostsFor, knownHostsLines, type HostKey } from '../core/hostkeys.js';
 import { familyOfLineage, LOGIN_NAME, loginUserOf, type Family } from '../core/login.js';
 import { sanitize } from '../core/sanitize.js';
-import { commandLine, hostKeyAlias, isSshAddress, sshArguments, verifyCommand, VERIFY_AWK } from '../core/sshcommand.js';
+import { commandLine, hostKeyAlias, isSshAddress, sshArguments, verifyCommand, verifyScript } from '../core/sshcommand.js';
 import type { Image, Server } from '../core/types.js';
 import type { Store } from '../store/db.js';
 import type { StrataConfig } from './config.js';
@@ -263,11 +263,11 @@ export class Shell {
         check = 'console-keys';
         checkSentence = `The host key is checked against the ${found.keys.length === 1 ? 'key' : `${found.keys.length} keys`} ${name}'s console showed at first boot (${listed(found.keys)}).`;
       } else if (found.fingerprints.length > 0 && awk) {
-        const file = join(this.directory, `${alias}.fingerprints`);
-        const program = join(this.directory, 'verify.awk');
-        this.writePrivate(file, found.fingerprints.map((f) => f.fingerprint).join('\n') + '\n');
-        this.writePrivate(program, VERIFY_AWK);
-        knownHostsCommand = verifyCommand(awk, program, file, this.knownHostsPath);
+        const script = join(this.directory, 'verify');
+        this.writePrivate(join(this.directory, `${alias}.fingerprints`), found.fingerprints.map((f) => f.fingerprint).join('\n') + '\n');
+        this.writePrivate(script, verifyScript(awk, this.directory));
+        chmodSync(script, 0o700);
+        knownHostsCommand = verifyCommand(script);
         check = 'console-fingerprints';
         checkSentence = `The host key is checked against the fingerprints ${name}'s console showed at first boot (${listed(found.fingerprints)}).`;
       } else {
@@ -309,20 +309,42 @@ export class Shell {
   }
 }
 
-/** What ssh's exit says, in a sentence for the message line (stderr sanitised, kept whole but for the banner art). */
-export function sshOutcome(plan: Pick<ShellPlan, 'serverName' | 'line' | 'check' | 'checkSentence'>, exitCode: number | undefined, signal: string | undefined, stderr: string): { level: 'info' | 'error'; text: string } {
-  const name = sanitize(plan.serverName, 128);
-  const said = stderr
+/**
+ * OpenSSH's advice around a refused host key that says nothing about this server (and would send the user
+ * to edit strata's own file): left out of the message; the facts (which key, which file, the refusal) stay.
+ */
+const SSH_BOILERPLATE = [
+  /^IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!$/,
+  /^Someone could be eavesdropping on you right now \(man-in-the-middle attack\)!$/,
+  /^It is also possible that a host key has just been changed\.$/,
+  /^Please contact your system administrator\.$/,
+  /^Add correct host key in .* to get rid of this message\.$/,
+  /^remove with:$/,
+  /^ssh-keygen -f .* -R /,
+  /^Warning: Permanently added /,
+];
+
+/** What ssh said on stderr, as one line: sanitised, its banner art and boilerplate left out. */
+export function sshSaid(stderr: string): string {
+  return stderr
     .split(/\r?\n/)
-    .map((l) => l.replace(/^@+\s*|\s*@+$/g, '').trim())
-    .filter((l) => l !== '' && !/^Warning: Permanently added/.test(l))
-    .map((l) => sanitize(l, 400))
+    .map((l) => sanitize(l.replace(/^@+\s*|\s*@+$/g, '').trim(), 400).trim())
+    .filter((l) => l !== '' && !SSH_BOILERPLATE.some((re) => re.test(l)))
     .join(' ');
-  if (signal) return { level: 'error', text: `ssh to ${name} was stopped by ${signal === 'SIGINT' ? 'Ctrl+C (SIGINT)' : signal}. Ran: ${plan.line}` };
+}
+
+/**
+ * What ssh's exit says, for the message line: how it ended and (ending well) the line it ran; the line of
+ * a failed run is said first, on its own (ranLine), so each reads whole.
+ */
+export function sshOutcome(plan: Pick<ShellPlan, 'serverName' | 'line' | 'check' | 'checkSentence'>, exitCode: number | undefined, signal: string | undefined, stderr: string): { level: 'info' | 'error'; text: string; ranLine?: string } {
+  const name = sanitize(plan.serverName, 128);
+  const ranLine = `Ran: ${plan.line}`;
+  if (signal) return { level: 'error', text: `ssh to ${name} was stopped by ${signal === 'SIGINT' ? 'Ctrl+C (SIGINT)' : signal}.`, ranLine };
   if (exitCode === 255) {
     const refusedKey = /host key verification failed|remote host identification has changed|no .* host key is known/i.test(stderr);
-    const why = refusedKey ? ` ssh refused the server's host key: ${plan.check === 'known' ? 'it is not the one kept' : 'it is not the one the console showed at first boot'}.` : '';
-    return { level: 'error', text: `ssh could not connect to ${name} (exit 255).${why} ssh said: ${said || '(nothing)'} Ran: ${plan.line}` };
+    const why = refusedKey ? ` It refused the server's host key: ${plan.check === 'known' ? 'it is not the one strata kept' : 'it is not the one the console showed at first boot'}.` : '';
+    return { level: 'error', text: `ssh could not connect to ${name} (exit 255).${why} ssh said: ${sshSaid(stderr) || '(nothing)'}`, ranLine };
   }
   const verified =
     plan.check === 'known'
@@ -330,5 +352,5 @@ export function sshOutcome(plan: Pick<ShellPlan, 'serverName' | 'line' | 'check'
       : plan.check === 'unverified'
         ? ' Its host key was not verified; strata keeps it for the next time.'
         : ` Its host key was verified against what its console showed at first boot.`;
-  return { level: 'info', text: `ssh to ${name} ended (exit ${exitCode ?? '?'}).${verified} Ran: ${plan.line}` };
+  return { level: 'info', text: `ssh to ${name} ended (exit ${exitCode ?? '?'}).${verified} ${ranLine}` };
 }

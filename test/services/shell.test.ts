@@ -226,10 +226,13 @@ describe('the first connection: the host key', () => {
     const fingerprints = join(t.home, 'ssh', 'strata.sandbox.eu-west.i-0abc.fingerprints');
     expect(readFileSync(fingerprints, 'utf8')).toBe(`${key.fingerprint}\n`);
     // What ssh runs, with the tokens ssh would expand: the offered key is printed (and kept) when it matches.
-    const [awk, ...words] = command.slice('KnownHostsCommand='.length).split(' ');
-    const run = (fingerprint: string) =>
-      execFileSync(awk!, words.map((w) => w.replace('%H', 'strata.sandbox.eu-west.i-0abc').replace('%t', 'ssh-ed25519').replace('%K', key.base64).replace('%f', fingerprint)), { encoding: 'utf8' });
+    expect(command).toBe(`KnownHostsCommand=${join(t.home, 'ssh', 'verify')} %H %t %K %f`);
+    expect(statSync(join(t.home, 'ssh', 'verify')).mode & 0o777).toBe(0o700);
+    const run = (fingerprint: string) => execFileSync(join(t.home, 'ssh', 'verify'), ['strata.sandbox.eu-west.i-0abc', 'ssh-ed25519', key.base64, fingerprint], { encoding: 'utf8' });
     expect(run('SHA256:someoneElse0000000000000000000000000000000')).toBe('');
+    // ssh also asks before it has a key, and by the address: nothing to say then, and no failure.
+    expect(execFileSync(join(t.home, 'ssh', 'verify'), ['127.0.0.1', 'NONE', 'NONE', 'NONE'], { encoding: 'utf8' })).toBe('');
+    expect(execFileSync(join(t.home, 'ssh', 'verify'), ['[127.0.0.1]:2222', 'NONE', 'NONE', 'NONE'], { encoding: 'utf8' })).toBe('');
     expect(run(key.fingerprint)).toBe(`strata.sandbox.eu-west.i-0abc ssh-ed25519 ${key.base64}\n`);
     expect(readFileSync(t.known, 'utf8')).toBe(`strata.sandbox.eu-west.i-0abc ssh-ed25519 ${key.base64}\n`);
     expect((await t.shell.plan(server())).check).toBe('known');
@@ -258,7 +261,8 @@ describe('the first connection: the host key', () => {
     expect(out).toEqual({
       level: 'error',
       text:
-        "ssh could not connect to web-1 (exit 255). ssh refused the server's host key: it is not the one the console showed at first boot. ssh said: WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY! Host key for strata.aws.eu-west-1.i-0abc has changed and you have requested strict checking. Host key verification failed. Ran: ssh web-1",
+        "ssh could not connect to web-1 (exit 255). It refused the server's host key: it is not the one the console showed at first boot. ssh said: WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! Host key for strata.aws.eu-west-1.i-0abc has changed and you have requested strict checking. Host key verification failed.",
+      ranLine: 'Ran: ssh web-1',
     });
   });
 });
