@@ -45,6 +45,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '[days]',
     description: 'Own images nothing uses, older than 90 days (or the days given), but the newest of each family: listed with the storage they take, and marked (D deletes them)',
   },
+  {
+    name: 'ssh-user',
+    aliases: [],
+    args: '<user|->',
+    description: "The login user s uses on servers of the selected image (in the monitor: the selected server's image); - clears it",
+    mutating: true,
+    doing: 'setting login users',
+  },
   { name: 'refresh', aliases: ['reload'], description: 'Reload from the provider' },
   { name: 'help', aliases: ['?'], description: 'Show every key binding' },
   { name: 'messages', aliases: ['msg', 'log'], description: 'The recent messages, whole (also M)' },
@@ -58,6 +66,7 @@ export type ParsedCommand =
   | { kind: 'provider'; provider: string }
   | { kind: 'import'; path: string; name?: string }
   | { kind: 'stale'; days?: number }
+  | { kind: 'ssh-user'; user?: string }
   | { kind: 'refresh' }
   | { kind: 'help' }
   | { kind: 'messages' }
@@ -153,6 +162,13 @@ export function parseCommand(line: string, ctx: CommandContext): ParsedCommand {
         return { kind: 'error', message: `:stale takes a number of days (e.g. :stale 30, the default is 90); got "${rest.join(' ')}".` };
       }
       return { kind: 'stale', days };
+    }
+    case 'ssh-user': {
+      if (!arg) return { kind: 'error', message: ':ssh-user needs a login user (e.g. :ssh-user admin), or - to clear the one set.' };
+      if (rest.length > 1) return { kind: 'error', message: `:ssh-user takes one login user; got "${rest.join(' ')}".` };
+      if (arg === '-') return { kind: 'ssh-user' };
+      if (!/^[a-z_][a-z0-9_.-]{0,31}$/i.test(arg)) return { kind: 'error', message: `"${arg}" is not a login user: 1 to 32 letters, digits, dots, underscores and hyphens, starting with a letter or _.` };
+      return { kind: 'ssh-user', user: arg };
     }
     case 'refresh':
       return { kind: 'refresh' };

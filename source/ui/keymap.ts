@@ -31,7 +31,9 @@ export type KeyContext =
   | 'confirm'
   | 'stale'
   | 'deprecate'
-  | 'small';
+  | 'small'
+  | 'follow'
+  | 'ssh-confirm';
 
 export const enum Command {
   Quit = 'quit',
@@ -110,6 +112,12 @@ export const enum Command {
   MarkAll = 'mark-all',
   ClearMarks = 'clear-marks',
   Deprecate = 'deprecate',
+  // from the list to the machine: ssh, the console followed, copies, links
+  Ssh = 'ssh',
+  Follow = 'follow',
+  CopyId = 'copy-id',
+  CopyCli = 'copy-cli',
+  WebLink = 'web-link',
 }
 
 export interface Binding {
@@ -140,6 +148,15 @@ function scrolling(context: KeyContext): Binding[] {
 /** Ctrl+C quits from every view that takes no typing (in an editor it cancels the edit instead). */
 function quitting(context: KeyContext): Binding {
   return { command: Command.Quit, context, keys: ['ctrl+c'], description: 'Quit (the terminal is restored)' };
+}
+
+/** y, Y and o on a row: its id and the provider's CLI line to the clipboard, its web-console link. */
+function copying(context: KeyContext, row: 'image' | 'server' | 'job'): Binding[] {
+  return [
+    { command: Command.CopyId, context, keys: ['y'], description: `Copy the ${row}'s id to the clipboard (OSC 52: works over ssh, in tmux and screen)${row === 'job' ? '' : `; with ${row}s marked, every marked ${row}'s id`}` },
+    { command: Command.CopyCli, context, keys: ['Y'], description: `Copy the ${row === 'job' ? 'strata' : "provider's"} CLI line that describes the ${row} to the clipboard` },
+    { command: Command.WebLink, context, keys: ['o'], description: `The ${row}'s page in the provider's web console: a link (clickable where the terminal can)` },
+  ];
 }
 
 export const KEYMAP: readonly Binding[] = [
@@ -174,6 +191,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.MarkAll, context: 'list', keys: ['*'], description: 'Mark every image the filter shows' },
   { command: Command.ClearMarks, context: 'list', keys: ['u'], description: 'Clear the marks of this list' },
   { command: Command.Deprecate, context: 'list', keys: ['E'], description: 'Give an own image a deprecation date (YYYY-MM-DD, +90d, now) or take it off: every user of the account then sees it deprecated, in :risk too', mutating: true, doing: 'deprecating images' },
+  ...copying('list', 'image'),
 
   { command: Command.Down, context: 'monitor', keys: ['j', 'down'], description: 'Move down' },
   { command: Command.Up, context: 'monitor', keys: ['k', 'up'], description: 'Move up' },
@@ -182,6 +200,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.Top, context: 'monitor', keys: ['g', 'home'], description: 'First server' },
   { command: Command.Bottom, context: 'monitor', keys: ['G', 'end'], description: 'Last server' },
   { command: Command.Detail, context: 'monitor', keys: ['enter'], description: "A server's launch spec, timeline and console output", hint: 'detail' },
+  { command: Command.Ssh, context: 'monitor', keys: ['s'], description: "ssh into the server (its address, the image's user, the key strata made; its host key checked against its console); back here when ssh ends", hint: 'ssh' },
   { command: Command.Capture, context: 'monitor', keys: ['i'], description: 'Capture an image from the server', hint: 'capture', mutating: true, doing: 'capturing images' },
   { command: Command.Terminate, context: 'monitor', keys: ['T'], description: 'Terminate the server (typed confirmation)', hint: 'terminate', mutating: true, doing: 'terminating servers' },
   { command: Command.PollNow, context: 'monitor', keys: ['ctrl+r'], description: 'Ask the provider now' },
@@ -190,6 +209,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.Mark, context: 'monitor', keys: ['space'], description: 'Mark the server, or unmark it: T (terminate) and copying then act on every marked server', hint: 'mark' },
   { command: Command.MarkAll, context: 'monitor', keys: ['*'], description: 'Mark every server listed' },
   { command: Command.ClearMarks, context: 'monitor', keys: ['u'], description: 'Clear the marks of the monitor' },
+  ...copying('monitor', 'server'),
 
   { command: Command.Down, context: 'jobs', keys: ['j', 'down'], description: 'Move down' },
   { command: Command.Up, context: 'jobs', keys: ['k', 'up'], description: 'Move up' },
@@ -200,6 +220,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.TerminateBuilder, context: 'jobs', keys: ['T'], description: "Terminate an ended job's builder (its name typed)", hint: 'terminate builder', mutating: true, doing: 'terminating servers' },
   { command: Command.KeepBuilder, context: 'jobs', keys: ['K'], description: "Keep a failed job's builder running, for inspection", hint: 'keep builder', mutating: true, doing: 'keeping builders' },
   { command: Command.Close, context: 'jobs', keys: ['esc'], description: 'Back to the monitor', hint: 'back' },
+  ...copying('jobs', 'job'),
 
   { command: Command.Submit, context: 'cancel-job', keys: ['enter'], description: 'Cancel the job (terminating its builder: what you typed must be its name)' },
   { command: Command.Cancel, context: 'cancel-job', keys: ['esc', 'ctrl+c'], description: 'Do not cancel: the job goes on' },
@@ -209,6 +230,17 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.Capture, context: 'detail', keys: ['i'], description: 'Capture an image from the server', hint: 'capture', mutating: true, doing: 'capturing images' },
   { command: Command.Terminate, context: 'detail', keys: ['T'], description: 'Terminate the server (typed confirmation)', hint: 'terminate', mutating: true, doing: 'terminating servers' },
   { command: Command.Close, context: 'detail', keys: ['esc'], description: 'Back to the list', hint: 'back' },
+  { command: Command.Ssh, context: 'detail', keys: ['s'], description: 'ssh into the server; back here when ssh ends', hint: 'ssh' },
+  { command: Command.Follow, context: 'detail', keys: ['f'], description: 'Follow the console: new lines as they come (Esc stops)', hint: 'follow' },
+  ...copying('detail', 'server'),
+
+  { command: Command.Close, context: 'follow', keys: ['esc', 'f'], description: 'Stop following the console', hint: 'stop following' },
+  { command: Command.Ssh, context: 'follow', keys: ['s'], description: 'ssh into the server (following stops)' },
+  quitting('follow'),
+
+  { command: Command.Confirm, context: 'ssh-confirm', keys: ['y'], description: 'Connect unverified: ssh takes the host key the server shows, and strata keeps it for next time' },
+  { command: Command.Close, context: 'ssh-confirm', keys: ['n', 'esc'], description: 'Do not connect' },
+  quitting('ssh-confirm'),
 
   ...scrolling('risk'),
 
@@ -278,10 +310,12 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.Launch, context: 'review', keys: ['L'], description: 'Launch (exactly once, whatever happens to the session)', hint: 'launch', mutating: true, doing: 'launching' },
   { command: Command.SaveRecipe, context: 'review', keys: ['s'], description: 'Save the form as a launch recipe (YAML)', hint: 'save recipe' },
   { command: Command.Close, context: 'review', keys: ['esc'], description: 'Back to the form', hint: 'back' },
+  { command: Command.CopyCli, context: 'review', keys: ['Y'], description: "Copy the provider's CLI line of this launch to the clipboard (OSC 52)" },
 
   { command: Command.Quit, context: 'launching', keys: ['ctrl+c'], description: 'Quit: safe, the journal holds the launch and its token' },
 
   { command: Command.AddToAgent, context: 'result', keys: ['a'], description: 'Add the new private key to ssh-agent', hint: 'add key to ssh-agent' },
+  { command: Command.Follow, context: 'result', keys: ['f'], description: "Follow the new server's console in its detail (the monitor)", hint: 'follow console' },
   { command: Command.Close, context: 'result', keys: ['esc', 'enter', 'q'], description: 'Back to the images', hint: 'back' },
 
   { command: Command.Close, context: 'launch-idle', keys: ['esc', 'q'], description: 'Back to the images', hint: 'back' },

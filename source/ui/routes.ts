@@ -341,9 +341,18 @@ const listKeys: Handler = (c, key) => {
       c.bulk.startDeprecate();
       return true;
     default:
-      return false;
+      return rowKeys(c, 'list', command);
   }
 };
+
+/** y, Y, o on the row of a list (images, servers, jobs): the id, the CLI line, the web-console link. */
+function rowKeys(c: Controller, context: KeyContext, command: Command): boolean {
+  if (command === Command.CopyId) c.shell.copy(context, 'id');
+  else if (command === Command.CopyCli) c.shell.copy(context, 'cli');
+  else if (command === Command.WebLink) c.shell.webLink(context);
+  else return false;
+  return true;
+}
 
 const globalKeys: Handler = (c, key) => {
   const command = resolve('global', key.name);
@@ -444,6 +453,7 @@ const reviewKeys: Handler = scroller(
     if (command === Command.Launch) void c.launch.launch();
     else if (command === Command.SaveRecipe) c.dispatch({ type: 'overlay/open', overlay: { kind: 'recipe', editor: { text: c.state.launch?.draft?.name ?? '', cursor: [...(c.state.launch?.draft?.name ?? '')].length } } });
     else if (command === Command.Close) c.dispatch({ type: 'launch/back' });
+    else if (command === Command.CopyCli) c.shell.copy('review', 'cli');
     else return false;
     return true;
   },
@@ -458,6 +468,7 @@ const resultKeys: Handler = (c, key) => {
   const command = resolve('result', key.name);
   if (command === undefined || refused(c, 'result', command)) return command !== undefined;
   if (command === Command.AddToAgent) void c.launch.addKeyToAgent();
+  else if (command === Command.Follow) void c.shell.followLaunched();
   else if (command === Command.Close) c.launch.close();
   else return false;
   return true;
@@ -515,8 +526,11 @@ const monitorKeys: Handler = (c, key) => {
     case Command.Jobs:
       c.setPane('jobs');
       return true;
+    case Command.Ssh:
+      void c.shell.ssh('monitor');
+      return true;
     default:
-      return false;
+      return rowKeys(c, 'monitor', command);
   }
 };
 
@@ -529,10 +543,35 @@ const detailKeys: Handler = scroller(
     if (command === Command.Capture) c.monitor.startCapture();
     else if (command === Command.Terminate) c.monitor.startTerminate();
     else if (command === Command.Close) c.monitor.closeDetail();
-    else return false;
+    else if (command === Command.Ssh) void c.shell.ssh('detail');
+    else if (command === Command.Follow) c.monitor.follow();
+    else return rowKeys(c, 'detail', command);
     return true;
   },
 );
+
+/** The detail while its console is followed: Esc (or f) stops, s runs ssh; the rest is swallowed. */
+const followKeys: Handler = (c, key) => {
+  const command = resolve('follow', key.name);
+  if (command === undefined) return false;
+  if (refused(c, 'follow', command)) return true;
+  if (command === Command.Close) {
+    c.monitor.stopFollowing();
+    c.dispatch({ type: 'monitor/scroll', delta: Number.MAX_SAFE_INTEGER, max: DETAIL_ROWS() });
+  } else if (command === Command.Ssh) void c.shell.ssh('follow');
+  else if (command === Command.Quit) c.quit();
+  else return false;
+  return true;
+};
+
+/** y connects unverified; n or Esc does not (any other key is swallowed). */
+const sshConfirmKeys: Handler = swallow((c, key) => {
+  const command = resolve('ssh-confirm', key.name);
+  if (command === Command.Confirm) void c.shell.confirmUnverified();
+  else if (command === Command.Close) c.shell.cancelUnverified();
+  else if (command === Command.Quit) c.quit();
+  return true;
+});
 
 const jobsKeys: Handler = (c, key) => {
   const command = resolve('jobs', key.name);
@@ -563,7 +602,7 @@ const jobsKeys: Handler = (c, key) => {
       c.setPane('monitor');
       return true;
     default:
-      return false;
+      return rowKeys(c, 'jobs', command);
   }
 };
 
@@ -646,6 +685,8 @@ function overlayRoute(o: Overlay): Route {
       return { context: 'deprecate', handlers: [deprecateKeys], paste: pasteOverlay(EDITOR_LIMITS.deprecate!, 'a date'), body: 'pane', bottom: 'prompt' };
     case 'stale':
       return { context: 'stale', handlers: [staleKeys], body: 'stale', bottom: 'line' };
+    case 'ssh-unverified':
+      return { context: 'ssh-confirm', handlers: [sshConfirmKeys], body: 'pane', bottom: 'prompt' };
   }
 }
 
@@ -677,6 +718,7 @@ export function route(s: AppState, size?: { columns: number; rows: number }): Ro
     return { context: 'launch-idle', handlers: [launchIdleKeys, globalKeys], body: 'pane', bottom: 'line' };
   }
   if (s.pane === 'monitor') {
+    if (s.monitor.detail?.following) return { context: 'follow', handlers: [followKeys, globalKeys], body: 'pane', bottom: 'line' };
     return s.monitor.detail
       ? { context: 'detail', handlers: [detailKeys, globalKeys], body: 'pane', bottom: 'line' }
       : { context: 'monitor', handlers: [monitorKeys, globalKeys], body: 'pane', bottom: 'line' };

@@ -6,6 +6,7 @@ import { render, type Instance } from 'ink';
 import type { ReactElement } from 'react';
 import { terminalProblem } from './screen/early.js';
 import { RESTORE_SEQUENCE, ScreenWriter } from './screen/writer.js';
+import { childInForeground } from './screen/handover.js';
 
 export { RESTORE_SEQUENCE } from './screen/writer.js';
 
@@ -107,7 +108,11 @@ export async function runFullScreen(element: ReactElement, options: FullScreenOp
     }
   };
 
-  const onSignal = (signal: NodeJS.Signals, code: number) => () => void exitNow(signal, code);
+  // Ctrl+C typed while a program strata handed the terminal to (ssh) runs is that program's, not strata's.
+  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
+    if (signal === 'SIGINT' && childInForeground()) return;
+    void exitNow(signal, code);
+  };
   const handlers: [string, (...args: any[]) => void][] = [
     ['SIGTERM', onSignal('SIGTERM', 143)],
     ['SIGHUP', onSignal('SIGHUP', 129)],

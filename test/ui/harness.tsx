@@ -16,6 +16,7 @@ import { createTheme } from '../../source/ui/theme.js';
 import type { Command, KeyContext } from '../../source/ui/keymap.js';
 import type { StrataConfig } from '../../source/services/config.js';
 import { keyFor } from '../keys.js';
+import type { TerminalHost } from '../../source/ui/screen/handover.js';
 
 export interface Harness {
   frame(): string;
@@ -53,7 +54,21 @@ export function keyBytes(name: string): string {
 }
 
 export async function start(
-  options: { region?: string; scope?: Scope; readOnly?: boolean; columns?: number; rows?: number; home?: string; preloadLimit?: number; configDir?: string; config?: StrataConfig; env?: Record<string, string> } = {},
+  options: {
+    region?: string;
+    scope?: Scope;
+    readOnly?: boolean;
+    columns?: number;
+    rows?: number;
+    home?: string;
+    preloadLimit?: number;
+    configDir?: string;
+    config?: StrataConfig;
+    env?: Record<string, string>;
+    /** The terminal beyond the frames (ssh, the clipboard, links): a recording one in tests. */
+    terminal?: TerminalHost;
+    sandboxSpeed?: number;
+  } = {},
 ): Promise<Harness> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'strata-ui-'));
   const db = openStore(home);
@@ -62,8 +77,17 @@ export async function start(
     store,
     db,
     logger: createLogger(join(home, 'strata.log')),
-    sessionOptions: { providerId: 'sandbox', region: options.region ?? 'eu-west', home, configDir: options.configDir ?? home, readOnly: options.readOnly, ...(options.config ? { config: options.config } : {}) },
+    sessionOptions: {
+      providerId: 'sandbox',
+      region: options.region ?? 'eu-west',
+      home,
+      configDir: options.configDir ?? home,
+      readOnly: options.readOnly,
+      ...(options.config ? { config: options.config } : {}),
+      ...(options.sandboxSpeed !== undefined ? { sandboxSpeed: options.sandboxSpeed } : {}),
+    },
     preloadLimit: options.preloadLimit,
+    ...(options.terminal ? { terminal: options.terminal } : {}),
   });
   const ui = render(
     <AppProviders store={store} controller={controller} theme={createTheme('none')}>

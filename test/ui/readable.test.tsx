@@ -8,6 +8,7 @@ import { promptText } from '../../source/ui/components/Bottom.js';
 import { widthOf } from '../../source/ui/components/text.js';
 import type { Overlay } from '../../source/ui/state/state.js';
 import { start, type Harness } from './harness.js';
+import { sshOutcome } from '../../source/services/shell.js';
 
 const SIZES = [
   { columns: 80, rows: 24 },
@@ -48,6 +49,40 @@ const MESSAGES: { what: string; text: string }[] = [
   { what: 'a deprecation date set', text: 'golden-web-frontend-2026-11 is deprecated from 2027-03-01 on: every user of the account sees it so, and :risk names what stands on it.' },
   { what: 'a deprecation date refused', text: '2026-11-30 is in the past; type today\'s date or a later one, +90d, or now.' },
   { what: 'marks that a reload lost', text: '3 marked rows could not be read again after the reload (the stored copy was replaced): they are no longer marked.' },
+  {
+    what: "ssh's refusal of a host key",
+    text: sshOutcome(
+      {
+        serverName: 'web-frontend-prod-1',
+        check: 'console-keys',
+        checkSentence: '',
+        line: "ssh -o HostKeyAlias=strata.aws.eu-west-1.i-0123456789abcdef0 -o 'UserKnownHostsFile=/home/ops/.local/share/strata/ssh/known_hosts ~/.ssh/known_hosts ~/.ssh/known_hosts2' -o StrictHostKeyChecking=yes -o ServerAliveInterval=30 -J ops@bastion.example.net -i /home/ops/.ssh/web-frontend-prod -o IdentitiesOnly=yes admin@198.51.100.77",
+      },
+      255,
+      undefined,
+      '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\nIT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\nSomeone could be eavesdropping on you right now (man-in-the-middle attack)!\nIt is also possible that a host key has just been changed.\nThe fingerprint for the ED25519 key sent by the remote host is\nSHA256:RhGm03k0Jq8Em5dG7KIBAKDPHHEwY49YeiaaWz2Lyh8.\nPlease contact your system administrator.\nAdd correct host key in /home/ops/.local/share/strata/ssh/known_hosts to get rid of this message.\nOffending ED25519 key in /home/ops/.local/share/strata/ssh/known_hosts:2\nHost key for strata.aws.eu-west-1.i-0123456789abcdef0 has changed and you have requested strict checking.\nHost key verification failed.\n',
+    ).text,
+  },
+  {
+    what: 'ssh ended',
+    text: sshOutcome(
+      { serverName: 'web-frontend-prod-1', check: 'console-fingerprints', checkSentence: '', line: "ssh -o HostKeyAlias=strata.aws.eu-west-1.i-0123456789abcdef0 -o 'UserKnownHostsFile=/home/ops/.local/share/strata/ssh/known_hosts ~/.ssh/known_hosts ~/.ssh/known_hosts2' -o StrictHostKeyChecking=yes -o 'KnownHostsCommand=/home/ops/.local/share/strata/ssh/verify %H %t %K %f' ubuntu@198.51.100.77" },
+      0,
+      undefined,
+      '',
+    ).text,
+  },
+  {
+    what: 'the line ssh ran (said before its refusal)',
+    text: "Ran: ssh -o HostKeyAlias=strata.aws.eu-west-1.i-0123456789abcdef0 -o 'UserKnownHostsFile=/home/ops/.local/share/strata/ssh/known_hosts ~/.ssh/known_hosts ~/.ssh/known_hosts2' -o StrictHostKeyChecking=yes -o 'KnownHostsCommand=/home/ops/.local/share/strata/ssh/verify %H %t %K %f' -o ServerAliveInterval=30 -J ops@bastion.example.net -i /home/ops/.ssh/web-frontend-prod -o IdentitiesOnly=yes admin@198.51.100.77",
+  },
+  { what: 'ssh not offered', text: 'web-frontend-prod-1 cannot be reached: A sandbox server is emulated: nothing answers at its addresses (tests give one a real host through STRATA_SANDBOX_SSH_HOSTS).' },
+  { what: 'a server without an address', text: 'The provider gives web-frontend-prod-1 no address strata can reach (no public or private address).' },
+  { what: 'a Windows server', text: 'web-frontend-prod-1 runs Windows: connect with RDP (s runs ssh; :ssh-user NAME if it runs an ssh server).' },
+  { what: 'no login user known', text: "strata knows no login user for golden-web-frontend-2026-11-06-hardened: ssh uses ~/.ssh/config's User or your own name (:ssh-user NAME sets one)." },
+  { what: 'a copied CLI line', text: 'Copied the CLI line that describes the server to the clipboard: aws ec2 describe-instances --profile prod-eu-admin --region eu-west-1 --instance-ids i-0123456789abcdef0' },
+  { what: 'no web console', text: 'Sandbox cloud has no web console: no link for image img-aad8117bc01ca7390 (Y copies its CLI line).' },
+  { what: 'a login user set', text: 's logs in as deploy on servers of image ami-0123456789abcdef0 (kept in the local store).' },
   { what: 'a workflow that failed', text: 'The safe workflow failed: the builder srv-3d9fccd187fc6f972 did not become ready within 45 minutes (it stalled in initializing); it was kept running for inspection: terminate it from the monitor (T) when done.' },
 ];
 
@@ -110,6 +145,10 @@ function overlays(): { what: string; overlay: Overlay }[] {
       },
     },
     { what: 'the recipe prompt', overlay: { kind: 'recipe', editor: { text: 'web-eu', cursor: 6 }, error: 'A recipe named web-eu exists already (~/.config/strata/recipes/web-eu.yaml); choose another name or delete that file.' } },
+    {
+      what: 'the unverified ssh question',
+      overlay: { kind: 'ssh-unverified', serverId: 'i-0123456789abcdef0', serverName: 'web-frontend-prod-1', sentence: "web-frontend-prod-1's console shows no host key fingerprints (Amazon EC2 did not answer: reading the console failed): the first connection cannot be verified." },
+    },
     { what: 'a refused command', overlay: { kind: 'command', editor: { text: 'import ~/disks/base.qcow2', cursor: 25 }, historyIndex: -1, message: 'Sandbox cloud cannot import image files (in ap-south); :import works where the provider can import images: try :region eu-west.' } },
   ];
 }
@@ -172,9 +211,17 @@ describe.each(SIZES)('at $columns x $rows', (size) => {
     const frame = await h.waitFor((f) => flat(f).includes(flat(instruction)) && (!error || flat(f).includes(flat(error))), 'the prompt whole');
     assertFits(frame, size.columns, size.rows, overlay.kind);
     if (overlay.kind !== 'command') {
-      // What to type comes first.
-      expect(instruction).toMatch(/^Type /);
+      // What to type (or press) comes first.
+      expect(instruction).toMatch(/^(Type|Press) /);
     }
+  });
+
+  it('shows a web-console link whole, on lines of its own, after its sentence', async () => {
+    const h = await loaded(size);
+    const url = 'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0123456789abcdef0';
+    h.controller.say('info', 'Server i-0123456789abcdef0 in the web console:', url);
+    const frame = await h.waitFor((f) => flat(f.replace(/\u001b\]8;;[^\u001b]*\u001b\\/g, '')).includes(flat(url)), 'the whole link');
+    assertFits(frame.replace(/\u001b\]8;;[^\u001b]*\u001b\\/g, ''), size.columns, size.rows, 'a link');
   });
 
   it('the help wraps its descriptions whole and scrolls by pages', async () => {

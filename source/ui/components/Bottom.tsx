@@ -16,6 +16,7 @@ import { LineEditorView } from './LineEditorView.js';
 import { fit, widthOf, wrap } from './text.js';
 import { bulkPromptText } from '../state/bulkController.js';
 import { DEPRECATION_FORMS, deprecationWords } from '../../core/deprecation.js';
+import { osc8 } from '../screen/osc.js';
 
 export interface BottomLine {
   key: string;
@@ -42,6 +43,18 @@ function textLines(key: string, text: string, width: number, colour?: string, in
   return wrap(sanitize(text, 4000), Math.max(10, width - 1 - indent.length)).map((part, i) => ({
     key: `${key}-${i}`,
     node: <Text color={colour}>{fit((i ? indent : '') + part, width - 1).trimEnd() || ' '}</Text>,
+  }));
+}
+
+/**
+ * A URL on lines of its own, cut where the width ends (never at a space: it has none); each piece an OSC 8
+ * hyperlink to the whole URL where the terminal shows them, so a click anywhere on it opens it.
+ */
+function linkLines(key: string, url: string, width: number, hyperlinks: boolean, colour?: string): BottomLine[] {
+  const clean = sanitize(url, 2000);
+  return wrap(clean, Math.max(10, width - 3)).map((part, i) => ({
+    key: `${key}-${i}`,
+    node: <Text color={colour}>{`  ${hyperlinks && clean === url ? osc8(url, part) : part}`}</Text>,
   }));
 }
 
@@ -85,6 +98,8 @@ export function promptText(o: Overlay, interruption: string, serverName?: string
       const now = o.current ? `It is deprecated from ${deprecationWords(o.current)}.` : 'It has no deprecation date.';
       return `Type the day ${sanitize(o.name, 80)} is deprecated from: ${DEPRECATION_FORMS} to take it off; ${keyName('deprecate', Command.Submit)} sets it, ${keyName('deprecate', Command.Cancel)} cancels. ${now} Every user of the account sees it deprecated from then on, in :risk too.`;
     }
+    case 'ssh-unverified':
+      return `Press ${keyName('ssh-confirm', Command.Confirm)} to connect to ${sanitize(o.serverName, 128)} unverified (${keyName('ssh-confirm', Command.Close)}: do not). ${o.sentence} ssh then trusts the host key it is shown, and strata keeps it for the next time.`;
     default:
       return '';
   }
@@ -124,6 +139,8 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
   const tail: BottomLine[] = [];
   if (bottom === 'prompt' && overlay?.kind === 'confirm') {
     tail.push(...textLines('confirm', `${overlay.yes} ${overlay.text}`, width, theme.warning, '  '));
+  } else if (bottom === 'prompt' && overlay?.kind === 'ssh-unverified') {
+    tail.push(...textLines('ssh-confirm', promptText(overlay, interruption), width, theme.warning, '  '));
   } else if (bottom === 'prompt' && overlay && 'editor' in overlay) {
     const danger = overlay.kind === 'delete' || overlay.kind === 'terminate' || overlay.kind === 'builder' || (overlay.kind === 'cancel-job' && !overlay.keep) || (overlay.kind === 'bulk' && overlay.action !== 'label');
     tail.push(...textLines('prompt', promptText(overlay, interruption, serverName), width, danger ? theme.danger : theme.accent, '  '));
@@ -178,7 +195,10 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
   const said: BottomLine[] = [];
   if (unread && room > 0) {
     const all: BottomLine[] = [];
-    for (const m of unread) all.push(...textLines(`m${m.id}`, m.text, width, colourOf(m.level, theme), '  '));
+    for (const m of unread) {
+      all.push(...textLines(`m${m.id}`, m.text, width, colourOf(m.level, theme), '  '));
+      if (m.link) all.push(...linkLines(`m${m.id}-link`, m.link, width, controller.hyperlinks, theme.accent));
+    }
     if (all.length <= room) said.push(...all);
     else {
       const keep = all.slice(all.length - (room - 1));

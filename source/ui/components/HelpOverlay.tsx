@@ -31,6 +31,8 @@ const SECTIONS: { context: KeyContext; title: string }[] = [
   { context: 'reconcile', title: 'An interrupted launch (asked at start)' },
   { context: 'monitor', title: 'Monitor' },
   { context: 'detail', title: 'Server detail' },
+  { context: 'follow', title: 'Server detail: following the console' },
+  { context: 'ssh-confirm', title: 'ssh: connecting unverified' },
   { context: 'jobs', title: 'Jobs (the safe workflow)' },
   { context: 'cancel-job', title: 'Cancelling a job' },
   { context: 'confirm', title: 'A yes-or-no question' },

@@ -22,7 +22,7 @@ export function Messages({ width, height }: { width: number; height: number }) {
   if (messages.length === 0) lines.push({ text: 'Nothing has been said yet.', colour: theme.muted });
   for (const m of messages) {
     const colour = m.level === 'error' ? theme.danger : m.level === 'warning' ? theme.warning : undefined;
-    wrap(`${clock(m.at)}  ${sanitize(m.text, 4000)}`, width - 11).forEach((part, i) => lines.push({ text: (i ? '          ' : '') + part, colour }));
+    wrap(`${clock(m.at)}  ${sanitize(m.text, 4000)}${m.link ? ` ${sanitize(m.link, 2000)}` : ''}`, width - 11).forEach((part, i) => lines.push({ text: (i ? '          ' : '') + part, colour }));
   }
   const room = Math.max(1, height - 2);
   messageRows = Math.max(0, lines.length - room);

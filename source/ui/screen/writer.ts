@@ -223,6 +223,17 @@ export class ScreenWriter {
     this.flush();
   }
 
+  /**
+   * Writes a control sequence that draws nothing (OSC 52, the clipboard) to the terminal between two frames:
+   * every frame is written whole in one write, so it never lands inside one. False where nothing is written
+   * (not started, suspended, closed).
+   */
+  writeControl(sequence: string): boolean {
+    if (this.closed || this.suspended || !this.started) return false;
+    this.writeOut(sequence);
+    return true;
+  }
+
   /** Stops drawing and reading for good (the caller restores the terminal). Pending frames are dropped. */
   close(): void {
     if (this.closed) return;
@@ -385,6 +396,11 @@ export function requestRepaint(): void {
 /** Hands the terminal back to the user (see ScreenWriter.suspend). A no-op when no TUI runs. */
 export function suspendScreen(): void {
   activeWriter?.suspend();
+}
+
+/** Writes a control sequence between frames (see ScreenWriter.writeControl); false when no TUI runs. */
+export function writeControlSequence(sequence: string): boolean {
+  return activeWriter?.writeControl(sequence) ?? false;
 }
 
 /** Takes the terminal back after suspendScreen() and repaints. A no-op when no TUI runs. */

@@ -24,6 +24,8 @@ import type { LaunchServices } from '../../services/launching.js';
 import type { RetryNotice } from '../../services/retry.js';
 import { MonitorController } from './monitorController.js';
 import { BulkController } from './bulkController.js';
+import { SHELL_COMMANDS, ShellController } from './shellController.js';
+import { realTerminal, type TerminalHost } from '../screen/handover.js';
 import { TAB_PANES, type AppState, type Pane } from './state.js';
 
 export interface ControllerDeps {
@@ -44,6 +46,8 @@ export interface ControllerDeps {
   waitForFirstFrame?: boolean;
   /** How often own images and vendor templates are refreshed in place (seconds; 0 = never). */
   refreshSeconds?: number;
+  /** The terminal beyond the frames: running ssh on it, the clipboard, hyperlinks (tests give their own). */
+  terminal?: TerminalHost;
 }
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -96,6 +100,8 @@ export class Controller {
   readonly interrupted: InterruptedController;
   /** Marked rows and what acts on them (label, delete, terminate), :stale, deprecation dates. */
   readonly bulk: BulkController;
+  /** s (ssh), y/Y (copies), o (links), f on a launch result, :ssh-user. */
+  readonly shell: ShellController;
   /** The launch services (launcher, jobs, billing, recipes) of a session, loaded on first use. */
   private services?: { session: Session; promise: Promise<LaunchServices>; loaded?: LaunchServices };
 
@@ -172,10 +178,25 @@ export class Controller {
         if (this.state.scope !== 'own') this.setScope('own');
       },
     });
+    this.shell = new ShellController({
+      get state() {
+        return deps.store.getState();
+      },
+      dispatch: (action) => this.dispatch(action),
+      say: (level, message, link) => this.say(level, message, link),
+      session: () => this.session,
+      log: (level, message, detail) => deps.logger.log(level, message, detail),
+      terminal: deps.terminal ?? realTerminal,
+      monitor: this.monitor,
+      bulk: this.bulk,
+      closeLaunch: () => this.launch.close(),
+      setPane: (pane) => this.setPane(pane),
+    });
   }
 
   /** Moves to a pane (Tab, :monitor, :risk). */
   setPane(pane: Pane): void {
+    if (pane !== 'monitor') this.monitor.stopFollowing();
     this.dispatch({ type: 'pane/set', pane });
     if (pane === 'jobs') void this.jobs.loadList();
     if (pane === 'monitor' || pane === 'risk' || pane === 'jobs') {
@@ -276,6 +297,7 @@ export class Controller {
     const s = this.state;
     const binding = [context, ...inheritedContexts(context)].map((c) => bindingOf(c, command)).find((b) => b !== undefined);
     if (binding?.mutating && s.readOnly) return `This session is read-only (--read-only): ${binding.doing ?? 'changing things'} is disabled.`;
+    if (SHELL_COMMANDS.has(command)) return this.shell.disabledReason(context, command);
     const description = s.session.description;
     if (context === 'list') {
       const marked = s.marks[s.scope].count;
@@ -965,6 +987,9 @@ export class Controller {
       case 'messages':
         this.dispatch({ type: 'overlay/open', overlay: { kind: 'messages', scroll: Number.MAX_SAFE_INTEGER } });
         break;
+      case 'ssh-user':
+        this.shell.setLoginUser(parsed.user);
+        break;
       case 'quit':
         this.quit();
         break;
@@ -1015,9 +1040,14 @@ export class Controller {
   }
 
 
-  /** Says something in the message area: shown whole until the next key, and kept for :messages. */
-  say(level: 'error' | 'warning' | 'info', message: string): void {
-    this.dispatch({ type: 'message/add', message: { id: ++this.messageId, level, text: message, at: Date.now() } });
+  /** Says something in the message area: shown whole until the next key, and kept for :messages. A link (a URL) is shown after it. */
+  say(level: 'error' | 'warning' | 'info', message: string, link?: string): void {
+    this.dispatch({ type: 'message/add', message: { id: ++this.messageId, level, text: message, at: Date.now(), ...(link ? { link } : {}) } });
+  }
+
+  /** Whether the terminal shows OSC 8 hyperlinks (a message's link is drawn as one there). */
+  get hyperlinks(): boolean {
+    return (this.deps.terminal ?? realTerminal).hyperlinks;
   }
 
   quit(): void {

@@ -466,7 +466,7 @@ export class LaunchController {
     }
     for (const r of outcome.refused ?? []) lines.push(`! ${sanitize(r.name)} was not launched: ${sanitize(r.reason, 300)}`);
     for (const w of outcome.warnings) lines.push(`! ${sanitize(w, 300)}`);
-    return { lines, keyFile: outcome.keyFile?.path, agentAvailable: outcome.agent?.available ?? false };
+    return { lines, keyFile: outcome.keyFile?.path, agentAvailable: outcome.agent?.available ?? false, serverIds: outcome.servers.map((s) => s.id) };
   }
 
   async addKeyToAgent(): Promise<void> {

@@ -27,6 +27,8 @@ export interface MonitorHost {
 
 /** How often images already looked up are checked again (templates are deprecated and deleted). */
 const IMAGE_RECHECK_MS = 60_000;
+/** How often a followed console is read again (as `strata console --follow` does). */
+export const FOLLOW_MS = 2000;
 
 export class MonitorController {
   private watcher?: Watcher;
@@ -75,6 +77,7 @@ export class MonitorController {
   }
 
   stop(): void {
+    this.stopFollowing();
     for (const off of this.unsubscribe.splice(0)) off();
     this.watcher?.stop();
     this.watcher = undefined;
@@ -144,7 +147,70 @@ export class MonitorController {
   }
 
   closeDetail(): void {
+    this.stopFollowing();
     this.host.dispatch({ type: 'monitor/detail' });
+  }
+
+  /** The detail of a server by id (the launch result's f: the server may not be listed yet). */
+  async openDetailOf(serverId: string): Promise<void> {
+    const session = this.host.session();
+    if (!session) return;
+    this.host.dispatch({ type: 'monitor/detail', serverId });
+    try {
+      const text = await session.servers.consoleOutput(serverId);
+      this.host.dispatch({ type: 'monitor/console', serverId, text: text || '(empty)' });
+    } catch (error) {
+      this.host.dispatch({ type: 'monitor/console', serverId, error: describeError(error, 'Reading the console output') });
+    }
+  }
+
+  private followTimer?: NodeJS.Timeout;
+  private followRun = 0;
+
+  /**
+   * f in the detail: the console is read again every FOLLOW_MS (one read at a time) and the view stays at
+   * its end, until Esc, the detail closes, the pane or the session changes.
+   */
+  follow(): void {
+    const detail = this.host.state.monitor.detail;
+    const session = this.host.session();
+    if (!detail || !session) return;
+    this.stopFollowing(false);
+    const run = ++this.followRun;
+    const serverId = detail.serverId;
+    this.host.dispatch({ type: 'monitor/follow', following: true });
+    const still = () => {
+      const s = this.host.state;
+      return run === this.followRun && s.pane === 'monitor' && s.monitor.detail?.serverId === serverId && s.monitor.detail.following === true && this.host.session() === session;
+    };
+    const tick = async () => {
+      this.followTimer = undefined;
+      if (!still()) {
+        if (run === this.followRun) this.stopFollowing();
+        return;
+      }
+      try {
+        const text = await session.servers.consoleOutput(serverId);
+        if (still()) this.host.dispatch({ type: 'monitor/console', serverId, text: text || '(empty)' });
+      } catch (error) {
+        if (still()) this.host.dispatch({ type: 'monitor/console', serverId, error: describeError(error, 'Reading the console output') });
+      }
+      if (!still()) {
+        if (run === this.followRun) this.stopFollowing();
+        return;
+      }
+      this.followTimer = setTimeout(() => void tick(), FOLLOW_MS);
+      this.followTimer.unref?.();
+    };
+    void tick();
+  }
+
+  /** Stops following the console (Esc); the view stays where it is, at the end. */
+  stopFollowing(dispatch = true): void {
+    this.followRun++;
+    if (this.followTimer) clearTimeout(this.followTimer);
+    this.followTimer = undefined;
+    if (dispatch && this.host.state.monitor.detail?.following) this.host.dispatch({ type: 'monitor/follow', following: false });
   }
 
   private selected() {

@@ -13,7 +13,9 @@ export type MonitorAction =
   | { type: 'monitor/scroll'; delta: number; max: number }
   | { type: 'monitor/capture/progress'; imageId: string; line?: string }
   | { type: 'monitor/images'; images: Record<string, Image | null> }
-  | { type: 'monitor/job'; job: { id: string; state: string; line: string } };
+  | { type: 'monitor/job'; job: { id: string; state: string; line: string } }
+  /** f in the detail: its console is read again and again, the view kept at its end (Esc stops). */
+  | { type: 'monitor/follow'; following: boolean };
 
 function clamp(n: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, n));
@@ -57,6 +59,8 @@ export function monitorReducer(state: AppState, action: MonitorAction): AppState
       const others = m.jobs.filter((j) => j.id !== action.job.id);
       return withMonitor(state, { jobs: [action.job, ...others].slice(0, 20) });
     }
+    case 'monitor/follow':
+      return m.detail && (m.detail.following ?? false) !== action.following ? withMonitor(state, { detail: { ...m.detail, following: action.following } }) : state;
     default: {
       const never: never = action;
       return never;

@@ -105,7 +105,7 @@ export const EDITOR_LIMITS: Partial<Record<OverlayKind, number>> & { launchField
 };
 
 /** Overlays that belong to what was on screen in one session (closed when the provider or region changes). */
-const SESSION_BOUND: ReadonlySet<OverlayKind> = new Set(['info', 'palette', 'command', 'rename', 'delete', 'terminate', 'capture', 'picker', 'recipe', 'cancel-job', 'builder', 'bulk', 'stale', 'deprecate']);
+const SESSION_BOUND: ReadonlySet<OverlayKind> = new Set(['info', 'palette', 'command', 'rename', 'delete', 'terminate', 'capture', 'picker', 'recipe', 'cancel-job', 'builder', 'bulk', 'stale', 'deprecate', 'ssh-unverified']);
 
 function withOverlay(state: AppState, overlay: Overlay): AppState {
   return { ...state, overlay };

@@ -84,7 +84,9 @@ export type Overlay =
   /** :stale: the stale own images, looked for and then marked; D deletes them (the bulk prompt). */
   | { kind: 'stale'; days: number; scroll: number; loading: boolean; lines?: StaleLine[]; deletable?: number; error?: string }
   /** A deprecation date for an own image, typed: a day, +90d, now, or none to take it off. */
-  | { kind: 'deprecate'; imageId: string; name: string; current?: string; editor: EditorState; error?: string };
+  | { kind: 'deprecate'; imageId: string; name: string; current?: string; editor: EditorState; error?: string }
+  /** s on a server whose console shows no host keys: connect unverified (y) or not. */
+  | { kind: 'ssh-unverified'; serverId: string; serverName: string; sentence: string };
 
 /** What a bulk prompt does to the marked rows. */
 export type BulkAction = 'delete' | 'terminate' | 'label';
@@ -105,6 +107,8 @@ export interface Message {
   text: string;
   /** Date.now() when it was said. */
   at: number;
+  /** A URL the message shows (a web-console link): drawn as a hyperlink where the terminal can. */
+  link?: string;
 }
 
 export type RenameState = OverlayOf<'rename'>;
@@ -130,6 +134,8 @@ export interface LaunchResultView {
   keyFile?: string;
   agentAvailable: boolean;
   agentDone?: string;
+  /** The servers the launch started (f follows the first one's console). */
+  serverIds?: string[];
 }
 
 export interface LaunchFormState {
@@ -156,7 +162,7 @@ export interface MonitorState {
   /** The watcher's last word: ok, or the error and when it tries again. */
   status: { ok: boolean; error?: string; retryInMs?: number; lastPollAt?: number; calls: number };
   selected: number;
-  detail?: { serverId: string; scroll: number; console?: string; consoleError?: string };
+  detail?: { serverId: string; scroll: number; console?: string; consoleError?: string; following?: boolean };
   /** Captures in progress: image id -> a line for the status. */
   captures: Record<string, string>;
   /** Images by id as last seen (own and vendor), for lineage and risk; undefined marks an image gone. */

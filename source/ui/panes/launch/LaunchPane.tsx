@@ -309,6 +309,7 @@ export function LaunchPane({ width, height }: { width: number; height: number })
   for (const l of result.lines) para(l, l.startsWith('!') ? theme.warning : undefined);
   if (result.keyFile && result.agentAvailable && !result.agentDone) para(`An ssh-agent runs here: press ${keyName('result', Command.AddToAgent)} to add the key to it.`);
   if (result.agentDone) para(result.agentDone, theme.muted);
+  if (result.serverIds?.length) para(`${keyName('result', Command.Follow)} follows the console of ${sanitize(result.serverIds[0], 64)} in its detail (the monitor).`);
   para(`${keyName('result', Command.Close)} or Enter goes back to the images.`, theme.muted);
   const room = Math.max(1, height - 1);
   return (

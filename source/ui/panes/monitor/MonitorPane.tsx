@@ -119,7 +119,7 @@ function Detail({ width, height }: { width: number; height: number }) {
   const c = useController();
   const theme = useTheme();
   const server = m.servers.find((s) => s.id === m.detail?.serverId);
-  if (!server || !m.detail) return <Text color={theme.muted}>This server is no longer listed. Esc goes back.</Text>;
+  if (!server || !m.detail) return <Text color={theme.muted}>{m.detail?.following ? 'Waiting for the provider to list this server… Esc stops following.' : 'This server is no longer listed. Esc goes back.'}</Text>;
   const r = readinessOf(server, nowOf(server), expected);
   const lines: { text: string; colour?: string; bold?: boolean }[] = [];
   const add = (text: string, colour?: string, bold?: boolean) => {
@@ -153,7 +153,9 @@ function Detail({ width, height }: { width: number; height: number }) {
   else for (const line of m.detail.console.split('\n')) lines.push({ text: `  ${sanitize(line, 1000)}` });
   const room = Math.max(1, height - 1);
   detailRows = Math.max(0, lines.length - room);
-  const shown = lines.slice(m.detail.scroll, m.detail.scroll + room);
+  // Following the console: the view stays at its end as lines come.
+  const scroll = m.detail.following ? detailRows : m.detail.scroll;
+  const shown = lines.slice(scroll, scroll + room);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Box flexDirection="column" height={room}>
@@ -163,7 +165,11 @@ function Detail({ width, height }: { width: number; height: number }) {
           </Text>
         ))}
       </Box>
-      <Text color={theme.muted}>{fit('j/k scroll · i capture an image · T terminate · Esc back to the list', width).trimEnd()}</Text>
+      {m.detail.following ? (
+        <Text color={theme.accent}>{fit('Following the console · Esc stops · s ssh', width).trimEnd()}</Text>
+      ) : (
+        <Text color={theme.muted}>{fit('j/k scroll · s ssh · f follow · i capture · T terminate · Esc back', width).trimEnd()}</Text>
+      )}
     </Box>
   );
 }
