@@ -138,6 +138,8 @@ export interface DomainInfo {
   memoryMiB: number;
   disks: { target: string; path?: string; backing?: string }[];
   consoleLog?: string;
+  /** Its network interfaces: the MAC address libvirt gave each, and the network it joins. */
+  interfaces?: { mac: string; network: string }[];
 }
 
 export function parseDomain(xml: XmlElement): DomainInfo {
@@ -153,6 +155,10 @@ export function parseDomain(xml: XmlElement): DomainInfo {
       return { target: child(d, 'target')?.attrs.dev ?? '', path: child(d, 'source')?.attrs.file, ...(backing ? { backing } : {}) };
     });
   const serial = children(devices, 'serial')[0];
+  const interfaces = children(devices, 'interface')
+    .filter((i) => i.attrs.type === 'network')
+    .map((i) => ({ mac: (child(i, 'mac')?.attrs.address ?? '').toLowerCase(), network: child(i, 'source')?.attrs.network ?? '' }))
+    .filter((i) => i.mac !== '' && i.network !== '');
   return {
     name: textAt(xml, 'name') ?? '',
     uuid: textAt(xml, 'uuid') ?? '',
@@ -161,7 +167,25 @@ export function parseDomain(xml: XmlElement): DomainInfo {
     memoryMiB: Math.round(amount * (factor[unit] ?? 1 / 1024)),
     disks,
     consoleLog: child(serial, 'log')?.attrs.file ?? (serial?.attrs.type === 'file' ? child(serial, 'source')?.attrs.path : undefined),
+    ...(interfaces.length ? { interfaces } : {}),
   };
+}
+
+/**
+ * The addresses of `virsh net-dhcp-leases NETWORK`, by MAC address (an IPv4 lease before an IPv6 one):
+ *   Expiry Time           MAC address         Protocol   IP address          Hostname   Client ID or DUID
+ *   2026-12-06 13:04:10   52:54:00:8e:1f:3a   ipv4       192.168.122.57/24   web-1      ff:…
+ */
+export function parseLeases(text: string): Map<string, string> {
+  const out = new Map<string, { address: string; v4: boolean }>();
+  for (const line of text.split('\n')) {
+    const m = /\s([0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5})\s+(ipv4|ipv6)\s+([0-9a-fA-F.:]+)\/\d+/.exec(line);
+    if (!m) continue;
+    const mac = m[1]!.toLowerCase();
+    const v4 = m[2] === 'ipv4';
+    if (!out.has(mac) || (v4 && !out.get(mac)!.v4)) out.set(mac, { address: m[3]!, v4 });
+  }
+  return new Map([...out].map(([mac, a]) => [mac, a.address]));
 }
 
 // ---- firewalls as nwfilters ----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import {
   serverFilterXml,
   type DomainInfo,
   type LaunchRecord,
+  parseLeases,
 } from './domain.js';
 import type { Firewalls } from './firewalls.js';
 import { checkVolumeName, type Images } from './images.js';
@@ -292,11 +293,26 @@ export class Servers {
       }
     }
     const nowMs = Date.now();
-    return servers.map((s) =>
-      quiet.includes(s) && this.agentReady.has(s.id)
-        ? { ...s, phase: 'ready' as const, phaseSince: this.since(s.id, 'ready', nowMs, Date.parse(s.launchedAt), nowMs) }
-        : s,
-    );
+    const leases = await this.leases(domains.filter((d) => [1, 2].includes(listing.states.get(d.name)?.state ?? 0)));
+    return servers.map((s, i) => {
+      const lease = domains[i]!.interfaces?.map((n) => leases.get(n.mac)).find((a) => a !== undefined);
+      const withLease = lease ? { ...s, privateAddress: lease } : s;
+      return quiet.includes(s) && this.agentReady.has(s.id)
+        ? { ...withLease, phase: 'ready' as const, phaseSince: this.since(s.id, 'ready', nowMs, Date.parse(s.launchedAt), nowMs) }
+        : withLease;
+    });
+  }
+
+  /**
+   * The DHCP leases of the networks running servers join (their address: what s connects to), by MAC: one
+   * virsh run for every such network, none where no running server has a network. A network that cannot
+   * be read gives no addresses (the servers are listed without one), never an error.
+   */
+  private async leases(running: DomainInfo[]): Promise<Map<string, string>> {
+    const networks = [...new Set(running.flatMap((d) => d.interfaces?.map((i) => i.network) ?? []))];
+    if (networks.length === 0) return new Map();
+    const out = await this.conn.virshBatch([...networks.map((n) => ['net-dhcp-leases', n]), ['echo']], { doing: 'reading DHCP leases' }).catch(() => '');
+    return parseLeases(out);
   }
 
   // ---- launch -----------------------------------------------------------------------------------------

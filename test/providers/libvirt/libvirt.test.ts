@@ -13,6 +13,7 @@ import {
   parseFirewallRules,
   serverFilterXml,
   type LaunchRecord,
+  parseLeases,
 } from '../../../source/providers/libvirt/domain.js';
 import { ToolFailure, toStrataError, virshQuote, type Runner } from '../../../source/providers/libvirt/exec.js';
 import { LibvirtProvider, consolePhase, libvirtCapabilities } from '../../../source/providers/libvirt/index.js';
@@ -234,6 +235,8 @@ interface FakeAnswers {
   agent?: boolean;
   /** The network "default" exists and is active. */
   network?: boolean;
+  /** net-dhcp-leases answers: a lease for every domain on a network. */
+  leases?: boolean;
 }
 
 /**
@@ -252,7 +255,10 @@ function fakeHost(dir: string, answers: FakeAnswers = {}) {
   const vanishing = { domains: new Set<string>(), filters: new Set<string>(), volumes: new Set<string>() };
   let uuids = 0;
   for (const path of Object.values(pools)) mkdirSync(path, { recursive: true });
-  const define = (xml: string) => {
+  const define = (given: string) => {
+    // libvirt gives every interface a MAC address at define, and keeps it.
+    let macs = 0;
+    const xml = given.replace(/<interface type='network'>(?!\s*<mac)/g, () => `<interface type='network'>\n      <mac address='52:54:00:00:${String(uuids + 1).padStart(2, '0')}:${String(++macs).padStart(2, '0')}'/>`);
     const name = /<name>(.*?)<\/name>/.exec(xml)![1]!;
     const uuid = domains.get(name)?.uuid ?? `${String(++uuids).padStart(8, '0')}-0000-4000-8000-000000000000`;
     domains.set(name, { uuid, xml });
@@ -336,6 +342,11 @@ function fakeHost(dir: string, answers: FakeAnswers = {}) {
       case 'echo':
         // virsh -q prints an echo without a newline.
         return { out: rest.join(' ') };
+      case 'net-dhcp-leases': {
+        if (!answers.leases) return { err: `error: failed to get network '${last}'\n` };
+        const lines = [...domains.values()].flatMap((d, i) => [...d.xml.matchAll(/<mac address='([^']+)'\/>/g)].map((m) => ` 2026-12-06 13:04:10   ${m[1]}   ipv4   192.168.122.${10 + i}/24   web   -\n`));
+        return { out: ` Expiry Time           MAC address         Protocol   IP address          Hostname   Client ID or DUID\n---\n${lines.join('')}` };
+      }
       case 'qemu-agent-command':
         return answers.agent ? { out: '{"return":{}}\n' } : { err: 'error: Guest agent is not responding: QEMU guest agent is not connected\n' };
       default:
@@ -506,6 +517,35 @@ describe('a busy host (recorded): what goes away between a listing and its read'
     host.volumes.get('strata')!.add('zz-doomed');
     host.vanishing.volumes.add('zz-doomed');
     expect((await provider.listImages({ scope: 'own' })).items.map((i) => i.name)).toEqual(['base']);
+  });
+
+  it('gives a running server on a network its DHCP lease as its address (what s connects to), in one virsh run', async () => {
+    const host = fakeHost(dir, { state: 1, network: true, leases: true });
+    const provider = new LibvirtProvider({ ...options(dir), libvirt: { poolDirectory: dir, network: 'default' } }, host.run);
+    const [web] = await provider.launch(spec, 'tok-lease');
+    host.calls.length = 0;
+    const [listed] = await provider.listServers([web!.id]);
+    expect(listed!.privateAddress).toBe('192.168.122.10');
+    expect(host.calls.filter((c) => c.join(' ').includes('net-dhcp-leases'))).toHaveLength(1);
+    // A network whose leases cannot be read: the server is listed, without an address.
+    const dark = fakeHost(mkdtempSync(join(dir, 'dark-')), { state: 1, network: true });
+    const other = new LibvirtProvider({ ...options(dir), home: join(dir, 'home-dark'), libvirt: { poolDirectory: dir, network: 'default' } }, dark.run);
+    const [s2] = await other.launch(spec, 'tok-dark');
+    expect((await other.listServers([s2!.id]))[0]!.privateAddress).toBeUndefined();
+  });
+
+  it('reads virsh net-dhcp-leases: an IPv4 lease before an IPv6 one, by MAC address', () => {
+    const text = [
+      ' Expiry Time           MAC address         Protocol   IP address                Hostname   Client ID or DUID',
+      '-------------------------------------------------------------------------------------------------------------',
+      ' 2026-12-06 13:04:10   52:54:00:8e:1f:3a   ipv6       fd00::5/64                web-1      00:04:…',
+      ' 2026-12-06 13:04:10   52:54:00:8E:1F:3A   ipv4       192.168.122.57/24         web-1      ff:00:…',
+      ' 2026-12-06 13:04:11   52:54:00:aa:bb:cc   ipv6       fd00::6/64                -          -',
+    ].join('\n');
+    expect([...parseLeases(text)]).toEqual([
+      ['52:54:00:8e:1f:3a', '192.168.122.57'],
+      ['52:54:00:aa:bb:cc', 'fd00::6'],
+    ]);
   });
 
   it('still fails a listing for what is not a thing going away (a libvirt that stops answering)', async () => {
