@@ -56,6 +56,18 @@ async function monitor(h: Harness, id: string): Promise<void> {
 }
 
 describe('s: ssh into a server', () => {
+  it('works in a read-only session (it changes nothing at the provider); :ssh-user does not', async () => {
+    const { home, id } = await launched();
+    const h = await start({ home, readOnly: true, terminal: recordingTerminal() });
+    await monitor(h, id);
+    expect(h.controller.disabledReason('monitor', Command.Ssh)).not.toMatch(/read-only/);
+    expect(h.controller.disabledReason('monitor', Command.CopyId)).toBeUndefined();
+    await h.press(':');
+    await h.type('ssh-user admin');
+    await h.press('enter');
+    await h.waitFor('This session is read-only (--read-only): setting login users is disabled.');
+  });
+
   it('is refused, with the reason, on a server nothing answers at (the sandbox emulates its servers)', async () => {
     const { home, id } = await launched();
     const terminal = recordingTerminal();
@@ -178,6 +190,9 @@ describe('f: following the console', () => {
     await h.waitFor(/^> Name/m);
     await h.command('form', Command.Review);
     await h.waitFor('The request the provider will receive');
+    // The sandbox's review has no CLI line of a provider's own to copy: Y says so.
+    await h.command('review', Command.CopyCli);
+    await h.waitFor('Sandbox cloud has no CLI line for this launch.');
     await h.command('review', Command.Launch);
     const done = await h.waitFor(/Launched/);
     const serverId = /srv-[0-9a-f]+/.exec(done)![0];

@@ -119,6 +119,8 @@ export class ShellController {
     const session = this.host.session();
     if (!server || !session || this.running) return;
     if (context === 'follow') this.host.monitor.stopFollowing();
+    // One s at a time: a second press while the first is still being planned does nothing.
+    this.running = true;
     const busy = `preparing ssh to ${sanitize(server.name, 60)}`;
     this.host.dispatch({ type: 'busy/add', what: busy });
     let plan: ShellPlan;
@@ -128,6 +130,7 @@ export class ShellController {
       this.host.say('error', error instanceof RangeError ? error.message : describeError(error, `Preparing ssh to ${sanitize(server.name)}`));
       return;
     } finally {
+      this.running = false;
       this.host.dispatch({ type: 'busy/remove', what: busy });
     }
     if (plan.check === 'unverified') {
