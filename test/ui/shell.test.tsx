@@ -145,6 +145,20 @@ describe('y, Y and o on a row', () => {
     await h.waitFor((f) => flat(f).includes(`Sandbox cloud has no web console: no link for image ${id} (Y copies its CLI line).`));
   });
 
+  it('with rows marked, y copies every marked id, one a line', async () => {
+    const terminal = recordingTerminal();
+    const h = await start({ terminal });
+    await h.waitFor('img-');
+    const rows = h.controller.state.scopes.own.rows;
+    const ids = [rows.at(0)!.id, rows.at(1)!.id];
+    await h.command('list', Command.Mark);
+    await h.command('list', Command.Mark);
+    await h.waitFor((f) => /2 marked/.test(f), 'two marked');
+    await h.command('list', Command.CopyId);
+    await h.waitFor((f) => flat(f).includes('Copied the ids of 2 marked images'));
+    expect(terminal.copies).toEqual([ids.join('\n')]);
+  });
+
   it('a link is drawn as an OSC 8 hyperlink where the terminal shows them, and as text', async () => {
     const terminal = recordingTerminal();
     const h = await start({ terminal });
