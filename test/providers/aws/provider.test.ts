@@ -610,3 +610,22 @@ describe('firewalls and keypairs', () => {
     expect(error).toBeInstanceOf(StrataError);
   });
 });
+
+describe('references: y, Y and o on a row', () => {
+  it("gives the CLI line that describes an image or an instance, and its page in the EC2 console of its region", () => {
+    const { aws } = provider({});
+    expect(aws.references('image', 'ami-0123456789abcdef0')).toEqual({
+      cli: 'aws ec2 describe-images --profile prod --region eu-west-1 --image-ids ami-0123456789abcdef0',
+      web: 'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#ImageDetails:imageId=ami-0123456789abcdef0',
+    });
+    expect(aws.references('server', 'i-0abc')).toEqual({
+      cli: 'aws ec2 describe-instances --profile prod --region eu-west-1 --instance-ids i-0abc',
+      web: 'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0abc',
+    });
+  });
+
+  it('another EC2-compatible endpoint: its URL in the line, and no AWS console link', () => {
+    const { aws } = provider({}, { endpoint: 'http://127.0.0.1:4566' });
+    expect(aws.references('server', 'i-0abc')).toEqual({ cli: 'aws ec2 describe-instances --profile prod --region eu-west-1 --endpoint-url http://127.0.0.1:4566 --instance-ids i-0abc' });
+  });
+});
