@@ -45,6 +45,12 @@ export interface Capabilities {
     serverSideSearch: boolean;
     /** Can an image file on this machine (qcow2, raw) be imported as an own image? */
     import: Requirement;
+    /**
+     * Which copies of an own image the provider can make (ProviderService.copyImage; absent: none):
+     * into another of its regions in the same account (EC2 CopyImage, the sandbox), or into another
+     * source of the same provider (another host by URI).
+     */
+    copy?: { regions: boolean; sources: boolean };
     nameRules: NameRules;
     /**
      * Can a deprecation date be set on (and cleared from) an own image, so that other users of the account

@@ -33,6 +33,14 @@ export interface Image {
   sourceImageId?: string;
   /** The server it was captured from, where known. */
   sourceServerId?: string;
+  /**
+   * The image this one is a copy of, in another region (or on another host) of the provider, where strata
+   * copied it (services/copies.ts): its lineage goes on there. The copy's own sourceImageId is not set, as
+   * that image's id names something of the other region.
+   */
+  copiedFrom?: { region: string; imageId: string };
+  /** Whether its disks are encrypted, where the provider says (EC2: the snapshots of its block devices). */
+  encrypted?: boolean;
   platform?: string;
   sizeGiB?: number;
   /**

@@ -39,6 +39,26 @@ export interface ImportImageOptions {
   description?: string;
 }
 
+/** The image a copy is made of: where it is, and the image as that region's provider describes it. */
+export interface CopySource {
+  /** The region (or host) the image is in: another region of this provider. */
+  region: string;
+  imageId: string;
+  /** The image as its own region's provider described it (its tags, encryption, description). */
+  image: Image;
+}
+
+export interface CopyOptions {
+  /** The copy's name (checked against this region's name rules). */
+  name: string;
+  description?: string;
+  /**
+   * Idempotency: the same token never makes a second copy; asked again, the provider answers with the copy
+   * the first request made (EC2 CopyImage's ClientToken). 1 to 64 printable ASCII characters.
+   */
+  clientToken: string;
+}
+
 /** What the review step shows: exactly what the provider will receive, and the provider's own CLI for it. */
 export interface LaunchPreview {
   /** The request as the provider's API will receive it (secrets already replaced by the caller). */
@@ -75,6 +95,14 @@ export interface ProviderService {
    * or Unsupported. NotFound for no such image; Unsupported (or Invalid) for an image the account does not own.
    */
   setImageDeprecation?(id: string, at: string | null): Promise<Image>;
+  /**
+   * Copies an own image of another region into this provider's region (where capabilities.images.copy
+   * says so; absent: the provider copies nothing). The copy keeps the image's name, description, tags
+   * (strata's among them, but for those that name things of the source's region: core/tags.ts
+   * REGIONAL_TAGS) and encryption, and says where it came from (Image.copiedFrom). It may be pending for a
+   * while. Idempotent per clientToken.
+   */
+  copyImage?(source: CopySource, options: CopyOptions): Promise<Image>;
 
   // launch catalogue
   listProducts(): Promise<Product[]>;
@@ -119,6 +147,8 @@ export interface ProviderOptions {
   sandboxFaults?: string;
   /** Sandbox: how long a launch's answer takes to come back after the servers exist (a slow network), ms. */
   sandboxLatencyMs?: number;
+  /** Sandbox: every call's answer comes back this late (a far region, a slow account: a source's sandbox.delay), ms. */
+  sandboxDelayMs?: number;
   /** AWS: a profile of ~/.aws (else the SDK's default credential chain). */
   profile?: string;
   /** AWS: an EC2-compatible endpoint (else STRATA_AWS_ENDPOINT, else the real EC2). */

@@ -21,6 +21,12 @@
 //     options: {ServerAliveInterval: 30, Port: 2222}   # ssh_config keywords, for every server
 //     proxyJump: bastion.example.net                   # ssh -J: the jump host
 //     users: {ami-0abc12: admin, "rhel-9-*": cloud-user}  # the login user by image id or name (* any run)
+//   sources:                 # the fleet (README "The fleet"): strata --source NAME, strata --fleet
+//     - { name: prod-eu, provider: aws, profile: prod, regions: [eu-west-1, eu-central-1], readOnly: true }
+//     - { name: lab, provider: libvirt, uri: qemu:///system }
+//     - { name: sandbox, provider: sandbox, regions: all }
+//   fleet:
+//     concurrency: 4         # provider calls in flight at once across the sources (default 4)
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
@@ -47,6 +53,28 @@ export interface BillingQuota {
   description?: string;
 }
 
+/** One source of the fleet: a provider opened with its own options, a name and its own read-only. */
+export interface SourceConfig {
+  /** What strata calls it (the SOURCE column, --source NAME): 1 to 32 letters, digits, ., _ and -. */
+  name: string;
+  /** sandbox, aws or libvirt. */
+  provider: string;
+  /** The regions it opens; 'all' for every region the account may use; absent: the provider's default one. */
+  regions?: string[] | 'all';
+  /** aws: a profile of ~/.aws (its own account). */
+  profile?: string;
+  /** aws: an EC2-compatible endpoint. */
+  endpoint?: string;
+  /** libvirt: the host's connection URI. */
+  uri?: string;
+  /** sandbox: the directory of its own world (another "account"); absent: strata's own sandbox. */
+  home?: string;
+  /** Nothing is changed through this source (refused with its name). */
+  readOnly?: boolean;
+  /** sandbox: the options of its world and its faults (for tests and demonstrations). */
+  sandbox?: { seed?: number; speed?: number; faults?: string; latency?: number; delay?: number };
+}
+
 export interface StrataConfig {
   billingCodes: Record<string, BillingQuota>;
   groups: string[];
@@ -57,6 +85,10 @@ export interface StrataConfig {
   libvirt?: LibvirtSettings;
   /** What s (ssh into a server) adds to ssh (absent: nothing). */
   ssh?: SshSettings;
+  /** The fleet's sources (absent: none; strata works on one provider and region). */
+  sources?: SourceConfig[];
+  /** The fleet's settings. */
+  fleet?: { concurrency?: number };
 }
 
 /** config.yaml's ssh section. */
@@ -225,6 +257,61 @@ const sshSchema = z.strictObject(
   { error: (issue) => (issue.code === 'invalid_type' ? 'ssh must be a map of settings (options, proxyJump, users)' : undefined) },
 );
 
+/** A source's name: what the SOURCE column, --source and the header show. */
+export const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+const PROVIDERS = ['sandbox', 'aws', 'libvirt'] as const;
+
+const sandboxOptionsSchema = z.strictObject(
+  {
+    seed: z.number({ error: 'seed must be a whole number, 0 or more' }).int('seed must be a whole number, 0 or more').min(0, 'seed must be a whole number, 0 or more').optional(),
+    speed: z.number({ error: 'speed must be a number above 0' }).gt(0, 'speed must be a number above 0').max(1_000_000, 'speed is at most 1000000').optional(),
+    faults: z
+      .string({ error: 'faults must look like throttle=0.2,fail=0.5' })
+      .regex(/^(?:[a-z]+=(?:0|1|0?\.\d+)(?:,|$))+$/, 'faults must look like throttle=0.2,fail=0.5 (probabilities from 0 to 1)')
+      .optional(),
+    latency: wholeNumber('latency', 0, 600_000, ' (ms)').optional(),
+    delay: wholeNumber('delay', 0, 600_000, ' (ms)').optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'sandbox must be a map of seed, speed, faults, latency and delay' : undefined) },
+);
+
+const regionName = z
+  .string({ error: 'a region is a name such as eu-west-1' })
+  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a region is a name such as eu-west-1 (lower-case letters, digits and hyphens)');
+
+const sourceSchema = z
+  .strictObject(
+    {
+      name: z.string({ error: 'name must be text' }).regex(SOURCE_NAME, 'a source name has 1 to 32 letters, digits, dots, underscores and hyphens, starting with a letter or digit'),
+      provider: z.enum(PROVIDERS, { error: `provider is one of ${PROVIDERS.join(', ')}` }),
+      regions: z
+        .union([z.literal('all'), z.array(regionName).min(1, 'regions needs at least one region (or all)')], { error: 'regions is a list of regions, or all' })
+        .optional(),
+      profile: z.string({ error: 'profile must be text' }).regex(/^[A-Za-z0-9._@+=,-]{1,128}$/, 'profile is the name of a profile of ~/.aws/config').optional(),
+      endpoint: z.string({ error: 'endpoint must be a URL' }).regex(/^https?:\/\/[^\s/]+\S*$/, 'endpoint must be an http:// or https:// URL').optional(),
+      uri: z.string({ error: 'uri must be text' }).regex(/^[a-z][a-z0-9.-]*(?:\+[a-z][a-z0-9-]*)?:\/\/\S*$/i, 'uri must be a libvirt connection URI such as qemu:///system or qemu+ssh://user@host/system').optional(),
+      home: z
+        .string({ error: 'home must be a path' })
+        .refine((p) => p === '~' || p.startsWith('~/') || isAbsolute(p), 'home must be an absolute path or start with ~/')
+        .optional(),
+      readOnly: z.boolean({ error: 'readOnly is true or false' }).optional(),
+      sandbox: sandboxOptionsSchema.optional(),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'a source is a map: { name, provider, regions, … }' : undefined) },
+  )
+  .superRefine((source, ctx) => {
+    // Each provider's own keys: one given to another provider is a mistake worth a sentence.
+    const only: Record<string, (typeof PROVIDERS)[number]> = { profile: 'aws', endpoint: 'aws', uri: 'libvirt', home: 'sandbox', sandbox: 'sandbox' };
+    for (const [key, provider] of Object.entries(only)) {
+      if ((source as Record<string, unknown>)[key] !== undefined && source.provider !== provider) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} is for ${provider} sources; this one's provider is ${source.provider}` });
+      }
+    }
+    if (source.provider === 'libvirt' && Array.isArray(source.regions) && source.regions.some((r) => r !== 'local')) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'libvirt has one region, local: the host is chosen with uri' });
+    }
+  });
+
 /** config.yaml (its JSON Schema: strata schema config). */
 export const configSchema = z.strictObject({
   billingCodes: z
@@ -240,6 +327,26 @@ export const configSchema = z.strictObject({
   trustedVendorOwners: z.array(z.string({ error: 'an owner must be text' }), { error: 'trustedVendorOwners must be a list' }).optional(),
   libvirt: libvirtSchema.nullable().optional(),
   ssh: sshSchema.nullable().optional(),
+  sources: z
+    .array(sourceSchema, { error: 'sources must be a list of sources, each { name, provider, regions, … }' })
+    .superRefine((sources, ctx) => {
+      const seen = new Map<string, number>();
+      sources.forEach((s, i) => {
+        const key = s.name.toLowerCase();
+        const first = seen.get(key);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `the name ${s.name} is taken by source ${first + 1}; each source needs its own name` });
+        else seen.set(key, i);
+      });
+    })
+    .nullable()
+    .optional(),
+  fleet: z
+    .strictObject(
+      { concurrency: wholeNumber('concurrency', 1, 64).optional() },
+      { error: (issue) => (issue.code === 'invalid_type' ? 'fleet must be a map of settings (concurrency)' : undefined) },
+    )
+    .nullable()
+    .optional(),
 });
 
 
@@ -263,6 +370,10 @@ export function loadConfig(configDir: string, env: Record<string, string | undef
     const { options, ...rest } = parsed.ssh;
     config.ssh = { ...rest, ...(options ? { options: Object.fromEntries(Object.entries(options).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)])) } : {}) };
   }
+  if (parsed?.sources && parsed.sources.length > 0) {
+    config.sources = parsed.sources.map((s) => ({ ...s, ...(s.home !== undefined ? { home: expandHome(s.home, env) } : {}) }) as SourceConfig);
+  }
+  if (parsed?.fleet && parsed.fleet.concurrency !== undefined) config.fleet = { concurrency: parsed.fleet.concurrency };
   return { path, exists: true, config };
 }
 
@@ -369,6 +480,8 @@ function shapeAt(schema: unknown, path: readonly (string | number)[]): Record<st
   };
   let node = unwrap(schema as Node);
   for (const segment of path) {
+    // A list's item: the list was unwrapped to its item's schema already.
+    if (typeof segment === 'number' && node?.shape) continue;
     if (node?.shape && typeof segment === 'string') node = unwrap(node.shape[segment] as Node);
     else if (node?.valueType) node = unwrap(node.valueType as Node);
     else return undefined;

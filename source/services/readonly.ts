@@ -11,10 +11,20 @@ export class ReadOnlySession extends StrataError {
   readonly refused: string;
   readonly readOnly = true as const;
 
-  constructor(what: string) {
-    super('Unsupported', `Read-only session: strata does not ${what} here (it was started with --read-only).`, { field: 'readOnly' });
+  /** The source whose readOnly in config.yaml refused it, where a source's did (else --read-only). */
+  readonly source?: string;
+
+  constructor(what: string, source?: string) {
+    super(
+      'Unsupported',
+      source !== undefined
+        ? `${source} is read-only (readOnly in config.yaml): strata does not ${what} there.`
+        : `Read-only session: strata does not ${what} here (it was started with --read-only).`,
+      { field: 'readOnly' },
+    );
     this.name = 'ReadOnlySession';
     this.refused = what;
+    if (source !== undefined) this.source = source;
   }
 }
 
@@ -23,8 +33,8 @@ export function isReadOnlyRefusal(error: unknown): error is ReadOnlySession {
 }
 
 /** Throws ReadOnlySession where the session is read-only. */
-export function refuseIfReadOnly(readOnly: boolean | undefined, what: string): void {
-  if (readOnly) throw new ReadOnlySession(what);
+export function refuseIfReadOnly(readOnly: boolean | undefined, what: string, source?: string): void {
+  if (readOnly) throw new ReadOnlySession(what, source);
 }
 
 // The provider methods that only read (the contract's, and the sandbox's description of its clock).
@@ -57,20 +67,21 @@ const DOING: Record<string, string> = {
   importKeypair: 'import keypairs',
   launch: 'launch servers',
   terminate: 'terminate servers',
+  copyImage: 'copy images',
 };
 
 /**
  * The provider as a read-only session holds it: every method that is not a known read is refused with
  * ReadOnlySession (a method added to the contract later is refused until it is listed as a read).
  */
-export function readOnlyProvider(provider: ProviderService): ProviderService {
+export function readOnlyProvider(provider: ProviderService, source?: string): ProviderService {
   return new Proxy(provider, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
       if (typeof value !== 'function' || typeof key !== 'string' || READS.has(key)) {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       }
-      return () => Promise.reject(new ReadOnlySession(DOING[key] ?? `change anything at the provider (${key})`));
+      return () => Promise.reject(new ReadOnlySession(DOING[key] ?? `change anything at the provider (${key})`, source));
     },
   });
 }

@@ -46,6 +46,19 @@ export interface SessionOptions {
   readOnly?: boolean;
   /** The retry policy of every service of the session (default DEFAULT_RETRY; tests make it fast). */
   retry?: RetryPolicy;
+  /** The source (config.yaml's sources) the session is a region of, by name; absent without sources. */
+  source?: string;
+  /**
+   * The account the source names of its own (services/sources.ts accountOf): what strata records of the
+   * session is kept under "provider@account" (storeId), apart from the default account's.
+   */
+  account?: string;
+  /** Where the provider keeps its own state (the sandbox's world), where not strata's data directory. */
+  providerHome?: string;
+  /** Sandbox: every answer comes back this late (ms). */
+  sandboxDelayMs?: number;
+  /** The source whose readOnly makes the session read-only (its refusals name it); absent: --read-only. */
+  readOnlySource?: string;
 }
 
 export interface ProviderInfo {
@@ -56,6 +69,11 @@ export interface ProviderInfo {
 
 export function knownProviders(): ProviderInfo[] {
   return PROVIDERS.map(({ id, displayName, summary }) => ({ id, displayName, summary }));
+}
+
+/** The provider as strata's store knows a session's records: its id, or "provider@account" (Session.storeId). */
+export function storeIdOf(options: Pick<SessionOptions, 'providerId' | 'account'>): string {
+  return options.account ? `${options.providerId}@${options.account}` : options.providerId;
 }
 
 export class Session {
@@ -86,8 +104,9 @@ export class Session {
   ) {
     this.store = store;
     this.retry = retry;
+    const storeId = storeIdOf(options);
     this.capturer = capturerFor(
-      { provider, description, catalogue, providerId: options.providerId, region: description.region },
+      { provider, description, catalogue, providerId: storeId, region: description.region },
       store,
       retry,
       options.readOnly,
@@ -96,7 +115,7 @@ export class Session {
       provider,
       description,
       store,
-      providerId: options.providerId,
+      providerId: storeId,
       region: description.region,
       retry,
       ...(options.readOnly ? { readOnly: true } : {}),
@@ -104,9 +123,9 @@ export class Session {
     };
     this.servers = new ServerActions(actions);
     this.images = new ImageActions(actions);
-    this.listings = new Listings({ store, catalogue, providerId: options.providerId, region: description.region });
+    this.listings = new Listings({ store, catalogue, providerId: storeId, region: description.region });
     this.shell = new Shell({
-      providerId: options.providerId,
+      providerId: storeId,
       region: description.region,
       description,
       store,
@@ -169,7 +188,7 @@ export class Session {
         provider: this.provider,
         description: this.description,
         store: this.store,
-        providerId: this.providerId,
+        providerId: this.storeId,
         region: this.region,
         home: this.options.home,
         configDir: this.options.configDir ?? this.options.home,
@@ -184,23 +203,41 @@ export class Session {
 
   /** A terminated server whose volume passphrase strata keeps: forgotten now where its volumes are gone. */
   private async afterTerminate(serverId: string): Promise<void> {
-    const kept = this.store.launches().keptPassphrases(this.providerId, this.region);
+    const kept = this.store.launches().keptPassphrases(this.storeId, this.region);
     if (!kept.some((k) => k.serverId === serverId)) return;
     await (await this.services()).launcher.sweepPassphrases();
   }
 
   /** Whether safe-workflow jobs of this region are unfinished (cheap: no launcher is loaded to ask). */
   hasUnfinishedJobs(): boolean {
-    return this.store.jobs().unfinished(this.providerId, this.region).length > 0;
+    return this.store.jobs().unfinished(this.storeId, this.region).length > 0;
   }
 
   /** Whether the journal holds launches that never finished (cheap: no launcher is loaded to ask). */
   hasUnfinishedLaunches(): boolean {
-    return this.store.journal(this.providerId, this.region).unfinished().length > 0;
+    return this.store.journal(this.storeId, this.region).unfinished().length > 0;
   }
 
   get providerId(): string {
     return this.options.providerId;
+  }
+
+  /**
+   * The provider as strata's store knows it: the provider's id, or "provider@account" for a source with an
+   * account of its own (so two sandbox homes or two AWS profiles never share a journal, a job or a name).
+   */
+  get storeId(): string {
+    return storeIdOf(this.options);
+  }
+
+  /** The source the session belongs to (by name), where strata was opened on sources. */
+  get source(): string | undefined {
+    return this.options.source;
+  }
+
+  /** The store that holds what strata records (the copy jobs of services/copies.ts use it). */
+  get records(): Store {
+    return this.store;
   }
 
   get region(): string {
@@ -209,12 +246,13 @@ export class Session {
 
   static async open(options: SessionOptions, store: Store): Promise<Session> {
     const providerOptions: ProviderOptions = {
-      home: options.home,
+      home: options.providerHome ?? options.home,
       region: options.region,
       sandboxSpeed: options.sandboxSpeed,
       sandboxSeed: options.sandboxSeed,
       sandboxFaults: options.sandboxFaults,
       sandboxLatencyMs: options.sandboxLatencyMs,
+      ...(options.sandboxDelayMs !== undefined ? { sandboxDelayMs: options.sandboxDelayMs } : {}),
       profile: options.profile,
       endpoint: options.endpoint,
       trustedOwnerIds: options.trustedOwnerIds,
@@ -223,7 +261,7 @@ export class Session {
       ...(options.libvirtCreateVendorPool ? { libvirtCreateVendorPool: true } : {}),
     };
     const opened = await createProvider(options.providerId, providerOptions);
-    const provider = options.readOnly ? readOnlyProvider(opened) : opened;
+    const provider = options.readOnly ? readOnlyProvider(opened, options.readOnlySource) : opened;
     try {
       const description = await provider.describe();
       // One policy for the session; each retry is told to whoever listens (onRetry).
@@ -239,7 +277,7 @@ export class Session {
       const catalogue = new Catalogue({
         provider,
         store,
-        providerId: options.providerId,
+        providerId: storeIdOf(options),
         region: description.region,
         description,
         retry,
@@ -254,7 +292,7 @@ export class Session {
 
   /** Records what the user did in the audit log (never a secret: the log redacts what looks like one). */
   audit(action: string, target: string, detail?: Record<string, unknown>): void {
-    this.store.audit.append({ provider: this.providerId, region: this.region, action, target, detail });
+    this.store.audit.append({ provider: this.storeId, region: this.region, action, target, detail });
   }
 
   /** A new session on the same provider in another region (this one stays open until closed). */
@@ -263,7 +301,9 @@ export class Session {
   }
 
   withProvider(providerId: string, store: Store): Promise<Session> {
-    return Session.open({ ...this.options, providerId, region: undefined }, store);
+    // Another provider is not the source's: its account, home and sandbox options stay behind.
+    const { source: _source, account: _account, providerHome: _home, sandboxDelayMs: _delay, readOnlySource: _ro, ...rest } = this.options;
+    return Session.open({ ...rest, providerId, region: undefined }, store);
   }
 
   close(): Promise<void> {

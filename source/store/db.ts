@@ -9,6 +9,7 @@ import { needsSanitising, sanitize } from '../core/sanitize.js';
 import { LABEL_COLOURS, isLabelColour, type LabelColour } from '../core/types.js';
 import { AuditLog, currentActor } from './audit.js';
 import { ImageLineage, JobRecords } from './jobs.js';
+import { CopyRecords } from './copies.js';
 import { LaunchJournal } from './journal.js';
 import { LaunchRecords } from './launches.js';
 import { ListingCopies } from './listings.js';
@@ -156,6 +157,11 @@ export class Store {
   /** Jobs (the capture workflow, resumable). */
   jobs(): JobRecords {
     return new JobRecords(this.db, this.now, (fn) => this.transaction(fn));
+  }
+
+  /** Copy jobs (an own image copied to another region or source, resumable). */
+  copies(): CopyRecords {
+    return new CopyRecords(this.db, this.now, (fn) => this.transaction(fn));
   }
 
   /** Stored copies of listings (the public catalogue), read by position. One per store: it keeps its statements. */

@@ -220,6 +220,41 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    description: 'copy jobs (an own image copied to another region or source, resumable)',
+    sql: `
+      -- One row per copy of an image to another region (or source): where from, where to (provider as the
+      -- store knows it, and region), the copy's name and what it carries (JSON, no secrets), the client token
+      -- the provider's copy is made with (written before it is sent, so a retry never makes a second copy),
+      -- the copy's id once the provider answered, the step it is at, and who runs it (a lease, as for jobs).
+      CREATE TABLE copy_jobs (
+        id               TEXT PRIMARY KEY,
+        provider         TEXT NOT NULL,
+        region           TEXT NOT NULL,
+        from_provider    TEXT NOT NULL,
+        from_region      TEXT NOT NULL,
+        from_image       TEXT NOT NULL,
+        state            TEXT NOT NULL CHECK (state IN ('copying', 'waiting', 'labelling', 'done', 'failed', 'cancelled')),
+        params           TEXT NOT NULL,
+        client_token     TEXT NOT NULL UNIQUE,
+        image_id         TEXT,
+        note             TEXT,
+        error            TEXT,
+        failed_step      TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        runner_id        TEXT,
+        runner_pid       INTEGER,
+        runner_host      TEXT,
+        heartbeat_at     TEXT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        finished_at      TEXT
+      );
+      CREATE INDEX copy_jobs_place ON copy_jobs (provider, region, state, created_at);
+      CREATE INDEX copy_jobs_from ON copy_jobs (from_provider, from_region, from_image);
+    `,
+  },
 ];
 
 /** The schema version this strata writes and understands. */

@@ -87,7 +87,7 @@ describe('config file', () => {
     const dir = configDir(['groups: [web]', '', 'sshKeyDir: ~/.ssh'].join('\n'));
     const error = failure(dir);
     expect(error.message).toBe(
-      `${join(dir, CONFIG_FILE)}, line 3, sshKeyDir: "sshKeyDir" is not a key strata knows here; the keys are billingCodes, groups, sshKeyDirectory, trustedVendorOwners, libvirt, ssh.`,
+      `${join(dir, CONFIG_FILE)}, line 3, sshKeyDir: "sshKeyDir" is not a key strata knows here; the keys are billingCodes, groups, sshKeyDirectory, trustedVendorOwners, libvirt, ssh, sources, fleet.`,
     );
   });
 

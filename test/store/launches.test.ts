@@ -98,7 +98,7 @@ describe('launch records', () => {
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
     raw.close();
     expect(tables).toEqual([
-      'audit', 'image_lineage', 'image_login', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
+      'audit', 'copy_jobs', 'image_lineage', 'image_login', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
       'listing_blocks', 'listing_copies', 'listing_pages',
     ]);
   });

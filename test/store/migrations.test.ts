@@ -31,13 +31,13 @@ describe('store migrations', () => {
     expect(store.path).toBe(join(dir, STORE_FILE));
     expect(store.schemaVersion).toBe(SCHEMA_VERSION);
     // 5: stored copies of listings; 6: launch steps, per-server passphrase accounts, a job's builder;
-    // 7: the login user set for an image
-    expect(SCHEMA_VERSION).toBe(7);
+    // 7: the login user set for an image; 8: copy jobs
+    expect(SCHEMA_VERSION).toBe(8);
     store.close();
     const { version, tables, journalMode } = inspect(join(dir, STORE_FILE));
-    expect(version).toBe(7);
+    expect(version).toBe(8);
     expect(tables).toEqual([
-      'audit', 'image_lineage', 'image_login', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
+      'audit', 'copy_jobs', 'image_lineage', 'image_login', 'image_meta', 'jobs', 'launch_journal', 'launch_servers', 'launches',
       'listing_blocks', 'listing_copies', 'listing_pages',
     ]);
     expect(journalMode).toBe('wal');

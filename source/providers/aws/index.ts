@@ -17,6 +17,7 @@ import type {
   DescribeRegionsCommandOutput,
   DescribeSecurityGroupsCommandOutput,
   CreateImageCommandOutput,
+  CopyImageCommandOutput,
   CreateKeyPairCommandOutput,
   CreateSecurityGroupCommandOutput,
   Filter,
@@ -32,7 +33,7 @@ import type { ProviderDescription } from '../../core/capabilities.js';
 import { shellWord } from '../../core/shell.js';
 import { StrataError, invalid, notFound, unsupported } from '../../core/errors.js';
 import { validateLaunch } from '../../core/launch.js';
-import { LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
+import { COPIED_FROM_TAG, COPY_TOKEN_TAG, LAUNCH_TAG, NAME_TAG, REGIONAL_TAGS, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
 import {
   SCOPES,
   type CreatedKeypair,
@@ -48,6 +49,8 @@ import {
 } from '../../core/types.js';
 import type {
   CaptureOptions,
+  CopyOptions,
+  CopySource,
   ImportImageOptions,
   LaunchPreview,
   ListImagesOptions,
@@ -507,6 +510,71 @@ export class AwsProvider implements ProviderService {
         ...(instance.ImageId ? { sourceImageId: instance.ImageId } : {}),
         sourceServerId: serverId,
         ...(description ? { description } : {}),
+      };
+    }
+  }
+
+  /**
+   * EC2 CopyImage into this region, from another region of the account: the copy keeps the name given, the
+   * description, the tags (strata's among them, but for those naming things of the source's region) and
+   * the encryption (an encrypted image is copied encrypted, with this region's default key), and is tagged
+   * with where it came from and its client token. Idempotent per token: EC2 answers a repeated CopyImage
+   * with the same image; an endpoint that does not is asked for the image tagged with the token first.
+   */
+  async copyImage(source: CopySource, options: CopyOptions): Promise<Image> {
+    const token = checkClientToken(options?.clientToken);
+    const name = checkResourceName('image', options.name, IMAGE_NAME_RULES);
+    if (source === null || typeof source !== 'object' || typeof source.region !== 'string' || source.region === '' || typeof source.imageId !== 'string' || source.imageId === '') {
+      throw invalid('A copy needs the region and the id of the image to copy.', 'source');
+    }
+    const region = await this.region();
+    if (source.region === region) throw invalid(`Image ${source.imageId} is in ${region} already; a copy goes to another region.`, 'region');
+    const given = options.description ?? source.image?.description;
+    const description = given === undefined ? undefined : checkDescription(given.replace(/[^\x20-\x7e]/g, ' ').slice(0, 255));
+    const doing = `copying image ${source.imageId} from ${source.region}`;
+    const made = await this.call<DescribeImagesCommandOutput>(
+      'DescribeImages',
+      { Owners: ['self'], Filters: [{ Name: `tag:${COPY_TOKEN_TAG}`, Values: [token] }] },
+      { doing },
+    );
+    const earlier = made.Images?.find((i) => i.ImageId && i.State !== 'deregistered');
+    if (earlier) return imageFromEc2(earlier, this.imageContext('own'));
+    const tags: Record<string, string> = {};
+    for (const [key, value] of Object.entries(source.image?.tags ?? {})) if (!REGIONAL_TAGS.includes(key) && !key.startsWith('aws:')) tags[key] = value;
+    tags[COPIED_FROM_TAG] = `${source.region}/${source.imageId}`;
+    tags[COPY_TOKEN_TAG] = token;
+    const out = await this.call<CopyImageCommandOutput>(
+      'CopyImage',
+      {
+        SourceRegion: source.region,
+        SourceImageId: source.imageId,
+        Name: name,
+        ...(description ? { Description: description } : {}),
+        ClientToken: token,
+        ...(source.image?.encrypted ? { Encrypted: true } : {}),
+        TagSpecifications: [{ ResourceType: 'image', Tags: recordToTags(tags) }],
+      },
+      { doing, fields: { 'InvalidAMIName.': 'name', 'InvalidAMIID.': 'imageId', InvalidRegion: 'region' } },
+    );
+    const imageId = out.ImageId!;
+    try {
+      return await this.getImage(imageId);
+    } catch (error) {
+      if (!(error instanceof StrataError && error.kind === 'NotFound')) throw error;
+      // EC2 is eventually consistent: the new AMI may not be describable for a moment.
+      return {
+        id: imageId,
+        name,
+        kind: 'own',
+        owner: 'self',
+        architecture: source.image?.architecture ?? 'x86_64',
+        state: 'pending',
+        createdAt: new Date(this.nowMs()).toISOString(),
+        owned: true,
+        tags,
+        copiedFrom: { region: source.region, imageId: source.imageId },
+        ...(description ? { description } : {}),
+        ...(source.image?.encrypted !== undefined ? { encrypted: source.image.encrypted } : {}),
       };
     }
   }

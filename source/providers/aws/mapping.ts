@@ -17,7 +17,7 @@ import type {
 import type { Capabilities, NameRules, VolumeDevice } from '../../core/capabilities.js';
 import { parseCatalogueQuery } from '../../core/query.js';
 import { shellQuote } from '../../core/shell.js';
-import { BILLING_TAG, GROUP_TAG, LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
+import { BILLING_TAG, COPIED_FROM_TAG, GROUP_TAG, LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG, parseCopiedFrom } from '../../core/tags.js';
 import type {
   Architecture,
   DeleteProtection,
@@ -81,6 +81,8 @@ export const AWS_CAPABILITIES: Capabilities = {
     serverSideSearch: true,
     // EC2's ImportImage reads from an S3 bucket through the VM Import service role; strata does not do it.
     import: 'none',
+    // CopyImage: into another region of the account (another account needs the image shared first).
+    copy: { regions: true, sources: false },
     nameRules: IMAGE_NAME_RULES,
     // EnableImageDeprecation / DisableImageDeprecation on an own AMI; DescribeImages' DeregistrationProtection.
     deprecate: 'optional',
@@ -268,6 +270,10 @@ export function imageFromEc2(image: Ec2Image, ctx: ImageContext): Image {
   if (deprecatedAt) result.deprecatedAt = deprecatedAt;
   if (tags[SOURCE_IMAGE_TAG]) result.sourceImageId = tags[SOURCE_IMAGE_TAG];
   if (tags[SOURCE_SERVER_TAG]) result.sourceServerId = tags[SOURCE_SERVER_TAG];
+  const copiedFrom = parseCopiedFrom(tags[COPIED_FROM_TAG]);
+  if (copiedFrom) result.copiedFrom = copiedFrom;
+  const ebs = (image.BlockDeviceMappings ?? []).filter((m) => m.Ebs);
+  if (ebs.length > 0) result.encrypted = ebs.some((m) => m.Ebs?.Encrypted === true);
   const platform = image.PlatformDetails ?? image.Platform;
   if (platform) result.platform = platform;
   const root = image.BlockDeviceMappings?.find((m) => m.DeviceName === image.RootDeviceName) ?? image.BlockDeviceMappings?.find((m) => m.Ebs);

@@ -101,6 +101,13 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE images ADD COLUMN deprecated_ms INTEGER;
   `,
+  // 3: copies between regions (copyImage): the client token a copy was made with (its idempotency), and the
+  // region/id of the image it copies (its lineage goes on there).
+  `
+  ALTER TABLE images ADD COLUMN copy_token TEXT;
+  ALTER TABLE images ADD COLUMN copied_from TEXT;
+  CREATE UNIQUE INDEX images_copy_token ON images (region, copy_token) WHERE copy_token IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Capabilities, ProviderDescription } from '../../core/capabilities.js';
 import { StrataError, conflict, invalid, notFound, throttled, transient, unsupported } from '../../core/errors.js';
 import { hashParts, hexHash, rngFor, unitHash, type Rng } from '../../core/random.js';
-import { BILLING_TAG, GROUP_TAG, LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
+import { BILLING_TAG, COPIED_FROM_TAG, GROUP_TAG, LAUNCH_TAG, NAME_TAG, REGIONAL_TAGS, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG, parseCopiedFrom } from '../../core/tags.js';
 import {
   SCOPES,
   type CreatedKeypair,
@@ -25,6 +25,8 @@ import { basename } from 'node:path';
 import { gibOf, inspectImageFile } from '../image-file.js';
 import type {
   CaptureOptions,
+  CopyOptions,
+  CopySource,
   ImportImageOptions,
   LaunchPreview,
   ListImagesOptions,
@@ -89,6 +91,8 @@ interface ImageRow {
   tags: string;
   /** Own images: the deprecation date set on it (simulated ms), or null. */
   deprecated_ms?: number | null;
+  copy_token?: string | null;
+  copied_from?: string | null;
 }
 
 interface ServerRow {
@@ -361,6 +365,8 @@ export class SandboxProvider implements ProviderService {
     if (row.description !== null) image.description = row.description;
     if (row.source_image_id !== null) image.sourceImageId = row.source_image_id;
     if (row.source_server_id !== null) image.sourceServerId = row.source_server_id;
+    const copiedFrom = parseCopiedFrom(row.copied_from ?? undefined);
+    if (copiedFrom) image.copiedFrom = copiedFrom;
     if (row.platform !== null) image.platform = row.platform;
     if (row.size_gib !== null) {
       image.sizeGiB = row.size_gib;
@@ -615,6 +621,78 @@ export class SandboxProvider implements ProviderService {
         now,
       );
     });
+  }
+
+  /**
+   * Copies an own image of another sandbox region into this one (one world: every region is in this
+   * home's database). The copy keeps the name, description, architecture, size and tags (but for those
+   * naming things of the other region; none where this region's images hold no tags), says where it came
+   * from, and is pending for a while, as a capture is. Idempotent per client token; a timeout fault loses
+   * the answer after the copy was made, as a real network would.
+   */
+  async copyImage(source: CopySource, options: CopyOptions): Promise<Image> {
+    this.enter('copying an image', { timeoutAfter: true });
+    if (source === null || typeof source !== 'object') throw invalid('A copy needs the image to copy.', 'source');
+    const from = findRegion(source.region);
+    if (from.id === this.region.id) throw invalid(`Image ${source.imageId} is in ${this.where()} already; a copy goes to another region.`, 'region');
+    const token = options?.clientToken;
+    if (typeof token !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(token)) {
+      throw invalid('The client token must be 1 to 64 printable ASCII characters without spaces.', 'clientToken');
+    }
+    const name = checkResourceName('image', options.name, this.caps.images.nameRules);
+    checkImageDescription(options.description);
+    const now = this.clock.now();
+    const image = transaction(this.db, () => {
+      const done = this.db.prepare('SELECT * FROM images WHERE region = ? AND copy_token = ?').get(this.region.id, token) as ImageRow | undefined;
+      if (done) {
+        if (done.copied_from !== `${from.id}/${source.imageId}`) {
+          throw conflict(`Client token ${token} was already used for another copy in ${this.where()}; a new copy needs a new token.`);
+        }
+        return this.ownImage(done, now);
+      }
+      const row = this.db.prepare('SELECT * FROM images WHERE region = ? AND id = ?').get(from.id, source.imageId) as ImageRow | undefined;
+      if (!row) {
+        if (source.imageId.startsWith(VENDOR_ID_PREFIX) || source.imageId.startsWith(PUBLIC_ID_PREFIX)) {
+          throw unsupported(`Image ${source.imageId} is not yours: only your own images are copied; launch from the template of ${this.where()} instead.`);
+        }
+        throw notFound(`Image ${source.imageId} does not exist in sandbox region ${from.id}.`);
+      }
+      const original = this.ownImage(row, now);
+      if (original.state !== 'available') {
+        throw invalid(`Image ${original.id} is ${original.state}; an image is copied once it is available.`, 'imageId');
+      }
+      this.refuseTakenName(name);
+      const tags: Record<string, string> = {};
+      if (this.caps.images.tags) {
+        for (const [key, value] of Object.entries(JSON.parse(row.tags) as Record<string, string>)) if (!REGIONAL_TAGS.includes(key)) tags[key] = value;
+        tags[COPIED_FROM_TAG] = `${from.id}/${row.id}`;
+      }
+      const id = newImageId();
+      this.db
+        .prepare(
+          `INSERT INTO images (region, id, name, description, architecture, platform, size_gib, created_ms, available_ms,
+             failed_reason, source_image_id, source_server_id, tags, copy_token, copied_from)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?)`,
+        )
+        .run(
+          this.region.id,
+          id,
+          name,
+          (options.description ?? row.description ?? `Copied from ${row.id} in ${from.id}`).slice(0, MAX_DESCRIPTION),
+          row.architecture,
+          row.platform,
+          row.size_gib,
+          now,
+          // A copy crosses regions: a minute or two of simulated time, more for a larger image.
+          now + 60_000 + (row.size_gib ?? 8) * 1_500 + Math.floor(unitHash(this.seed, 'copy', id) * 30_000),
+          JSON.stringify(tags),
+          token,
+          `${from.id}/${row.id}`,
+        );
+      return this.ownImage(this.ownRow(id)!, now);
+    });
+    this.maybeTimeout('copying an image');
+    return image;
   }
 
   async deleteImage(id: string): Promise<void> {
@@ -1019,5 +1097,27 @@ export class SandboxProvider implements ProviderService {
 }
 
 export async function createSandboxProvider(options: ProviderOptions): Promise<ProviderService> {
-  return SandboxProvider.open(options);
+  const delay = options.sandboxDelayMs;
+  if (delay !== undefined && !(Number.isInteger(delay) && delay >= 0 && delay <= 600_000)) {
+    throw invalid('The sandbox delay is a whole number of milliseconds from 0 to 600000.', 'sandboxDelayMs');
+  }
+  const provider = await SandboxProvider.open(options);
+  return delay ? delayed(provider, delay) : provider;
+}
+
+/** The provider with every answer coming back `ms` late (the call itself is made at once, as on a slow link). */
+function delayed(provider: SandboxProvider, ms: number): ProviderService {
+  return new Proxy(provider, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      if (key === 'close' || key === 'timeScale') return (value as (...a: unknown[]) => unknown).bind(target);
+      return async (...args: unknown[]) => {
+        const answer = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        answer.catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        return answer;
+      };
+    },
+  }) as unknown as ProviderService;
 }

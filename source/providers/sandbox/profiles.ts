@@ -72,6 +72,8 @@ const RICH: Capabilities = {
     publicCatalogue: true,
     serverSideSearch: true,
     import: 'optional',
+    // Between the sandbox's regions (one world); another home is another account, which it cannot read.
+    copy: { regions: true, sources: false },
     nameRules: RICH_IMAGE_NAMES,
     deprecate: 'optional',
   },
@@ -112,6 +114,7 @@ const PLAIN: Capabilities = {
     publicCatalogue: true,
     serverSideSearch: true,
     import: 'none',
+    copy: { regions: true, sources: false },
     nameRules: PLAIN_NAMES,
   },
   launch: {

@@ -31,7 +31,7 @@ describe('images', () => {
   const own = fixture('describe-images-own').Images;
   const vendor = fixture('describe-images-vendor').Images;
 
-  it('maps an own image: Name tag as display name, lineage tags, root size, snapshot storage, platform', () => {
+  it('maps an own image: Name tag as display name, lineage tags, root size, snapshot storage, platform, encryption', () => {
     const image = imageFromEc2(own[0], { nowMs: NOW, accountId: '123456789012' });
     expect(image).toEqual({
       id: 'ami-0a1b2c3d4e5f60001',
@@ -48,6 +48,7 @@ describe('images', () => {
       platform: 'Linux/UNIX',
       sizeGiB: 16,
       storageGiB: 16,
+      encrypted: false,
       owned: true,
       tags: {
         Name: 'Web base (Nov)',
@@ -56,6 +57,21 @@ describe('images', () => {
         'strata:source-server': 'i-0f00000000000aaaa',
       },
     });
+  });
+
+  it('maps a copy: where it was copied from, and that its disks are encrypted', () => {
+    const copy = imageFromEc2(
+      {
+        ...own[0],
+        ImageId: 'ami-0c0c0c0c0c0c0c0c0',
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-1', VolumeSize: 16, Encrypted: true } }],
+        Tags: [{ Key: 'strata:copied-from', Value: 'eu-west-1/ami-0a1b2c3d4e5f60001' }],
+      },
+      { nowMs: NOW, accountId: '123456789012' },
+    );
+    expect(copy.copiedFrom).toEqual({ region: 'eu-west-1', imageId: 'ami-0a1b2c3d4e5f60001' });
+    expect(copy.encrypted).toBe(true);
+    expect(copy.sourceImageId).toBeUndefined();
   });
 
   it('maps states and architectures (pending, arm64) and leaves out what is unknown', () => {
