@@ -69,6 +69,8 @@ export interface CapturerDeps {
   retry?: RetryPolicy;
   /** A read-only session: capture and import are refused (ReadOnlySession). */
   readOnly?: boolean;
+  /** The source whose readOnly in config.yaml makes it read-only (its refusals name it). */
+  readOnlySource?: string;
 }
 
 export class Capturer {
@@ -142,7 +144,7 @@ export class Capturer {
    * still pending: follow it with waitAvailable().
    */
   async capture(serverId: string, request: CaptureRequest): Promise<CapturedImage> {
-    refuseIfReadOnly(this.deps.readOnly, 'capture images');
+    refuseIfReadOnly(this.deps.readOnly, 'capture images', this.deps.readOnlySource);
     if (request === null || typeof request !== 'object') {
       throw new StrataError('Invalid', 'A capture needs a name.', { field: 'name' });
     }
@@ -213,7 +215,7 @@ export class Capturer {
    * looked for before asking again, so one request never makes two images. Audit-logged.
    */
   async importImage(request: ImportRequest): Promise<CatalogueImage> {
-    refuseIfReadOnly(this.deps.readOnly, 'import images');
+    refuseIfReadOnly(this.deps.readOnly, 'import images', this.deps.readOnlySource);
     if (!this.importSupported) {
       throw new StrataError('Unsupported', `${this.where()} cannot import image files.`);
     }
@@ -422,6 +424,7 @@ export function capturerFor(
   store: Store,
   retry?: CapturerDeps['retry'],
   readOnly?: boolean,
+  readOnlySource?: string,
 ): Capturer {
   return new Capturer({
     provider: session.provider,
@@ -432,6 +435,7 @@ export function capturerFor(
     region: session.region,
     ...(retry ? { retry } : {}),
     ...(readOnly ? { readOnly: true } : {}),
+    ...(readOnly && readOnlySource ? { readOnlySource } : {}),
   });
 }
 

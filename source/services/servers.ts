@@ -19,6 +19,8 @@ export interface ActionsDeps {
   region: string;
   retry?: RetryPolicy;
   readOnly?: boolean;
+  /** The source whose readOnly in config.yaml makes it read-only (its refusals name it). */
+  readOnlySource?: string;
   /** After a server is terminated: its volume passphrase is forgotten where its volumes are gone (custody.ts). */
   afterTerminate?: (serverId: string) => Promise<unknown>;
 }
@@ -32,7 +34,7 @@ export class ServerActions {
    * counts as terminated. Recorded (its volumes go with it, so its passphrase may go too) and audit-logged.
    */
   async terminate(server: Pick<Server, 'id' | 'name'>, options: RetryOptions = {}): Promise<void> {
-    refuseIfReadOnly(this.deps.readOnly, 'terminate servers');
+    refuseIfReadOnly(this.deps.readOnly, 'terminate servers', this.deps.readOnlySource);
     if (!this.deps.description.capabilities.servers.terminate) {
       throw new StrataError('Unsupported', `${this.where()} cannot terminate servers from strata.`);
     }
@@ -137,7 +139,7 @@ export class ImageActions {
    * Audit-logged with the number of servers and images that stood on it.
    */
   async deleteImage(imageId: string, options: RetryOptions & { dependants?: number } = {}): Promise<void> {
-    refuseIfReadOnly(this.deps.readOnly, 'delete images');
+    refuseIfReadOnly(this.deps.readOnly, 'delete images', this.deps.readOnlySource);
     if (this.deps.description.capabilities.images.delete === 'none') {
       throw new StrataError('Unsupported', `${this.deps.description.displayName} cannot delete images here.`);
     }

@@ -110,6 +110,7 @@ export class Session {
       store,
       retry,
       options.readOnly,
+      options.readOnlySource,
     );
     const actions = {
       provider,
@@ -119,6 +120,7 @@ export class Session {
       region: description.region,
       retry,
       ...(options.readOnly ? { readOnly: true } : {}),
+      ...(options.readOnly && options.readOnlySource ? { readOnlySource: options.readOnlySource } : {}),
       afterTerminate: (serverId: string) => this.afterTerminate(serverId),
     };
     this.servers = new ServerActions(actions);

@@ -1,0 +1,154 @@
+// Image families across regions and sources (the fleet's "which regions run which version"): the same image
+// is recognised wherever it is, first by lineage, then by name.
+//   - A version is one image and its copies: an image copied to another region (Image.copiedFrom, within
+//     the same account) is the same version there.
+//   - A family is versions that descend from one another (an own image captured from a server launched
+//     from another own image: sourceImageId), and versions whose names are the same once the trailing date
+//     or version number is taken off ("payments-api-2026-01-03" and "payments-api-2026-03-01" are the
+//     family "payments-api"). Vendor templates end a lineage: two images of one template are not a family.
+// Pure: the caller gives the images and the servers of every source and region it knows.
+
+export interface FamilyImage {
+  /** The account the image belongs to (the store's provider id: Session.storeId), so copies are found. */
+  account: string;
+  /** "prod-eu/eu-west-1", or the region alone where there are no sources. */
+  where: string;
+  region: string;
+  id: string;
+  /** The name the user sees. */
+  name: string;
+  createdAt: string;
+  sourceImageId?: string;
+  copiedFrom?: { region: string; imageId: string };
+}
+
+export interface FamilyServer {
+  account: string;
+  where: string;
+  region: string;
+  imageId: string;
+  phase: string;
+}
+
+export interface VersionPlace {
+  where: string;
+  image: FamilyImage;
+  /** Servers there that run this version (not terminated). */
+  servers: number;
+}
+
+export interface ImageVersion {
+  /** The original (the image the others were copied from). */
+  origin: FamilyImage;
+  /** Where it is: the original and each copy, with the servers that run it there. */
+  places: VersionPlace[];
+  /** Servers running it anywhere. */
+  servers: number;
+}
+
+export interface ImageFamily {
+  /** The family's name: the newest version's name without its date or version. */
+  name: string;
+  /** Oldest first (by the original's creation date). */
+  versions: ImageVersion[];
+  servers: number;
+}
+
+const TRAILING = /[\s._@/-]*(?:v?\d+(?:[._-]\d+)*[a-z]?|\d{4}-\d{2}-\d{2}(?:t[\d:.z-]*)?|\(\w+ \d{4}\)|\(\w+\)|@ ?[\d-]+)$/i;
+
+/** A name without its trailing dates and version numbers, lower-cased ("payments-api v1.2" -> "payments-api"). */
+export function familyName(name: string): string {
+  let key = name.trim().toLowerCase().replace(/^\[[^\]]*\]\s*/, '');
+  for (let i = 0; i < 6; i++) {
+    const next = key.replace(TRAILING, '');
+    if (next === key || !/[a-z]/.test(next)) break;
+    key = next;
+  }
+  return key.replace(/[\s._-]+$/, '') || name.trim().toLowerCase();
+}
+
+class UnionFind {
+  private readonly parent = new Map<string, string>();
+  find(x: string): string {
+    let root = x;
+    while (this.parent.has(root) && this.parent.get(root) !== root) root = this.parent.get(root)!;
+    let node = x;
+    while (node !== root) {
+      const next = this.parent.get(node) ?? root;
+      this.parent.set(node, root);
+      node = next;
+    }
+    if (!this.parent.has(root)) this.parent.set(root, root);
+    return root;
+  }
+  union(a: string, b: string): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.parent.set(rb, ra);
+  }
+}
+
+const keyOf = (account: string, region: string, id: string) => `${account}\u0000${region}\u0000${id}`;
+
+/**
+ * The families of the images given, each with its versions oldest first and where each runs; families with
+ * servers first (most servers first), then by name.
+ */
+export function imageFamilies(images: readonly FamilyImage[], servers: readonly FamilyServer[]): ImageFamily[] {
+  const byKey = new Map<string, FamilyImage>();
+  for (const image of images) byKey.set(keyOf(image.account, image.region, image.id), image);
+  const versions = new UnionFind();
+  for (const [key, image] of byKey) {
+    versions.find(key);
+    if (image.copiedFrom) {
+      const from = keyOf(image.account, image.copiedFrom.region, image.copiedFrom.imageId);
+      if (byKey.has(from)) versions.union(from, key);
+    }
+  }
+  const families = new UnionFind();
+  const byName = new Map<string, string>();
+  for (const [key, image] of byKey) {
+    const version = versions.find(key);
+    families.find(version);
+    if (image.sourceImageId) {
+      const source = keyOf(image.account, image.region, image.sourceImageId);
+      if (byKey.has(source)) families.union(versions.find(source), version);
+    }
+    const name = familyName(image.name);
+    const first = byName.get(name);
+    if (first === undefined) byName.set(name, version);
+    else families.union(first, version);
+  }
+  // Servers per image (where it runs).
+  const running = new Map<string, number>();
+  for (const s of servers) {
+    if (s.phase === 'terminated') continue;
+    const key = keyOf(s.account, s.region, s.imageId);
+    if (byKey.has(key)) running.set(key, (running.get(key) ?? 0) + 1);
+  }
+  const grouped = new Map<string, Map<string, string[]>>();
+  for (const key of byKey.keys()) {
+    const version = versions.find(key);
+    const family = families.find(version);
+    let members = grouped.get(family);
+    if (!members) grouped.set(family, (members = new Map()));
+    const list = members.get(version);
+    if (list) list.push(key);
+    else members.set(version, [key]);
+  }
+  const out: ImageFamily[] = [];
+  for (const members of grouped.values()) {
+    const list: ImageVersion[] = [];
+    for (const keys of members.values()) {
+      const places = keys
+        .map((k) => ({ where: byKey.get(k)!.where, image: byKey.get(k)!, servers: running.get(k) ?? 0 }))
+        .sort((a, b) => a.where.localeCompare(b.where));
+      const origin = places.map((p) => p.image).find((i) => !i.copiedFrom || !byKey.has(keyOf(i.account, i.copiedFrom.region, i.copiedFrom.imageId))) ?? places[0]!.image;
+      list.push({ origin, places, servers: places.reduce((n, p) => n + p.servers, 0) });
+    }
+    list.sort((a, b) => a.origin.createdAt.localeCompare(b.origin.createdAt) || a.origin.id.localeCompare(b.origin.id));
+    const newest = list[list.length - 1]!.origin;
+    out.push({ name: familyName(newest.name), versions: list, servers: list.reduce((n, v) => n + v.servers, 0) });
+  }
+  return out.sort((a, b) => b.servers - a.servers || a.name.localeCompare(b.name));
+}

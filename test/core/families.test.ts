@@ -1,0 +1,55 @@
+// Image families across regions: a copy is the same version wherever it is; versions are a family by
+// lineage, then by name without its date or version; the versions come oldest first, each with where it
+// runs.
+import { describe, expect, it } from 'vitest';
+import { familyName, imageFamilies, type FamilyImage, type FamilyServer } from '../../source/core/families.js';
+
+const img = (where: string, id: string, name: string, createdAt: string, extra: Partial<FamilyImage> = {}): FamilyImage => ({
+  account: 'sandbox',
+  where,
+  region: where.split('/')[1]!,
+  id,
+  name,
+  createdAt,
+  ...extra,
+});
+const srv = (where: string, imageId: string, phase = 'ready'): FamilyServer => ({ account: 'sandbox', where, region: where.split('/')[1]!, imageId, phase });
+
+describe('image families', () => {
+  it('takes the date or version off a name', () => {
+    expect(familyName('payments-api-2026-01-03')).toBe('payments-api');
+    expect(familyName('payments-api v1.2')).toBe('payments-api');
+    expect(familyName('payments-api-20260103')).toBe('payments-api');
+    expect(familyName('[prod] payments-api @ 2026-01-03')).toBe('payments-api');
+    expect(familyName('golden-ubuntu-24.04-20260101')).toBe('golden-ubuntu');
+    expect(familyName('2026')).toBe('2026');
+  });
+
+  it('shows which regions run which version, oldest first; a copy is the same version', () => {
+    const images = [
+      img('lab/eu-west', 'img-1', 'payments-api-2026-01-03', '2026-01-03T00:00:00Z'),
+      img('lab/us-east', 'img-9', 'payments-api-2026-01-03', '2026-02-01T00:00:00Z', { copiedFrom: { region: 'eu-west', imageId: 'img-1' } }),
+      img('lab/eu-west', 'img-2', 'payments-api-2026-03-01', '2026-03-01T00:00:00Z', { sourceImageId: 'img-1' }),
+      img('lab/eu-west', 'img-3', 'grafana-2025-12-01', '2025-12-01T00:00:00Z'),
+    ];
+    const servers = [srv('lab/eu-west', 'img-2'), srv('lab/eu-west', 'img-2'), srv('lab/us-east', 'img-9'), srv('lab/us-east', 'img-9', 'terminated')];
+    const [payments, grafana] = imageFamilies(images, servers);
+    expect(payments!.name).toBe('payments-api');
+    expect(payments!.servers).toBe(3);
+    expect(payments!.versions.map((v) => [v.origin.id, v.places.map((p) => [p.where, p.servers])])).toEqual([
+      ['img-1', [['lab/eu-west', 0], ['lab/us-east', 1]]],
+      ['img-2', [['lab/eu-west', 2]]],
+    ]);
+    expect(grafana!.versions).toHaveLength(1);
+  });
+
+  it('joins by lineage even where the names differ, and never across accounts', () => {
+    const images = [
+      img('a/eu-west', 'img-1', 'base', '2026-01-01T00:00:00Z'),
+      img('a/eu-west', 'img-2', 'web-tier', '2026-02-01T00:00:00Z', { sourceImageId: 'img-1' }),
+      { ...img('b/eu-west', 'img-1', 'other', '2026-01-01T00:00:00Z'), account: 'sandbox@home=/b' },
+    ];
+    const families = imageFamilies(images, []);
+    expect(families.map((f) => f.versions.map((v) => `${v.origin.where}:${v.origin.id}`))).toEqual([['b/eu-west:img-1'], ['a/eu-west:img-1', 'a/eu-west:img-2']]);
+  });
+});
