@@ -1,6 +1,7 @@
 // The command line: parsed and checked before anything starts, each mistake said in a sentence. One parser,
 // Node's util.parseArgs, driven by one table (cli/table.ts) for the TUI's options and every subcommand's.
 import { parseArgs } from 'node:util';
+import { sourceNames } from './services/sources.js';
 import type { Scope } from './core/types.js';
 import { commandUsage, groupUsage, tuiUsage } from './cli/help.js';
 import {
@@ -36,6 +37,10 @@ export interface CliOptions {
   libvirtUri?: string;
   /** Whether the provider was named (--provider or STRATA_PROVIDER) rather than the default. */
   providerGiven?: boolean;
+  /** --source NAME… (each name once, in the order given): open strata on these sources of config.yaml. */
+  sources?: string[];
+  /** --fleet: every source of config.yaml. */
+  fleet?: boolean;
 }
 
 /** `strata --help`. */
@@ -73,6 +78,15 @@ function checkValues(values: Record<string, unknown>, options: readonly OptionSp
 
 /** The session's options (the TUI's, which every subcommand takes) from checked values. */
 function sessionOptions(values: Record<string, unknown>, env: NodeJS.ProcessEnv, scope: Scope): CliOptions {
+  const sources = sourceNames(values.source as string[] | undefined);
+  const fleet = values.fleet === true;
+  if (fleet && sources.length > 0) throw new UsageError('--fleet opens every source; give it, or --source NAME, not both.');
+  if (fleet || sources.length > 0) {
+    // A source is opened as config.yaml describes it: its provider, account and sandbox are its own.
+    const own = ['provider', 'profile', 'endpoint', 'libvirt-uri', 'sandbox-speed', 'sandbox-seed', 'sandbox-faults', 'sandbox-latency'].find((o) => values[o] !== undefined);
+    if (own) throw new UsageError(`--${own} is set by each source in config.yaml; leave it out with ${fleet ? '--fleet' : '--source'}.`);
+    if (fleet && values.region !== undefined) throw new UsageError('--region picks a region of one source; with --fleet every region of every source opens.');
+  }
   const libvirtUri =
     (values['libvirt-uri'] as string | undefined) ?? (env.STRATA_LIBVIRT_URI ? checkLibvirtUri(env.STRATA_LIBVIRT_URI, 'STRATA_LIBVIRT_URI') : undefined);
   const named = (values.provider as string | undefined) ?? (env.STRATA_PROVIDER || undefined);
@@ -91,6 +105,8 @@ function sessionOptions(values: Record<string, unknown>, env: NodeJS.ProcessEnv,
     endpoint: values.endpoint as string | undefined,
     ...(libvirtUri !== undefined ? { libvirtUri } : {}),
     sandboxLatencyMs: values['sandbox-latency'] as number | undefined,
+    ...(sources.length ? { sources } : {}),
+    ...(fleet ? { fleet: true } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import { createStore } from './ui/state/store.js';
 import { assertInteractive, runFullScreen, TerminalNotInteractive } from './ui/terminal.js';
 import { requestRepaint } from './ui/screen/writer.js';
 import { createTheme } from './ui/theme.js';
-import { sessionOptionsFor } from './cli/session-options.js';
+import { opensFleet, selectedSources, sessionOptionsFor } from './cli/session-options.js';
 import { VERSION } from './cli/version.js';
 
 /** How long the first frame may wait for the provider's first page. */
@@ -68,11 +68,31 @@ export async function main(argv: string[]): Promise<number> {
     db.close();
     return 2;
   }
+  let sources;
+  let sessionOptions;
+  try {
+    // --source NAME / --fleet: the sources config.yaml lists (an unknown name is said before the TUI opens).
+    sources = selectedSources(options, config);
+    // The same session options as the subcommands' (cli/session-options.ts): one mapping from the options.
+    sessionOptions = sessionOptionsFor(options, home, config, sources);
+  } catch (error) {
+    process.stderr.write(`strata: ${(error as Error).message}\n`);
+    db.close();
+    return 2;
+  }
+  const fleet = opensFleet(options, sources);
   const logger = createLogger(join(home.data, 'strata.log'));
-  logger.log('info', 'start', { provider: options.provider, region: options.region, readOnly: options.readOnly });
+  logger.log('info', 'start', { provider: sessionOptions.providerId, region: sessionOptions.region, readOnly: options.readOnly, sources: sources?.map((s) => s.name) });
 
   const store = createStore(
-    initialState({ providerId: options.provider, region: options.region ?? '', scope: options.scope, readOnly: options.readOnly }),
+    initialState({
+      providerId: sessionOptions.providerId,
+      region: sessionOptions.region ?? '',
+      scope: options.scope,
+      readOnly: sessionOptions.readOnly === true,
+      ...(sessionOptions.readOnlySource ? { readOnlySource: sessionOptions.readOnlySource } : {}),
+      ...(fleet ? { pane: 'fleet' as const } : {}),
+    }),
   );
   const controller = new Controller({
     store,
@@ -80,8 +100,12 @@ export async function main(argv: string[]): Promise<number> {
     logger,
     // The watcher, look-ups and interrupted work start once the first frame is on screen.
     waitForFirstFrame: true,
-    // The same session options as the subcommands' (cli/session-options.ts): one mapping from the options.
-    sessionOptions: sessionOptionsFor(options, home, config),
+    sessionOptions,
+    // The fleet view (F, :fleet) over the sources asked for, else every source config.yaml lists.
+    ...(config?.sources?.length
+      ? { fleet: { sources: sources ?? config.sources, base: { home: home.data, configDir: home.config, config, readOnly: options.readOnly }, store: db } }
+      : {}),
+    ...(fleet ? { openFleet: true } : {}),
   });
 
   // Ctrl+L repaints the whole screen from a cleared one (the screen writer owns every byte).

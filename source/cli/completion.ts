@@ -36,6 +36,8 @@ function bashValue(kind: Completion | undefined, choices: readonly string[] | un
       return `${indent}compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur"))`;
     case 'provider':
       return `${indent}COMPREPLY=($(compgen -W 'sandbox aws libvirt' -- "$cur"))`;
+    case 'source':
+      return `${indent}COMPREPLY=($(compgen -W "$(_strata_ids source)" -- "$cur"))`;
     case 'command':
       return `${indent}COMPREPLY=($(compgen -W ${q(topWords().join(' '))} -- "$cur"))`;
     default:
@@ -174,7 +176,7 @@ function fishCondition(c: CommandSpec): string {
 
 function fishValue(kind: Completion | undefined, choices: readonly string[] | undefined): string {
   if (choices) return `-x -a ${q(choices.join(' '))}`;
-  if (kind === 'image-id' || kind === 'server-id' || kind === 'job-id') return `-x -a '(strata __complete ${kind} 2>/dev/null)'`;
+  if (kind === 'image-id' || kind === 'server-id' || kind === 'job-id' || kind === 'source') return `-x -a '(strata __complete ${kind} 2>/dev/null)'`;
   if (kind === 'file') return '-r -F';
   if (kind === 'provider') return `-x -a 'sandbox aws libvirt'`;
   return '-x';

@@ -13,7 +13,8 @@ import { openStore, type Store } from '../store/db.js';
 import { strataHome, type StrataHome } from '../store/paths.js';
 import type { Output } from './output.js';
 import { writeCompletionCache } from './cache.js';
-import { sessionOptionsFor } from './session-options.js';
+import { opensFleet, selectedSources, sessionOptionsFor } from './session-options.js';
+import type { SourceConfig } from '../services/config.js';
 import { UsageError } from './table.js';
 
 /** The exit statuses, documented in `strata --help`, the man page and the README. */
@@ -136,11 +137,36 @@ export class Context {
     return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
   }
 
+  /** The sources --source or --fleet names (undefined: neither); an unknown name is an Invalid error (exit 2). */
+  sources(): SourceConfig[] | undefined {
+    return selectedSources(this.parsed.session, this.config);
+  }
+
+  /** Whether the command runs across several places (--fleet, several sources, a source of several regions). */
+  fleet(): boolean {
+    return opensFleet(this.parsed.session, this.sources());
+  }
+
+  /** Sessions opened across the fleet, closed with the context. */
+  private readonly adopted: Session[] = [];
+
+  adopt(session: Session): void {
+    this.adopted.push(session);
+  }
+
   /** The session: the provider in its region with its services, opened once, as the TUI opens it. */
   session(): Promise<Session> {
     return (this.opened ??= (async () => {
       const { Session } = await import('../services/session.js');
-      const session = await Session.open(sessionOptionsFor(this.parsed.session, this.home, this.config), this.store);
+      const sources = this.sources();
+      if (sources && this.fleet()) {
+        throw new StrataError(
+          'Invalid',
+          `strata ${this.parsed.command.path.join(' ')} works on one source and region: give --source NAME${sources.some((s) => s.regions === 'all' || (Array.isArray(s.regions) && s.regions.length > 1)) ? ' and --region REGION' : ''} (${sources.map((s) => s.name).join(', ')}).`,
+          { field: 'source' },
+        );
+      }
+      const session = await Session.open(sessionOptionsFor(this.parsed.session, this.home, this.config, sources), this.store);
       this.openedRegion = session.region;
       // Every retry of every service is said on the progress line while it waits.
       session.onRetry((notice) => this.out.progress(`${notice.operation ?? 'a call'}: ${notice.kind === 'Throttled' ? 'the provider is throttling' : 'no answer'}; retrying in ${(notice.delayMs / 1000).toFixed(1)} s (attempt ${notice.attempt} of ${notice.attempts})`));
@@ -161,6 +187,7 @@ export class Context {
   private openedRegion?: string;
 
   async close(): Promise<void> {
+    for (const session of this.adopted) await session.close().catch(() => undefined);
     if (this.opened) {
       try {
         await (await this.opened).close();

@@ -10,8 +10,18 @@ import type { CatalogueImage } from '../services/catalogue.js';
 import type { JobActions, JobRecord } from '../services/jobs.js';
 import type { AuditEntry } from '../store/audit.js';
 
-/** The version of every document's field names: more fields do not change it, a renamed or removed one does. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The version of every document's field names: more fields do not change it, a renamed or removed one does.
+ * 2: rows carry their source and region (strata --source / --fleet); a listing's provider and region may be
+ * null (several places), with its sources' states beside it.
+ */
+export const SCHEMA_VERSION = 2;
+
+/** Where a row is: the source (null without sources) and the region. */
+export interface Place {
+  source?: string | null;
+  region?: string | null;
+}
 
 // Printable ASCII within its length is what sanitize would give back unchanged: the common case, checked
 // without sanitize's work (100,000 public images are many fields).
@@ -51,9 +61,15 @@ export interface ImageRow {
   deleteProtection: { on: boolean; cooldown: boolean; until: string | null } | null;
   description: string | null;
   tags: Record<string, string>;
+  /** The image this one is a copy of, in another region (strata copied it). */
+  copiedFrom: { region: string; imageId: string } | null;
+  encrypted: boolean | null;
+  /** The source (config.yaml) it was listed through, or null without sources. */
+  source: string | null;
+  region: string | null;
 }
 
-export function imageRow(image: CatalogueImage): ImageRow {
+export function imageRow(image: CatalogueImage, place: Place = {}): ImageRow {
   return {
     id: s(image.id, 256),
     name: s(image.name, 256),
@@ -80,6 +96,10 @@ export function imageRow(image: CatalogueImage): ImageRow {
       : null,
     description: opt(image.description, 1024),
     tags: tags(image.tags),
+    copiedFrom: image.copiedFrom ? { region: s(image.copiedFrom.region, 128), imageId: s(image.copiedFrom.imageId, 256) } : null,
+    encrypted: typeof image.encrypted === 'boolean' ? image.encrypted : null,
+    source: opt(place.source, 64),
+    region: opt(place.region, 128),
   };
 }
 
@@ -132,6 +152,9 @@ export interface ServerRow {
   imageGone: boolean;
   tags: Record<string, string>;
   readiness: ReadinessRow;
+  /** The source (config.yaml) it was listed through, or null without sources. */
+  source: string | null;
+  region: string | null;
 }
 
 /** The provider's clock where it says what it reads (the sandbox's runs at its own speed), else ours. */
@@ -143,7 +166,7 @@ export function clockOf(servers: readonly Server[]): number {
   return Date.now();
 }
 
-export function serverRow(server: Server, expectedSeconds: number, nowMs: number = clockOf([server])): ServerRow {
+export function serverRow(server: Server, expectedSeconds: number, nowMs: number = clockOf([server]), place: Place = {}): ServerRow {
   const r = readinessOf(server, server.observedAt ? Date.parse(server.observedAt) || nowMs : nowMs, expectedSeconds);
   return {
     id: s(server.id, 256),
@@ -171,6 +194,8 @@ export function serverRow(server: Server, expectedSeconds: number, nowMs: number
       overdue: r.overdue,
       label: s(r.label, 128),
     },
+    source: opt(place.source, 64),
+    region: opt(place.region, 128),
   };
 }
 
@@ -179,10 +204,12 @@ export interface ServerRef {
   id: string;
   name: string;
   phase: string;
+  source: string | null;
+  region: string | null;
 }
 
-export function serverRef(server: Pick<Server, 'id' | 'name' | 'phase'>): ServerRef {
-  return { id: s(server.id, 256), name: s(server.name, 256), phase: s(server.phase, 16) };
+export function serverRef(server: Pick<Server, 'id' | 'name' | 'phase'>, place: Place = {}): ServerRef {
+  return { id: s(server.id, 256), name: s(server.name, 256), phase: s(server.phase, 16), source: opt(place.source, 64), region: opt(place.region, 128) };
 }
 
 export interface RiskRow {
@@ -215,23 +242,36 @@ export interface RiskGroupRow {
   /** Within the window: gone, or to be deleted before its end (these make the exit status 6). */
   due: boolean;
   servers: ServerRef[];
-  images: { id: string; name: string }[];
+  images: { id: string; name: string; source: string | null; region: string | null }[];
   risks: RiskRow[];
   sentence: string;
+  /** Where the template or image is (each place its own id): one place, or several across the fleet. */
+  places: { source: string | null; region: string | null; imageId: string }[];
 }
 
-export function riskGroupRow(group: RiskGroup, due: boolean): RiskGroupRow {
+export function riskGroupRow(group: RiskGroup, due: boolean, place: Place = {}): RiskGroupRow {
   return {
     imageId: s(group.imageId, 256),
     image: imageRef(group.imageId, group.image),
     worst: group.worst,
     date: opt(group.date, 64),
     due,
-    servers: group.servers.map(serverRef),
-    images: group.images.map((i) => ({ id: s(i.id, 256), name: s(i.displayName || i.name, 256) })),
+    servers: group.servers.map((x) => serverRef(x, place)),
+    images: group.images.map((i) => ({ id: s(i.id, 256), name: s(i.displayName || i.name, 256), source: opt(place.source, 64), region: opt(place.region, 128) })),
     risks: group.risks.map(riskRow),
     sentence: s(group.sentence, 1024),
+    places: [{ source: opt(place.source, 64), region: opt(place.region, 128), imageId: s(group.imageId, 256) }],
   };
+}
+
+/** A source as a fleet listing reports it: its regions, and whether it answered (its error where not). */
+export interface SourceRow {
+  name: string;
+  provider: string;
+  regions: string[];
+  readOnly: boolean;
+  state: 'ok' | 'error';
+  error: string | null;
 }
 
 export interface JobRow {

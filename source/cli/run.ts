@@ -120,8 +120,11 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     } catch (error) {
       return fail(out, error);
     }
-    ctx.logger.log('info', 'command', { command: name, provider: parsed.session.provider, region: parsed.session.region, readOnly: parsed.session.readOnly });
+    ctx.logger.log('info', 'command', { command: name, provider: parsed.session.provider, region: parsed.session.region, readOnly: parsed.session.readOnly, sources: parsed.session.sources ?? (parsed.session.fleet ? 'all' : undefined) });
     try {
+      // A source that is read-only in config.yaml refuses every command that changes anything, with its name.
+      const target = changes && !changes.unless?.(parsed.values) ? ctx.sources()?.[0] : undefined;
+      if (target?.readOnly) return fail(out, new ReadOnlySession(changes!.what, target.name));
       return await (await load())(ctx);
     } catch (error) {
       ctx.logger.log('error', `strata ${name} failed`, error);

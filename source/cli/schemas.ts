@@ -45,6 +45,10 @@ const ImageRow = z
       .describe("EC2's deregistration protection: deleting is refused while on (until a time, once turned off with a cooldown)"),
     description: nstr,
     tags,
+    copiedFrom: z.object({ region: str, imageId: str }).nullable().describe('the image this one is a copy of, in another region'),
+    encrypted: z.boolean().nullable(),
+    source: nstr.describe("the source (config.yaml's sources) it was listed through; null without sources"),
+    region: nstr,
   })
   .meta({ id: 'ImageRow' });
 
@@ -79,10 +83,16 @@ const ServerRow = z
       overdue: z.boolean(),
       label: str,
     }),
+    source: nstr.describe("the source (config.yaml's sources) it was listed through; null without sources"),
+    region: nstr,
   })
   .meta({ id: 'ServerRow' });
 
-const ServerRef = z.object({ id: str, name: str, phase }).meta({ id: 'ServerRef' });
+const ServerRef = z.object({ id: str, name: str, phase, source: nstr, region: nstr }).meta({ id: 'ServerRef' });
+
+const SourceRow = z
+  .object({ name: str, provider: str, regions: z.array(str), readOnly: z.boolean(), state: z.enum(['ok', 'error']), error: nstr })
+  .meta({ id: 'SourceRow' });
 
 const RiskRow = z
   .object({
@@ -146,10 +156,16 @@ function doc<K extends string, T extends z.ZodRawShape>(kind: K, shape: T, descr
 }
 
 const where = { provider: str, region: str };
+/** A listing of one place (provider and region), or of several (--fleet, --source A,B: both null, the sources beside). */
+const whereOrFleet = {
+  provider: nstr.describe('null where several sources were listed'),
+  region: nstr.describe('null where several regions were listed'),
+  sources: z.array(SourceRow).nullable().describe('with --source/--fleet: each source, its regions, and whether it answered'),
+};
 
 /** The result documents (--json; the last line of --ndjson). A list absent from an --ndjson last line came as rows before it. */
 export const DOCUMENTS = {
-  images: doc('images', { ...where, scope: z.enum(SCOPES), query: nstr, images: z.array(ImageRow).optional(), count: z.number().int(), complete: z.boolean() }, 'strata images'),
+  images: doc('images', { ...whereOrFleet, scope: z.enum(SCOPES), query: nstr, images: z.array(ImageRow).optional(), count: z.number().int(), complete: z.boolean() }, 'strata images'),
   image: doc(
     'image',
     {
@@ -180,7 +196,7 @@ export const DOCUMENTS = {
     },
     'strata image rename|label|delete|import|deprecate',
   ),
-  servers: doc('servers', { ...where, observedAt: nstr, phase: phase.nullable(), count: z.number().int(), servers: z.array(ServerRow).optional() }, 'strata servers'),
+  servers: doc('servers', { ...whereOrFleet, observedAt: nstr, phase: phase.nullable(), count: z.number().int(), servers: z.array(ServerRow).optional() }, 'strata servers'),
   server: doc(
     'server',
     {
@@ -264,7 +280,7 @@ export const DOCUMENTS = {
   risk: doc(
     'risk',
     {
-      ...where,
+      ...whereOrFleet,
       now: str.describe("the provider's clock"),
       withinSeconds: z.number().int(),
       due: z.boolean().describe('something stands on an image gone or due for deletion within the window (exit status 6)'),
@@ -276,9 +292,10 @@ export const DOCUMENTS = {
           date: nstr,
           due: z.boolean(),
           servers: z.array(ServerRef),
-          images: z.array(z.object({ id: str, name: str })),
+          images: z.array(z.object({ id: str, name: str, source: nstr, region: nstr })),
           risks: z.array(RiskRow),
           sentence: str,
+          places: z.array(z.object({ source: nstr, region: nstr, imageId: str })).describe('where the template or image is; several across the fleet'),
         }),
       ),
     },

@@ -8,7 +8,7 @@ import { LABEL_COLOURS, SCOPES } from '../core/types.js';
 export class UsageError extends Error {}
 
 /** What a value completes to in the shell (and what the man page calls it). */
-export type Completion = 'image-id' | 'server-id' | 'job-id' | 'file' | 'provider' | 'region' | 'command';
+export type Completion = 'image-id' | 'server-id' | 'job-id' | 'file' | 'provider' | 'region' | 'command' | 'source';
 
 export interface OptionSpec {
   name: string;
@@ -135,6 +135,21 @@ export const SESSION_OPTIONS: readonly OptionSpec[] = [
     help: 'libvirt: the connection URI (default: LIBVIRT_DEFAULT_URI, else qemu:///system; env STRATA_LIBVIRT_URI)',
     check: checkLibvirtUri,
   },
+  {
+    name: 'source',
+    type: 'string',
+    multiple: true,
+    value: 'NAME',
+    help: "open strata on a source of config.yaml's sources (repeat it, or NAME,NAME; --region picks one of its regions)",
+    complete: 'source',
+    check: (value, where) => {
+      for (const name of value.split(',')) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(name.trim())) throw new UsageError(`${where} takes the name of a source of config.yaml (letters, digits, ., _ and -); got "${value}".`);
+      }
+      return value;
+    },
+  },
+  { name: 'fleet', type: 'boolean', help: "open strata on every source of config.yaml's sources: the fleet view" },
 ];
 
 /** The TUI's own: which list it opens. */
@@ -489,7 +504,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     path: ['__complete'],
     summary: 'ids for the shell completion (from the last listing, else a quick one)',
-    args: [{ name: 'KIND', help: 'image-id, server-id or job-id', choices: ['image-id', 'server-id', 'job-id'] }],
+    args: [{ name: 'KIND', help: 'image-id, server-id, job-id or source', choices: ['image-id', 'server-id', 'job-id', 'source'] }],
     options: [],
     hidden: true,
   },

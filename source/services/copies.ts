@@ -25,7 +25,6 @@ import { isFinalCopyState, COPY_STEPS, type CopyState, type CopyStep, type Store
 import type { Store } from '../store/db.js';
 import type { Capturer } from './capture.js';
 import type { Catalogue, CatalogueImage } from './catalogue.js';
-import { newClientToken } from './launcher.js';
 import { refuseIfReadOnly } from './readonly.js';
 import { jittered, sleep, withRetry, type RetryPolicy } from './retry.js';
 
@@ -234,7 +233,8 @@ export class Copies {
       ...(image.nameSource !== 'provider' && image.shownName !== name ? { displayName: image.shownName } : {}),
     };
     const id = `copy-${randomUUID()}`;
-    const clientToken = newClientToken();
+    // A fresh token, as the launcher makes one (a UUID): the provider's copy is idempotent on it.
+    const clientToken = randomUUID();
     const stored = this.target.store.transaction(() => {
       const created = this.records.create({
         id,

@@ -16,7 +16,7 @@ import type { Image, Server } from '../core/types.js';
 import type { Store } from '../store/db.js';
 import type { CatalogueImage } from './catalogue.js';
 import { copiesFor, type Copies, type CopyRecord } from './copies.js';
-import { Limiter } from './limit.js';
+import { DEFAULT_CONCURRENCY, Limiter } from './limit.js';
 import type { RetryPolicy } from './retry.js';
 import { Session, type SessionOptions } from './session.js';
 import { namedRegions, sourceSessionOptions, whereLabel, type SourceBase, type SourceConfig } from './sources.js';
@@ -69,6 +69,8 @@ export interface FleetPlace {
   servers: readonly Server[];
   /** Images looked up for the servers and the own images' sources: the image, or null where it is gone. */
   lookups: Readonly<Record<string, Image | null>>;
+  /** How long a server takes to be ready there (the provider's word; 20 minutes unless it knows better). */
+  expectedReadySeconds: number;
 }
 
 export interface FleetSnapshot {
@@ -117,7 +119,7 @@ export interface FleetOptions {
   resumeCopies?: boolean;
 }
 
-export const DEFAULT_CONCURRENCY = 4;
+export { DEFAULT_CONCURRENCY } from './limit.js';
 
 interface Place {
   source: SourceConfig;
@@ -505,6 +507,7 @@ export class Fleet {
         images: place.images,
         servers: place.servers,
         lookups: place.lookups,
+        expectedReadySeconds: place.session?.description.capabilities.servers.expectedReadySeconds ?? 1200,
       });
     }
     const sources = this.options.sources.map((source) => this.stateOf(source));

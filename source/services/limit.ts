@@ -1,5 +1,8 @@
 // Bounded concurrency: at most `size` calls in flight at once, the rest wait their turn in the order they
 // came (config.yaml fleet.concurrency for the fleet's provider calls; default 4).
+/** How many provider calls the fleet has in flight at once, unless config.yaml's fleet.concurrency says. */
+export const DEFAULT_CONCURRENCY = 4;
+
 export class Limiter {
   private running = 0;
   private readonly waiting: (() => void)[] = [];

@@ -18,6 +18,7 @@ import { MonitorPane } from './panes/monitor/MonitorPane.js';
 import { RiskPane } from './panes/risk/RiskPane.js';
 import { JobsPane } from './panes/jobs/JobsPane.js';
 import { ReconcilePrompt } from './components/ReconcilePrompt.js';
+import { FleetLabelPalette, FleetPane } from './panes/fleet/FleetPane.js';
 import { MIN_COLUMNS, MIN_ROWS, route } from './routes.js';
 import { ControllerContext, StoreContext, ThemeContext, useAppState, useController } from './state/context.js';
 import type { Controller } from './state/controller.js';
@@ -50,6 +51,7 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
   const bottomKind = useAppState((s) => route(s, { columns, rows }).bottom);
   const pane = useAppState((s) => s.pane);
   const palette = useAppState((s) => s.overlay?.kind === 'palette');
+  const fleetPalette = useAppState((s) => s.overlay?.kind === 'fleet-label');
   const reconcile = useAppState((s) => (s.reconcile && s.pane === 'images' && !s.overlay ? s.reconcile[0] : undefined));
   controller.size = { columns, rows };
   const bottom = useBottomLines(bottomKind, columns, Math.max(1, rows - 2 - MIN_BODY));
@@ -71,6 +73,7 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
   else if (pane === 'monitor') body = <MonitorPane width={columns} height={bodyHeight} />;
   else if (pane === 'risk') body = <RiskPane width={columns} height={bodyHeight} />;
   else if (pane === 'jobs') body = <JobsPane width={columns} height={bodyHeight} />;
+  else if (pane === 'fleet') body = <FleetPane width={columns} height={bodyHeight} />;
   else body = <ImagesPane width={columns} height={bodyHeight} />;
   return (
     <Box flexDirection="column" width={columns} height={rows}>
@@ -87,6 +90,11 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
           // At the right edge, so no cut-off row text shows beside it.
           <Box position="absolute" marginTop={1} marginLeft={Math.max(0, columns - PALETTE_WIDTH)}>
             <Palette width={columns} />
+          </Box>
+        ) : null}
+        {fleetPalette ? (
+          <Box position="absolute" marginTop={1} marginLeft={Math.max(0, columns - PALETTE_WIDTH)}>
+            <FleetLabelPalette width={columns} />
           </Box>
         ) : null}
       </Box>

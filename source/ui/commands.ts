@@ -57,6 +57,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'help', aliases: ['?'], description: 'Show every key binding' },
   { name: 'messages', aliases: ['msg', 'log'], description: 'The recent messages, whole (also M)' },
   { name: 'quit', aliases: ['q', 'exit'], description: 'Quit strata' },
+  { name: 'fleet', aliases: ['sources'], description: "The fleet: every source and region of config.yaml's sources in one list (also F)" },
+  { name: 'versions', aliases: ['families'], description: 'Image families across the fleet: which regions run which version, oldest first' },
 ];
 
 export type ParsedCommand =
@@ -71,6 +73,7 @@ export type ParsedCommand =
   | { kind: 'help' }
   | { kind: 'messages' }
   | { kind: 'quit' }
+  | { kind: 'versions' }
   | { kind: 'error'; message: string };
 
 function find(word: string): CommandSpec | undefined {
@@ -178,6 +181,10 @@ export function parseCommand(line: string, ctx: CommandContext): ParsedCommand {
       return { kind: 'messages' };
     case 'quit':
       return { kind: 'quit' };
+    case 'fleet':
+      return { kind: 'pane', pane: 'fleet' };
+    case 'versions':
+      return { kind: 'versions' };
     default:
       return { kind: 'error', message: `Unknown command ":${head}".` };
   }

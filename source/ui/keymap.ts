@@ -33,7 +33,11 @@ export type KeyContext =
   | 'deprecate'
   | 'small'
   | 'follow'
-  | 'ssh-confirm';
+  | 'ssh-confirm'
+  | 'fleet'
+  | 'fleet-filter'
+  | 'fleet-versions'
+  | 'fleet-copy';
 
 export const enum Command {
   Quit = 'quit',
@@ -118,6 +122,14 @@ export const enum Command {
   CopyId = 'copy-id',
   CopyCli = 'copy-cli',
   WebLink = 'web-link',
+  // the fleet
+  Fleet = 'fleet',
+  CopyImage = 'copy-image',
+  ShowKinds = 'show-kinds',
+  Versions = 'versions',
+  OpenInSource = 'open-in-source',
+  NextTarget = 'next-target',
+  PrevTarget = 'prev-target',
 }
 
 export interface Binding {
@@ -353,6 +365,41 @@ export const KEYMAP: readonly Binding[] = [
   quitting('confirm'),
 
   { command: Command.Quit, context: 'small', keys: ['q', 'ctrl+c'], description: 'Quit' },
+
+  { command: Command.Fleet, context: 'global', keys: ['F'], description: 'The fleet: every source and region in one list (also :fleet)' },
+
+  { command: Command.Down, context: 'fleet', keys: ['j', 'down'], description: 'Move down' },
+  { command: Command.Up, context: 'fleet', keys: ['k', 'up'], description: 'Move up' },
+  { command: Command.PageDown, context: 'fleet', keys: ['pgdn', 'ctrl+f', 'ctrl+d'], description: 'Page down' },
+  { command: Command.PageUp, context: 'fleet', keys: ['pgup', 'ctrl+b', 'ctrl+u'], description: 'Page up' },
+  { command: Command.Top, context: 'fleet', keys: ['g', 'home'], description: 'First row' },
+  { command: Command.Bottom, context: 'fleet', keys: ['G', 'end'], description: 'Last row' },
+  { command: Command.Filter, context: 'fleet', keys: ['/'], description: 'Filter: words, and any column as key:value (source:prod-eu, region:eu-*, phase:failed, kind:server; -key:value excludes)', hint: 'filter' },
+  { command: Command.ClearFilter, context: 'fleet', keys: ['esc'], description: 'Clear the filter' },
+  { command: Command.ShowKinds, context: 'fleet', keys: ['s'], description: 'Show images and servers, images only, or servers only', hint: 'show' },
+  { command: Command.OpenInSource, context: 'fleet', keys: ['enter'], description: "Open the row's source and region in the image list (an image) or the monitor (a server)", hint: 'open' },
+  { command: Command.CopyImage, context: 'fleet', keys: ['C'], description: 'Copy an own image to another region or source that can take it (a resumable job)', hint: 'copy', mutating: true, doing: 'copying images' },
+  { command: Command.Rename, context: 'fleet', keys: ['r'], description: "Rename the image (in its own source)", mutating: true, doing: 'renaming' },
+  { command: Command.Label, context: 'fleet', keys: ['c'], description: 'Set the colour label of the image', mutating: true, doing: 'setting labels' },
+  { command: Command.DeleteImage, context: 'fleet', keys: ['D'], description: 'Delete an own image (typed confirmation, naming what depends on it there)', mutating: true, doing: 'deleting images' },
+  { command: Command.Terminate, context: 'fleet', keys: ['T'], description: 'Terminate the server (typed confirmation)', mutating: true, doing: 'terminating servers' },
+  { command: Command.Versions, context: 'fleet', keys: ['v'], description: 'Image families: which regions run which version, oldest first', hint: 'versions' },
+  { command: Command.Refresh, context: 'fleet', keys: ['ctrl+r'], description: 'Ask every source again (a source that failed to open is tried again)' },
+
+  { command: Command.Submit, context: 'fleet-filter', keys: ['enter'], description: 'Keep the filter and go back to the fleet' },
+  { command: Command.Cancel, context: 'fleet-filter', keys: ['esc'], description: 'Clear the filter' },
+  { command: Command.Down, context: 'fleet-filter', keys: ['down'], description: 'Move down the list while filtering' },
+  { command: Command.Up, context: 'fleet-filter', keys: ['up'], description: 'Move up the list while filtering' },
+  { command: Command.PageDown, context: 'fleet-filter', keys: ['pgdn'], description: 'Page down' },
+  { command: Command.PageUp, context: 'fleet-filter', keys: ['pgup'], description: 'Page up' },
+
+  ...scrolling('fleet-versions'),
+  { command: Command.Close, context: 'fleet-versions', keys: ['v', 'esc'], description: 'Back to the fleet list', hint: 'back' },
+
+  { command: Command.Submit, context: 'fleet-copy', keys: ['enter'], description: 'Copy the image under this name' },
+  { command: Command.Cancel, context: 'fleet-copy', keys: ['esc', 'ctrl+c'], description: 'Cancel (nothing is copied)' },
+  { command: Command.NextTarget, context: 'fleet-copy', keys: ['tab'], description: 'Next region or source to copy to' },
+  { command: Command.PrevTarget, context: 'fleet-copy', keys: ['shift+tab'], description: 'Previous region or source' },
 ];
 
 /** Editors and the command line also take these from the editor context when they have no binding of their own. */
@@ -368,6 +415,8 @@ const INHERITS: Partial<Record<KeyContext, KeyContext[]>> = {
   'help-filter': ['editor'],
   'cancel-job': ['editor'],
   deprecate: ['editor'],
+  'fleet-filter': ['editor'],
+  'fleet-copy': ['editor'],
 };
 
 /** The contexts a context takes bindings from when it has none of its own for a key (for the help, too). */

@@ -15,6 +15,7 @@ import { DETAIL_ROWS } from './panes/monitor/MonitorPane.js';
 import { RISK_ROWS } from './panes/risk/RiskPane.js';
 import { STALE_ROWS } from './components/StaleReport.js';
 import { isTextField } from './state/launchReducer.js';
+import { FLEET_VERSIONS_ROWS } from './panes/fleet/FleetPane.js';
 
 /** Handles one key press; returns whether it consumed it (else the next handler of the route gets it). */
 export type Handler = (c: Controller, key: KeyPress) => boolean;
@@ -137,6 +138,7 @@ function overlayEditorText(s: AppState): string {
   const o = s.overlay;
   if (!o) return '';
   if (o.kind === 'filter') return s.filter.editor.text;
+  if (o.kind === 'fleet-filter') return s.fleet?.filter.text ?? '';
   if (o.kind === 'help' || o.kind === 'picker') return o.filter.text;
   if ('editor' in o) return o.editor.text;
   return '';
@@ -377,6 +379,9 @@ const globalKeys: Handler = (c, key) => {
       return true;
     case Command.Redraw:
       c.redraw();
+      return true;
+    case Command.Fleet:
+      c.fleet.open();
       return true;
     default:
       return false;
@@ -638,6 +643,122 @@ const riskKeys: Handler = scroller('risk', RISK_ROWS, (c, delta, to) =>
   c.dispatch({ type: 'risk/scroll', delta: to === 'top' ? -Number.MAX_SAFE_INTEGER : to === 'bottom' ? Number.MAX_SAFE_INTEGER : delta, max: RISK_ROWS() }),
 );
 
+// ---- the fleet ------------------------------------------------------------------------------------------
+
+const fleetKeys: Handler = (c, key) => {
+  const command = resolve('fleet', key.name);
+  if (command === undefined) return false;
+  if (refused(c, 'fleet', command)) return true;
+  switch (command) {
+    case Command.Down:
+    case Command.Up:
+    case Command.PageDown:
+    case Command.PageUp:
+      c.fleet.move(scrollDelta(command, c)!);
+      return true;
+    case Command.Top:
+      c.fleet.moveTo(0);
+      return true;
+    case Command.Bottom:
+      c.fleet.moveTo(-1);
+      return true;
+    case Command.Filter:
+      c.dispatch({ type: 'overlay/open', overlay: { kind: 'fleet-filter' } });
+      return true;
+    case Command.ClearFilter:
+      if (!c.state.fleet?.filter.text) return false;
+      c.dispatch({ type: 'fleet/filter-clear' });
+      return true;
+    case Command.ShowKinds:
+      c.dispatch({ type: 'fleet/show' });
+      return true;
+    case Command.OpenInSource:
+      c.fleet.openSelected();
+      return true;
+    case Command.CopyImage:
+      c.fleet.startCopy();
+      return true;
+    case Command.Rename:
+      c.fleet.startRename();
+      return true;
+    case Command.Label:
+      c.fleet.openLabel();
+      return true;
+    case Command.DeleteImage:
+      c.fleet.startDelete();
+      return true;
+    case Command.Terminate:
+      c.fleet.startTerminate();
+      return true;
+    case Command.Versions:
+      c.dispatch({ type: 'fleet/view', view: 'versions' });
+      return true;
+    case Command.Refresh:
+      c.fleet.refresh();
+      return true;
+    default:
+      return false;
+  }
+};
+
+/** The fleet's filter line: as the image list's, the list moving with arrows meanwhile. */
+const fleetFilterKeys: Handler = (c, key) => {
+  const command = editorCommand('fleet-filter', key);
+  switch (command) {
+    case 'insert':
+      c.dispatch({ type: 'fleet/filter', action: { insert: key.text } });
+      return true;
+    case Command.Submit:
+      c.dispatch({ type: 'overlay/close', kind: 'fleet-filter' });
+      return true;
+    case Command.Cancel:
+      c.dispatch({ type: 'fleet/filter-clear' });
+      c.dispatch({ type: 'overlay/close', kind: 'fleet-filter' });
+      return true;
+    case Command.Down:
+    case Command.Up:
+    case Command.PageDown:
+    case Command.PageUp:
+      c.fleet.move(scrollDelta(command, c)!);
+      return true;
+    case undefined:
+      return true;
+    default:
+      c.dispatch({ type: 'fleet/filter', action: { command } });
+      return true;
+  }
+};
+
+const fleetVersionsKeys: Handler = scroller(
+  'fleet-versions',
+  FLEET_VERSIONS_ROWS,
+  (c, delta, to) => c.dispatch({ type: 'fleet/scroll', delta, max: FLEET_VERSIONS_ROWS(), ...(to ? { to } : {}) }),
+  (c, command) => {
+    if (command !== Command.Close) return false;
+    c.dispatch({ type: 'fleet/view', view: 'list' });
+    return true;
+  },
+);
+
+const fleetRenameKeys = lineEditor('rename', editOverlay, (c) => void c.fleet.submitRename(), closeOverlay);
+const fleetDeleteKeys = lineEditor('prompt', editOverlay, (c) => void c.fleet.confirmDelete(), closeOverlay);
+const fleetTerminateKeys = lineEditor('prompt', editOverlay, (c) => void c.fleet.confirmTerminate(), closeOverlay);
+const fleetCopyKeys = lineEditor('fleet-copy', editOverlay, (c) => void c.fleet.confirmCopy(), closeOverlay, (c, command) => {
+  if (command === Command.NextTarget) c.fleet.nextTarget(1);
+  else if (command === Command.PrevTarget) c.fleet.nextTarget(-1);
+  else return false;
+  return true;
+});
+const fleetLabelKeys: Handler = swallow((c, key) => {
+  const command = resolve('palette', key.name);
+  if (command === Command.Close) closeOverlay(c);
+  else if (command === Command.Down) c.dispatch({ type: 'fleet/label-move', delta: 1 });
+  else if (command === Command.Up) c.dispatch({ type: 'fleet/label-move', delta: -1 });
+  else if (command === Command.Choose) void c.fleet.chooseLabel();
+  else if (command === Command.Quit) c.quit();
+  return true;
+});
+
 const smallKeys: Handler = swallow((c, key) => {
   if (resolve('small', key.name) === Command.Quit) c.quit();
   return true;
@@ -687,6 +808,18 @@ function overlayRoute(o: Overlay): Route {
       return { context: 'stale', handlers: [staleKeys], body: 'stale', bottom: 'line' };
     case 'ssh-unverified':
       return { context: 'ssh-confirm', handlers: [sshConfirmKeys], body: 'pane', bottom: 'prompt' };
+    case 'fleet-filter':
+      return { context: 'fleet-filter', handlers: [fleetFilterKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-filter']!, 'the filter'), body: 'pane', bottom: 'filter' };
+    case 'fleet-rename':
+      return { context: 'rename', handlers: [fleetRenameKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-rename']!, 'a name'), body: 'pane', bottom: 'prompt' };
+    case 'fleet-label':
+      return { context: 'palette', handlers: [fleetLabelKeys], body: 'pane', bottom: 'line' };
+    case 'fleet-delete':
+      return { context: 'prompt', handlers: [fleetDeleteKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-delete']!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+    case 'fleet-terminate':
+      return { context: 'prompt', handlers: [fleetTerminateKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-terminate']!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+    case 'fleet-copy':
+      return { context: 'fleet-copy', handlers: [fleetCopyKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-copy']!, "the copy's name"), body: 'pane', bottom: 'prompt' };
   }
 }
 
@@ -725,6 +858,11 @@ export function route(s: AppState, size?: { columns: number; rows: number }): Ro
   }
   if (s.pane === 'risk') return { context: 'risk', handlers: [riskKeys, globalKeys], body: 'pane', bottom: 'line' };
   if (s.pane === 'jobs') return { context: 'jobs', handlers: [jobsKeys, globalKeys], body: 'pane', bottom: 'line' };
+  if (s.pane === 'fleet') {
+    return s.fleet?.view === 'versions'
+      ? { context: 'fleet-versions', handlers: [fleetVersionsKeys, globalKeys], body: 'pane', bottom: 'line' }
+      : { context: 'fleet', handlers: [fleetKeys, globalKeys], body: 'pane', bottom: 'line' };
+  }
   return { context: 'list', handlers: [listKeys, globalKeys], body: 'pane', bottom: 'line' };
 }
 

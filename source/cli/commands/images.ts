@@ -4,6 +4,7 @@ import { deprecationWords, parseDeprecation } from '../../core/deprecation.js';
 import { dependantsOf, imageRisks, lineageChain } from '../../core/lineage.js';
 import { DEFAULT_STALE_DAYS, deleteProtectionWords, gib, staleSentence } from '../../core/stale.js';
 import { sanitize } from '../../core/sanitize.js';
+import { describeError } from '../../core/errors.js';
 import { isLabelColour, type LabelColour, type Scope } from '../../core/types.js';
 import type { CatalogueImage } from '../../services/catalogue.js';
 import type { Session } from '../../services/session.js';
@@ -11,6 +12,7 @@ import { EXIT, Refused, type Context } from '../context.js';
 import type { Colour, Column } from '../output.js';
 import { clockOf, imageRef, imageRow, riskRow, serverRef, type ImageRow } from '../rows.js';
 import { Known, listScope, live, shown } from '../lookup.js';
+import { openPlaces, placeOf, sourceRows, type CliPlace } from '../places.js';
 
 const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : '');
 
@@ -39,14 +41,63 @@ export const IMAGE_COLUMNS: Column<ImageRow>[] = [
   { title: 'LIFECYCLE', value: lifecycle, colour: (r) => (r.deleteAt ? 'red' : r.deprecatedAt ? 'yellow' : undefined) },
 ];
 
+/** The table of a listing across sources: a SOURCE column first. */
+const FLEET_IMAGE_COLUMNS: Column<ImageRow>[] = [{ title: 'SOURCE', value: (r) => `${r.source ?? ''}/${r.region ?? ''}` }, ...IMAGE_COLUMNS];
+
+/** strata images --fleet (or --source A,B): every place's images, each row with its source and region. */
+async function imagesAcross(ctx: Context, scope: Scope, query: string | undefined, limit: number | undefined): Promise<number> {
+  const { out } = ctx;
+  out.progress('opening the sources');
+  const places = await openPlaces(ctx, ctx.sources()!);
+  const writer = ctx.values.ids === true ? undefined : out.listWriter<ImageRow>('images', 'images', 'image', { provider: null, region: null, scope, query: query ?? null });
+  const table: ImageRow[] = [];
+  const errors = new Map<CliPlace, string>();
+  let count = 0;
+  let complete = true;
+  // Listed a few at a time, printed in config.yaml's order as each is done.
+  const listings = places.map((place) => (async () => {
+    if (!place.session) return [];
+    const session = place.session;
+    const lineage = scope === 'own' ? session.capturer.lineageMap() : undefined;
+    const rows: ImageRow[] = [];
+    try {
+      for await (const page of session.catalogue.pages(scope, { pageSize: 5000, ...(query ? { query } : {}), ...(limit !== undefined ? { limit } : {}) })) {
+        rows.push(...page.items.map((image) => imageRow(lineage ? session.capturer.withLineage(image, lineage) : image, placeOf(session))));
+        if (limit !== undefined && rows.length >= limit && page.next !== undefined) complete = false;
+      }
+    } catch (error) {
+      errors.set(place, describeError(error, `Listing ${scope} images`));
+    }
+    return rows;
+  })());
+  for (const [i, listing] of listings.entries()) {
+    const rows = await listing;
+    count += rows.length;
+    if (ctx.values.ids === true) out.io.stdout.write(rows.map((r) => `${r.id}\n`).join(''));
+    else if (out.mode === 'table') table.push(...rows);
+    else writer!.add(rows);
+    out.progress(`listing ${scope} images: ${count.toLocaleString('en-US')} (${i + 1} of ${places.length} places)`);
+  }
+  out.done();
+  const sources = sourceRows(places, errors);
+  writer?.end({ count, complete, sources });
+  out.table(FLEET_IMAGE_COLUMNS, table, { empty: `No ${scope} images${query ? ` match "${sanitize(query, 80)}"` : ''} in any source.` });
+  for (const place of places) {
+    const error = place.error ?? errors.get(place);
+    if (error) out.note(`${place.source.name}${place.region ? `/${place.region}` : ''}: ${sanitize(error, 1000)}`);
+  }
+  return sources.some((s) => s.state === 'error') ? EXIT.failed : EXIT.done;
+}
+
 /** strata images */
 export async function images(ctx: Context): Promise<number> {
   const { out } = ctx;
   const scope = (ctx.values.scope as Scope | undefined) ?? 'own';
   const query = ctx.values.query as string | undefined;
   const limit = ctx.values.limit as number | undefined;
+  if (ctx.fleet()) return imagesAcross(ctx, scope, query, limit);
   const session = await ctx.session();
-  const header = { provider: session.providerId, region: session.region, scope, query: query ?? null };
+  const header = { provider: session.providerId, region: session.region, scope, query: query ?? null, sources: null };
   const lineage = scope === 'own' ? session.capturer.lineageMap() : undefined;
   const writer = ctx.values.ids === true ? undefined : out.listWriter<ImageRow>('images', 'images', 'image', header);
   const table: ImageRow[] = [];
@@ -55,7 +106,7 @@ export async function images(ctx: Context): Promise<number> {
   let complete = true;
   let total: number | undefined;
   for await (const page of session.catalogue.pages(scope, { pageSize: 5000, ...(query ? { query } : {}), ...(limit !== undefined ? { limit } : {}) })) {
-    const rows = page.items.map((image) => imageRow(lineage ? session.capturer.withLineage(image, lineage) : image));
+    const rows = page.items.map((image) => imageRow(lineage ? session.capturer.withLineage(image, lineage) : image, placeOf(session)));
     count += rows.length;
     total = page.total ?? total;
     if (limit !== undefined && count >= limit && page.next !== undefined) complete = false;
@@ -98,7 +149,7 @@ export async function show(ctx: Context): Promise<number> {
   const chain = lineageChain(image.id, known.lookup, now).slice(1);
   const deps = dependantsOf(image.id, live(servers), own);
   const risks = imageRisks(shown(image), known.lookup, now);
-  const row = imageRow(image);
+  const row = imageRow(image, placeOf(session));
   const lineage = chain.map((link) => ({ ...imageRef(link.id, link.image), gone: link.gone, unknown: link.unknown }));
   out.document('image', {
     provider: session.providerId,
@@ -106,7 +157,7 @@ export async function show(ctx: Context): Promise<number> {
     image: row,
     lineage,
     dependants: {
-      servers: deps.servers.map(serverRef),
+      servers: deps.servers.map((x) => serverRef(x, placeOf(session))),
       images: deps.images.map((i) => imageRow(i as CatalogueImage)).map((r) => ({ id: r.id, name: r.shownName })),
       descendants: deps.descendants.map((i) => imageRow(i as CatalogueImage)).map((r) => ({ id: r.id, name: r.shownName })),
       count: deps.count,
@@ -160,8 +211,8 @@ export async function show(ctx: Context): Promise<number> {
   return EXIT.done;
 }
 
-function changed(ctx: Context, action: string, image: CatalogueImage, extra: Record<string, unknown>, sentence: string): number {
-  ctx.out.document('image-changed', { action, imageId: sanitize(image.id, 256), image: imageRow(image), warnings: [], ...extra });
+function changed(ctx: Context, session: Session, action: string, image: CatalogueImage, extra: Record<string, unknown>, sentence: string): number {
+  ctx.out.document('image-changed', { action, imageId: sanitize(image.id, 256), image: imageRow(image, placeOf(session)), warnings: [], ...extra });
   ctx.out.note(sentence);
   return EXIT.done;
 }
@@ -175,7 +226,7 @@ export async function rename(ctx: Context): Promise<number> {
   if (problem) throw new Refused(`Name refused: ${problem}`, [{ field: 'name', message: problem }]);
   const before = image.shownName;
   const updated = await session.catalogue.rename(image, name);
-  return changed(ctx, 'renamed', updated, { from: before }, `Renamed ${updated.id} to "${updated.shownName}" (${updated.nameSource === 'tag' ? 'tag, shared' : updated.nameSource === 'local' ? 'local' : "the provider's name"}).`);
+  return changed(ctx, session, 'renamed', updated, { from: before }, `Renamed ${updated.id} to "${updated.shownName}" (${updated.nameSource === 'tag' ? 'tag, shared' : updated.nameSource === 'local' ? 'local' : "the provider's name"}).`);
 }
 
 /** strata image label ID COLOUR|none */
@@ -187,6 +238,7 @@ export async function label(ctx: Context): Promise<number> {
   const updated = await session.catalogue.setLabel(image, colour === 'none' ? null : (colour as LabelColour));
   return changed(
     ctx,
+    session,
     'labelled',
     updated,
     { from: before },
@@ -215,7 +267,7 @@ export async function remove(ctx: Context): Promise<number> {
     throw new Refused(`${typedName ? 'That is the name, not the id' : 'That is not the id'}; type ${image.id} exactly. Nothing was deleted.`);
   }
   await session.images.deleteImage(image.id, { dependants: deps.count });
-  out.document('image-changed', { action: 'deleted', imageId: image.id, image: imageRow(image), dependants: deps.count, warnings: [] });
+  out.document('image-changed', { action: 'deleted', imageId: image.id, image: imageRow(image, placeOf(session)), dependants: deps.count, warnings: [] });
   out.note(`Deleted ${image.id}${deps.count ? `; ${deps.count} ${deps.count === 1 ? 'dependant now stands' : 'dependants now stand'} on a deleted image (see strata risk)` : ''}.`);
   return EXIT.done;
 }
@@ -228,8 +280,8 @@ export async function importImage(ctx: Context): Promise<number> {
   ctx.out.progress(`importing ${path}`);
   const image = await session.capturer.importImage({ path, ...(name !== undefined ? { name } : {}) });
   ctx.out.done();
-  const code = changed(ctx, 'imported', image, { path: sanitize(session.capturer.importPath(path), 4096) }, `Imported ${image.shownName} (${image.id}).`);
-  ctx.out.table(IMAGE_COLUMNS, [imageRow(image)]);
+  const code = changed(ctx, session, 'imported', image, { path: sanitize(session.capturer.importPath(path), 4096) }, `Imported ${image.shownName} (${image.id}).`);
+  ctx.out.table(IMAGE_COLUMNS, [imageRow(image, placeOf(session))]);
   return code;
 }
 
@@ -243,7 +295,7 @@ export async function stale(ctx: Context): Promise<number> {
   const { report, nowMs } = await findStaleImages(session, { days });
   out.done();
   const rows = report.images.map((s) => ({
-    ...imageRow(s.image as CatalogueImage),
+    ...imageRow(s.image as CatalogueImage, placeOf(session)),
     ageDays: s.ageDays,
     family: sanitize(s.family, 512),
     newerId: s.newerId ? sanitize(s.newerId, 256) : null,
@@ -294,6 +346,7 @@ export async function deprecate(ctx: Context): Promise<number> {
   const updated = session.catalogue.merge(await session.images.setDeprecation({ id: image.id, name: image.shownName, deprecatedAt: image.deprecatedAt }, when.at));
   return changed(
     ctx,
+    session,
     'deprecated',
     updated,
     { from: before },

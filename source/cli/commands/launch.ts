@@ -43,7 +43,7 @@ function canonical(value: unknown): string {
 /** An unfinished launch of this very request in the journal (one that was interrupted), if any. */
 function interruptedTwin(ctx: Context, session: Session, request: LaunchRequest): { token: string; state: string; at: string } | undefined {
   const wanted = canonical(stripUndefined(request));
-  for (const entry of ctx.store.journal(session.providerId, session.region).unfinished()) {
+  for (const entry of ctx.store.journal(session.storeId, session.region).unfinished()) {
     const record = ctx.store.launches().get(entry.clientToken);
     if (record && canonical(record.request) === wanted) return { token: entry.clientToken, state: entry.state, at: entry.createdAt };
   }
@@ -163,7 +163,7 @@ export async function launch(ctx: Context): Promise<number> {
     // Two strata with one token at once: the other one finished the launch while this one was on its way
     // (the journal said done when this one would have marked it sent). Its servers are this launch's:
     // asked again, the launcher finds it done and sends nothing.
-    const entry = ctx.store.journal(session.providerId, session.region).get(token);
+    const entry = ctx.store.journal(session.storeId, session.region).get(token);
     const record = ctx.store.launches().get(token);
     const same = record !== undefined && canonical(record.request) === canonical(stripUndefined(request));
     if (!(isStrataError(error) && error.kind === 'Conflict' && entry?.state === 'done' && same)) throw error;

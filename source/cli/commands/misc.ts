@@ -49,6 +49,11 @@ export async function schema(io: Io, name: string | undefined): Promise<number> 
 /** strata __complete image-id|server-id|job-id: ids for a Tab, from the last listing, else a quick one. */
 export async function complete(ctx: Context): Promise<number> {
   const kind = ctx.arg('KIND');
+  if (kind === 'source') {
+    // config.yaml's sources: no provider is asked.
+    ctx.out.io.stdout.write((ctx.config?.sources ?? []).map((s) => `${sanitize(s.name, 64)}\n`).join(''));
+    return EXIT.done;
+  }
   const kinds = kind === 'image-id' ? ['images-own', 'images-vendor'] : kind === 'server-id' ? ['servers'] : ['jobs'];
   const given = ctx.parsed.session;
   const write = (ids: readonly string[]) => ctx.out.io.stdout.write(ids.map((id) => `${sanitize(id, 256)}\n`).join(''));

@@ -10,6 +10,8 @@ import type { Colour, Column } from '../output.js';
 import { auditRow, clockOf, consoleLines, riskRow, serverRow, type ServerRow } from '../rows.js';
 import { Known, listScope } from '../lookup.js';
 import { waitForServers, type WaitTarget } from '../wait.js';
+import { openPlaces, placeOf, sourceRows, type CliPlace } from '../places.js';
+import { DEFAULT_CONCURRENCY, Limiter } from '../../services/limit.js';
 
 export function phaseColour(phase: string): Colour | undefined {
   if (phase === 'ready') return 'green';
@@ -41,21 +43,59 @@ export async function findServer(session: Session, id: string): Promise<Server> 
   return found;
 }
 
+/** strata servers --fleet (or --source A,B): every place's servers in one batched call each, a few at a time. */
+async function serversAcross(ctx: Context, phase: Phase | undefined): Promise<number> {
+  const { out } = ctx;
+  out.progress('opening the sources');
+  const limiter = new Limiter(ctx.config?.fleet?.concurrency ?? DEFAULT_CONCURRENCY);
+  const places = await openPlaces(ctx, ctx.sources()!, limiter);
+  const errors = new Map<CliPlace, string>();
+  const listed = await Promise.all(
+    places.map(async (place) => {
+      if (!place.session) return [];
+      const session = place.session;
+      try {
+        const servers = await limiter.run(() => session.servers.list());
+        const now = clockOf(servers);
+        return servers.filter((s) => !phase || s.phase === phase).map((s) => serverRow(s, session.description.capabilities.servers.expectedReadySeconds, now, placeOf(session)));
+      } catch (error) {
+        errors.set(place, describeError(error, 'Listing the servers'));
+        return [];
+      }
+    }),
+  );
+  const rows = listed.flat();
+  if (ctx.values.ids === true) {
+    out.io.stdout.write(rows.map((r) => `${r.id}\n`).join(''));
+  } else {
+    if (out.mode === 'ndjson') for (const row of rows) out.event('server-row', { server: row });
+    const sources = sourceRows(places, errors);
+    out.document('servers', { provider: null, region: null, observedAt: null, phase: phase ?? null, count: rows.length, servers: out.mode === 'ndjson' ? undefined : rows, sources });
+    out.table([{ title: 'SOURCE', value: (r: ServerRow) => `${r.source ?? ''}/${r.region ?? ''}` }, ...SERVER_COLUMNS], rows, { empty: `No servers${phase ? ` in phase ${phase}` : ''} in any source.` });
+  }
+  for (const place of places) {
+    const error = place.error ?? errors.get(place);
+    if (error) out.note(`${place.source.name}${place.region ? `/${place.region}` : ''}: ${sanitize(error, 1000)}`);
+  }
+  return [...errors.values()].length || places.some((p) => p.error) ? EXIT.failed : EXIT.done;
+}
+
 /** strata servers */
 export async function servers(ctx: Context): Promise<number> {
   const { out } = ctx;
-  const session = await ctx.session();
   const phase = ctx.values.phase as Phase | undefined;
+  if (ctx.fleet()) return serversAcross(ctx, phase);
+  const session = await ctx.session();
   const listed = await session.servers.list();
   ctx.remember('servers', listed.map((s) => s.id));
   const now = clockOf(listed);
-  const rows = listed.filter((s) => !phase || s.phase === phase).map((s) => serverRow(s, session.description.capabilities.servers.expectedReadySeconds, now));
+  const rows = listed.filter((s) => !phase || s.phase === phase).map((s) => serverRow(s, session.description.capabilities.servers.expectedReadySeconds, now, placeOf(session)));
   if (ctx.values.ids === true) {
     out.io.stdout.write(rows.map((r) => `${r.id}\n`).join(''));
     return EXIT.done;
   }
   if (out.mode === 'ndjson') for (const row of rows) out.event('server-row', { server: row });
-  out.document('servers', { provider: session.providerId, region: session.region, observedAt: listed.find((s) => s.observedAt)?.observedAt ?? null, phase: phase ?? null, count: rows.length, servers: out.mode === 'ndjson' ? undefined : rows });
+  out.document('servers', { provider: session.providerId, region: session.region, observedAt: listed.find((s) => s.observedAt)?.observedAt ?? null, phase: phase ?? null, count: rows.length, servers: out.mode === 'ndjson' ? undefined : rows, sources: null });
   out.table(SERVER_COLUMNS, rows, { empty: `No servers${phase ? ` in phase ${phase}` : ''} in ${where(session)}.` });
   return EXIT.done;
 }
@@ -66,9 +106,9 @@ export async function show(ctx: Context): Promise<number> {
   const session = await ctx.session();
   const server = await findServer(session, ctx.arg('ID'));
   const expected = session.description.capabilities.servers.expectedReadySeconds;
-  const row = serverRow(server, expected);
+  const row = serverRow(server, expected, undefined, placeOf(session));
   // The launch as strata recorded it (a server started elsewhere has none).
-  const record = ctx.store.launches().servers(session.providerId, session.region).get(server.id);
+  const record = ctx.store.launches().servers(session.storeId, session.region).get(server.id);
   const launch = record ? ctx.store.launches().get(record.clientToken) : undefined;
   const timeline = [
     { phase: 'requested', at: sanitize(server.launchedAt, 64) },
@@ -86,8 +126,8 @@ export async function show(ctx: Context): Promise<number> {
   await known.lookUp(session, [server.imageId]);
   const risks = serverRisks(server, known.lookup, clockOf([server]));
   const audit = [
-    ...ctx.store.audit.list({ provider: session.providerId, region: session.region, target: server.id, limit: 50 }),
-    ...(record ? ctx.store.audit.list({ provider: session.providerId, region: session.region, target: record.clientToken, limit: 50 }) : []),
+    ...ctx.store.audit.list({ provider: session.storeId, region: session.region, target: server.id, limit: 50 }),
+    ...(record ? ctx.store.audit.list({ provider: session.storeId, region: session.region, target: record.clientToken, limit: 50 }) : []),
   ].sort((a, b) => a.id - b.id);
   out.document('server', {
     provider: session.providerId,
@@ -148,7 +188,7 @@ export async function terminate(ctx: Context): Promise<number> {
   const server = await findServer(session, ctx.arg('ID'));
   const name = sanitize(server.name, 256);
   if (server.phase === 'terminated') {
-    out.document('server-changed', { action: 'terminated', server: serverRow(server, session.description.capabilities.servers.expectedReadySeconds), already: true });
+    out.document('server-changed', { action: 'terminated', server: serverRow(server, session.description.capabilities.servers.expectedReadySeconds, undefined, placeOf(session)), already: true });
     out.note(`${name} (${sanitize(server.id)}) is terminated already.`);
     return EXIT.done;
   }
@@ -160,7 +200,7 @@ export async function terminate(ctx: Context): Promise<number> {
     throw new Refused(`${typed === server.id ? 'That is the id, not the name' : 'That is not the name'}; type ${name} exactly. Nothing was terminated.`);
   }
   await session.servers.terminate(server);
-  out.document('server-changed', { action: 'terminated', server: serverRow(server, session.description.capabilities.servers.expectedReadySeconds), already: false });
+  out.document('server-changed', { action: 'terminated', server: serverRow(server, session.description.capabilities.servers.expectedReadySeconds, undefined, placeOf(session)), already: false });
   out.note(`Terminating ${name} (${sanitize(server.id)}).`);
   return EXIT.done;
 }

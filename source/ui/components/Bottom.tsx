@@ -11,6 +11,7 @@ import { suggestions } from '../commands.js';
 import { useAppState, useController, useTheme } from '../state/context.js';
 import type { AppState, Message, Overlay } from '../state/state.js';
 import { selectView } from '../state/selectors.js';
+import { fleetRows, selectedFleetIndex } from '../state/fleetState.js';
 import type { Theme } from '../theme.js';
 import { LineEditorView } from './LineEditorView.js';
 import { fit, widthOf, wrap } from './text.js';
@@ -100,6 +101,24 @@ export function promptText(o: Overlay, interruption: string, serverName?: string
     }
     case 'ssh-unverified':
       return `Press ${keyName('ssh-confirm', Command.Confirm)} to connect to ${sanitize(o.serverName, 128)} unverified (${keyName('ssh-confirm', Command.Close)}: do not). ${o.sentence} ssh then trusts the host key it is shown, and strata keeps it for the next time.`;
+    case 'fleet-rename':
+      return `Type the new name; ${keyName('rename', Command.Submit)} saves it in ${o.where}, ${keyName('rename', Command.Cancel)} cancels.`;
+    case 'fleet-delete': {
+      const how = `Type ${o.imageId} and ${keyName('prompt', Command.Submit)} to delete it from ${o.where} (${keyName('prompt', Command.Cancel)} cancels).`;
+      if (o.dependants.length === 0) return `${how} Nothing strata knows there depends on it.`;
+      const n = o.dependants.length;
+      return `${how} ${n} depend${n === 1 ? 's' : ''} on it and will stand on a deleted image: ${o.dependants.slice(0, 4).join(', ')}${n > 4 ? ` and ${n - 4} more` : ''}.`;
+    }
+    case 'fleet-terminate': {
+      const name = sanitize(o.serverName, 128);
+      return `Type ${name} and ${keyName('prompt', Command.Submit)} to terminate it (${keyName('prompt', Command.Cancel)} cancels). Server ${name} (${sanitize(o.serverId)}) in ${o.where} and its disks are deleted.`;
+    }
+    case 'fleet-copy': {
+      const target = o.targets[o.target];
+      const to = target ? `${target.source}/${target.region}` : '?';
+      const more = o.targets.length > 1 ? ` (${keyName('fleet-copy', Command.NextTarget)}: another place, ${o.target + 1} of ${o.targets.length})` : '';
+      return `Type the copy's name; ${keyName('fleet-copy', Command.Submit)} copies ${sanitize(o.name, 80)} from ${o.where} to ${to}${more}, ${keyName('fleet-copy', Command.Cancel)} cancels.`;
+    }
     default:
       return '';
   }
@@ -123,13 +142,17 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
   const unread = messages.length && messages[messages.length - 1].id > seen ? messages.filter((m) => m.id > seen) : undefined;
   const pane = useAppState((s) => s.pane);
   const position = useAppState((s) => {
+    if (s.pane === 'fleet' && s.fleet?.view !== 'versions') {
+      const n = fleetRows(s).count;
+      return `${n === 0 ? 0 : selectedFleetIndex(s) + 1}/${n.toLocaleString('en-US')}`;
+    }
     if (s.pane !== 'images') return '';
     const n = selectView(s).count;
     const at = n === 0 ? 0 : Math.min(s.selected[s.scope], n - 1) + 1;
     return `${at}/${n.toLocaleString('en-US')}`;
   });
-  const matches = useAppState((s) => (s.overlay?.kind === 'filter' ? selectView(s).count : 0));
-  const filterText = useAppState((s) => s.filter.editor);
+  const matches = useAppState((s) => (s.overlay?.kind === 'filter' ? selectView(s).count : s.overlay?.kind === 'fleet-filter' ? fleetRows(s).count : 0));
+  const filterText = useAppState((s) => (s.pane === 'fleet' && s.fleet ? s.fleet.filter : s.filter.editor));
   const imports = useAppState((s) => s.imports);
   const serverName = useAppState((s) => (s.overlay?.kind === 'terminate' ? s.monitor.servers.find((x) => x.id === (s.overlay as { serverId: string }).serverId)?.name : undefined));
   const interruption = useAppState((s) => s.session.description?.capabilities.images.captureInterrupts ?? 'reboot');
@@ -142,7 +165,7 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
   } else if (bottom === 'prompt' && overlay?.kind === 'ssh-unverified') {
     tail.push(...textLines('ssh-confirm', promptText(overlay, interruption), width, theme.warning, '  '));
   } else if (bottom === 'prompt' && overlay && 'editor' in overlay) {
-    const danger = overlay.kind === 'delete' || overlay.kind === 'terminate' || overlay.kind === 'builder' || (overlay.kind === 'cancel-job' && !overlay.keep) || (overlay.kind === 'bulk' && overlay.action !== 'label');
+    const danger = overlay.kind === 'delete' || overlay.kind === 'terminate' || overlay.kind === 'builder' || (overlay.kind === 'cancel-job' && !overlay.keep) || (overlay.kind === 'bulk' && overlay.action !== 'label') || overlay.kind === 'fleet-delete' || overlay.kind === 'fleet-terminate';
     tail.push(...textLines('prompt', promptText(overlay, interruption, serverName), width, danger ? theme.danger : theme.accent, '  '));
     tail.push({ key: 'editor', node: <LineEditorView editor={overlay.editor} width={width - 1} prefix="> " /> });
     const error = 'error' in overlay ? overlay.error : undefined;
@@ -155,7 +178,8 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
     else tail.push(...textLines('hint', ` ${hint}`, width, overlay.message ? theme.danger : theme.muted, '  '));
     tail.push({ key: 'editor', node: <LineEditorView editor={overlay.editor} width={width - 1} prefix=":" /> });
   } else if (bottom === 'filter') {
-    const count = ` ${matches.toLocaleString('en-US')} match${matches === 1 ? '' : 'es'} · ${keyName('filter', Command.Submit)} keeps · ${keyName('filter', Command.Cancel)} clears`;
+    const context = overlay?.kind === 'fleet-filter' ? 'fleet-filter' : 'filter';
+    const count = ` ${matches.toLocaleString('en-US')} match${matches === 1 ? '' : 'es'} · ${keyName(context, Command.Submit)} keeps · ${keyName(context, Command.Cancel)} clears`;
     const room = Math.max(10, width - count.length - 1);
     tail.push({
       key: 'filter',
@@ -167,7 +191,7 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
       ),
     });
   } else {
-    const lead = pane !== 'images' ? ' ' : ` ${position} `;
+    const lead = pane !== 'images' && !position ? ' ' : ` ${position} `;
     const room = Math.max(1, width - lead.length - 1);
     let body: ReactNode = null;
     let extra: BottomLine[] = [];
@@ -177,7 +201,7 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
         body = <Text color={theme.muted}>{fit(`Rename: ${keyName('rename', Command.Submit)} saves, ${keyName('rename', Command.Cancel)} cancels`, room).trimEnd()}</Text>;
       } else body = <Text color={theme.muted}>{fit(`Rename: ${keyName('rename', Command.Submit)} saves, ${keyName('rename', Command.Cancel)} cancels`, room).trimEnd()}</Text>;
     } else if (imports.length > 0) body = <Text color={theme.warning}>{fit(importingLine(imports), room).trimEnd()}</Text>;
-    else if (pane === 'images' && filterText.text) body = <Text color={theme.muted}>{fit(`filter /${sanitize(filterText.text, 200)}  (/ edits, Esc clears)`, room).trimEnd()}</Text>;
+    else if ((pane === 'images' || pane === 'fleet') && filterText.text) body = <Text color={theme.muted}>{fit(`filter /${sanitize(filterText.text, 200)}  (/ edits, Esc clears)`, room).trimEnd()}</Text>;
     tail.push(...extra);
     // The position is plain text: it changes on every move, and a colour would cost bytes each time.
     tail.push({

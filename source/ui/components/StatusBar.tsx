@@ -11,7 +11,7 @@ import { fit, widthOf } from './text.js';
 
 const SCOPE_TITLES = { own: 'own', vendor: 'vendor', public: 'public' } as const;
 
-const PANE_TITLES: Record<string, string> = { images: 'Images', monitor: 'Monitor', risk: 'Risk', launch: 'Launch', jobs: 'Jobs' };
+const PANE_TITLES: Record<string, string> = { images: 'Images', monitor: 'Monitor', risk: 'Risk', launch: 'Launch', jobs: 'Jobs', fleet: 'Fleet' };
 
 export function Header({ width }: { width: number }) {
   const pane = useAppState((s) => s.pane);
@@ -19,8 +19,11 @@ export function Header({ width }: { width: number }) {
   const session = useAppState((s) => s.session);
   const readOnly = useAppState((s) => s.readOnly);
   const theme = useTheme();
-  const where = `${sanitize(session.description?.displayName ?? session.providerId, 40)} · ${sanitize(session.region || '…', 40)}`;
-  const profile = session.description ? ` · ${sanitize(session.description.profile, 60)}` : '';
+  const fleet = useAppState((s) => (s.pane === 'fleet' || (s.pane === 'risk' && s.fleet) ? s.fleet?.snapshot : undefined));
+  const where = fleet
+    ? `${fleet.sources.length} source${fleet.sources.length === 1 ? '' : 's'}, ${fleet.places.length} region${fleet.places.length === 1 ? '' : 's'}`
+    : `${sanitize(session.description?.displayName ?? session.providerId, 40)} · ${sanitize(session.region || '…', 40)}`;
+  const profile = session.description && !fleet ? ` · ${sanitize(session.description.profile, 60)}` : '';
   const tabs = SCOPES.map((s) => (s === scope ? `[${SCOPE_TITLES[s]}]` : ` ${SCOPE_TITLES[s]} `)).join('');
   const left = `strata  Images ${tabs}  `;
   const badge = readOnly ? ' READ-ONLY ' : '';
@@ -91,11 +94,14 @@ export function StatusBar({ width }: { width: number }) {
   const count = data.total !== undefined && data.total > rows && !data.loading ? `${rows.toLocaleString('en-US')} of ${data.total.toLocaleString('en-US')}` : rows.toLocaleString('en-US');
   const launching = pane === 'launch' && stage !== undefined;
   const other = pane === 'monitor' || pane === 'risk' || pane === 'jobs';
+  const fleetCount = useAppState((s) => (s.pane === 'fleet' && s.fleet ? s.fleet.snapshot.rows.length : undefined));
   // A sandbox whose clock runs faster than real time says so (its speed persists in its world).
   const provider = `${session.providerId}${session.timeScale !== undefined && session.timeScale !== 1 ? ` (time x${session.timeScale})` : ''}`;
   const markedRows = useAppState(markedCount);
   const marked = markedRows > 0 ? ` · ${markedRows.toLocaleString('en-US')} marked` : '';
-  const left = launching || other
+  const left = fleetCount !== undefined
+    ? `fleet · ${fleetCount.toLocaleString('en-US')} rows`
+    : launching || other
     ? `${provider} · ${session.region || '…'} · ${pane}${pane === 'monitor' ? marked : ''}`
     : `${provider} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}${marked}`;
   const retrying = useAppState((s) => s.retrying);

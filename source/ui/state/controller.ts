@@ -27,6 +27,9 @@ import { BulkController } from './bulkController.js';
 import { SHELL_COMMANDS, ShellController } from './shellController.js';
 import { realTerminal, type TerminalHost } from '../screen/handover.js';
 import { TAB_PANES, type AppState, type Pane } from './state.js';
+import { FLEET_CONTEXTS, FleetController } from './fleetController.js';
+import type { FleetOptions } from '../../services/fleet.js';
+import { sourceSessionOptions } from '../../services/sources.js';
 
 export interface ControllerDeps {
   store: AppStore;
@@ -48,6 +51,10 @@ export interface ControllerDeps {
   refreshSeconds?: number;
   /** The terminal beyond the frames: running ssh on it, the clipboard, hyperlinks (tests give their own). */
   terminal?: TerminalHost;
+  /** The fleet (config.yaml's sources): how it opens; absent without sources. */
+  fleet?: Omit<FleetOptions, 'log'>;
+  /** Start in the fleet view (--fleet, or several sources). */
+  openFleet?: boolean;
 }
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -102,6 +109,10 @@ export class Controller {
   readonly bulk: BulkController;
   /** s (ssh), y/Y (copies), o (links), f on a launch result, :ssh-user. */
   readonly shell: ShellController;
+  /** The fleet view: every source and region in one list, each action to its row's source. */
+  readonly fleet: FleetController;
+  /** Where to put the selection once a place opened from the fleet has its lists (Enter on a fleet row). */
+  private focus?: { imageId?: string; serverId?: string };
   /** The launch services (launcher, jobs, billing, recipes) of a session, loaded on first use. */
   private services?: { session: Session; promise: Promise<LaunchServices>; loaded?: LaunchServices };
 
@@ -143,6 +154,18 @@ export class Controller {
         loadedServices: () => (this.services && this.services.session === this.session ? this.services.loaded : undefined),
         jobs: this.jobs,
       }),
+    );
+    this.fleet = new FleetController(
+      {
+        get state() {
+          return deps.store.getState();
+        },
+        dispatch: (action) => this.dispatch(action),
+        say: (level, message) => this.say(level, message),
+        log: (level, message, detail) => deps.logger.log(level, message, detail),
+        openPlace: (source, region, focus) => this.openPlace(source, region, focus),
+      },
+      deps.fleet,
     );
     this.monitor = new MonitorController({
       get state() {
@@ -197,6 +220,10 @@ export class Controller {
   /** Moves to a pane (Tab, :monitor, :risk). */
   setPane(pane: Pane): void {
     if (pane !== 'monitor') this.monitor.stopFollowing();
+    if (pane === 'fleet') {
+      this.fleet.open();
+      return;
+    }
     this.dispatch({ type: 'pane/set', pane });
     if (pane === 'jobs') void this.jobs.loadList();
     if (pane === 'monitor' || pane === 'risk' || pane === 'jobs') {
@@ -217,6 +244,7 @@ export class Controller {
   dispatch(action: Action): void {
     if (this.closed) return;
     this.deps.store.dispatch(action);
+    if (this.focus && (action.type === 'images/page' || action.type === 'monitor/servers')) this.applyFocus();
     this.idle.refresh();
     // Rows from another copy (a reload): positions marked in the old one become ids.
     if ((action.type === 'images/page' || action.type === 'images/refreshed' || action.type === 'images/stored') && !this.state.marks[action.scope].empty) this.bulk.afterRows(action.scope);
@@ -296,6 +324,9 @@ export class Controller {
   disabledReason(context: KeyContext, command: Command): string | undefined {
     const s = this.state;
     const binding = [context, ...inheritedContexts(context)].map((c) => bindingOf(c, command)).find((b) => b !== undefined);
+    // The fleet's rows are of every source: each row's own source says whether it may change.
+    if (FLEET_CONTEXTS.includes(context)) return this.fleet.disabledReason(context, command);
+    if (binding?.mutating && s.readOnly && s.readOnlySource) return `${s.readOnlySource} is read-only (readOnly in config.yaml): ${binding.doing ?? 'changing things'} is disabled there.`;
     if (binding?.mutating && s.readOnly) return `This session is read-only (--read-only): ${binding.doing ?? 'changing things'} is disabled.`;
     if (SHELL_COMMANDS.has(command)) return this.shell.disabledReason(context, command);
     const description = s.session.description;
@@ -375,10 +406,46 @@ export class Controller {
     return this.listHeight;
   }
 
+  // ---- a place of the fleet in the classic panes ----------------------------------------------------------
+
+  /** Enter on a fleet row: its source and region in the image list (an image) or the monitor (a server). */
+  openPlace(source: string, region: string, focus: { imageId?: string; serverId?: string }): void {
+    const config = this.deps.fleet?.sources.find((s) => s.name === source);
+    if (!config || !this.deps.fleet) return;
+    this.focus = focus;
+    const current = this.deps.sessionOptions;
+    const same = current.source === source && this.state.session.region === region && this.session !== undefined;
+    if (!same) void this.open(sourceSessionOptions(config, region, this.deps.fleet.base));
+    if (focus.serverId) this.setPane('monitor');
+    else {
+      this.dispatch({ type: 'pane/set', pane: 'images' });
+      if (this.state.scope !== 'own') this.setScope('own');
+    }
+    if (same) this.applyFocus();
+  }
+
+  private applyFocus(): void {
+    const focus = this.focus;
+    if (!focus) return;
+    if (focus.imageId) {
+      const view = selectView(this.state, 'own');
+      const at = view.shownAt(view.rows.indexOf(focus.imageId));
+      if (at < 0) return;
+      this.focus = undefined;
+      if (this.state.scope === 'own') this.dispatch({ type: 'move/to', index: at, count: view.count });
+    } else if (focus.serverId) {
+      const at = this.state.monitor.servers.findIndex((x) => x.id === focus.serverId);
+      if (at < 0) return;
+      this.focus = undefined;
+      this.dispatch({ type: 'monitor/move-to', index: at });
+    }
+  }
+
   // ---- sessions ---------------------------------------------------------------------------------------
 
   /** Opens the first session; the first frame is already on screen while this runs. */
   start(): Promise<void> {
+    if (this.deps.openFleet) this.fleet.open();
     return this.open(this.deps.sessionOptions);
   }
 
@@ -393,7 +460,7 @@ export class Controller {
         this.deps.sessionOptions = next.options;
         if (previous) await previous.close().catch(() => undefined);
         if (this.closed) return next.close();
-        this.dispatch({ type: 'session/ready', description: next.description, timeScale: next.timeScale() });
+        this.dispatch({ type: 'session/ready', description: next.description, timeScale: next.timeScale(), readOnly: next.readOnly, readOnlySource: next.options.readOnlySource });
         this.deps.logger.log('info', 'session opened', { provider: next.providerId, region: next.region });
         // Whatever says it will retry, retries, and shows when: every retry of the session's services.
         this.stopRetryNotices?.();
@@ -460,7 +527,9 @@ export class Controller {
 
   switchProvider(providerId: string): void {
     if (providerId === this.state.session.providerId) return;
-    void this.open({ ...this.deps.sessionOptions, providerId, region: undefined });
+    // Another provider is not the source's: its account, home and sandbox options stay behind.
+    const { source: _source, account: _account, providerHome: _home, sandboxDelayMs: _delay, readOnlySource: _ro, ...rest } = this.deps.sessionOptions;
+    void this.open({ ...rest, readOnly: this.deps.fleet?.base.readOnly ?? rest.readOnly, providerId, region: undefined });
   }
 
   // ---- images -----------------------------------------------------------------------------------------
@@ -993,6 +1062,10 @@ export class Controller {
       case 'quit':
         this.quit();
         break;
+      case 'versions':
+        this.fleet.open();
+        if (this.state.pane === 'fleet') this.dispatch({ type: 'fleet/view', view: 'versions' });
+        break;
     }
   }
 
@@ -1057,6 +1130,7 @@ export class Controller {
   async close(): Promise<void> {
     this.closed = true;
     this.monitor.stop();
+    await this.fleet.close().catch(() => undefined);
     this.cancelLoads();
     if (this.searchTimer) clearTimeout(this.searchTimer);
     if (this.autoRefresh) clearInterval(this.autoRefresh);

@@ -9,10 +9,12 @@ import { Marks, noMarks, type MarkBlock, type MarkScope } from './marks.js';
 import { selectView } from './selectors.js';
 import { launchReducer, type LaunchAction } from './launchReducer.js';
 import { monitorReducer, type MonitorAction } from './monitorReducer.js';
+import { FLEET_FILTER_LIMIT, fleetReducer, type FleetAction } from './fleetState.js';
 
 export type Action =
   | LaunchAction
   | MonitorAction
+  | FleetAction
   | { type: 'reconcile/set'; items: { token: string; sentence: string }[] }
   | { type: 'reconcile/done'; token: string }
   | { type: 'risk/scroll'; delta: number; max: number }
@@ -20,7 +22,7 @@ export type Action =
   | { type: 'jobs/move'; delta: number; to?: 'top' | 'bottom' }
   | { type: 'cancel-job/keep' }
   | { type: 'session/connecting'; providerId: string; region: string }
-  | { type: 'session/ready'; description: ProviderDescription; providerId?: string; timeScale?: number }
+  | { type: 'session/ready'; description: ProviderDescription; providerId?: string; timeScale?: number; readOnly?: boolean; readOnlySource?: string }
   /** A retry about to be made ("listing firewalls: the provider is throttling; retrying in 2 s (attempt 2 of 10)"), or none. */
   | { type: 'retry/notice'; text?: string }
   | { type: 'session/error'; message: string }
@@ -101,6 +103,11 @@ export const EDITOR_LIMITS: Partial<Record<OverlayKind, number>> & { launchField
   builder: 256,
   bulk: 64,
   deprecate: 64,
+  'fleet-filter': FLEET_FILTER_LIMIT,
+  'fleet-rename': 256,
+  'fleet-delete': 256,
+  'fleet-terminate': 256,
+  'fleet-copy': 256,
   launchField: 1024,
 };
 
@@ -145,6 +152,13 @@ function editOverlay(state: AppState, action: EditorAction): AppState {
     case 'bulk':
     case 'deprecate':
       return withOverlay(state, { ...o, editor: editorReduce(o.editor, action, EDITOR_LIMITS[o.kind]), error: undefined } as Overlay);
+    case 'fleet-filter':
+      return fleetReducer(state, { type: 'fleet/filter', action });
+    case 'fleet-rename':
+    case 'fleet-delete':
+    case 'fleet-terminate':
+    case 'fleet-copy':
+      return withOverlay(state, { ...o, editor: editorReduce(o.editor, action, EDITOR_LIMITS[o.kind]), error: undefined } as Overlay);
     default:
       return state;
   }
@@ -181,6 +195,7 @@ function resetSelection(state: AppState): AppState {
 export function reducer(state: AppState, action: Action): AppState {
   if (action.type.startsWith('launch/')) return launchReducer(state, action as LaunchAction);
   if (action.type.startsWith('monitor/')) return monitorReducer(state, action as MonitorAction);
+  if (action.type.startsWith('fleet/')) return fleetReducer(state, action as FleetAction);
   switch (action.type) {
     case 'reconcile/set':
       return { ...state, reconcile: action.items.length ? action.items : undefined };
@@ -234,6 +249,8 @@ export function reducer(state: AppState, action: Action): AppState {
           error: undefined,
           ...(action.timeScale !== undefined ? { timeScale: action.timeScale } : {}),
         },
+        // A session of a source: its own read-only (said with its name).
+        ...(action.readOnly !== undefined ? { readOnly: action.readOnly, readOnlySource: action.readOnlySource } : {}),
       };
     case 'session/error':
       return { ...state, session: { ...state.session, status: 'error', error: action.message } };
@@ -371,7 +388,7 @@ export function reducer(state: AppState, action: Action): AppState {
       if (o.kind === 'command') return withOverlay(state, { ...o, message: action.message });
       if (o.kind === 'capture') return withOverlay(state, { ...o, error: action.message, saving: false });
       if (o.kind === 'stale') return withOverlay(state, { ...o, loading: false, error: action.message });
-      if (o.kind === 'rename' || o.kind === 'delete' || o.kind === 'terminate' || o.kind === 'recipe' || o.kind === 'cancel-job' || o.kind === 'builder' || o.kind === 'bulk' || o.kind === 'deprecate') {
+      if (o.kind === 'rename' || o.kind === 'delete' || o.kind === 'terminate' || o.kind === 'recipe' || o.kind === 'cancel-job' || o.kind === 'builder' || o.kind === 'bulk' || o.kind === 'deprecate' || o.kind === 'fleet-rename' || o.kind === 'fleet-delete' || o.kind === 'fleet-terminate' || o.kind === 'fleet-copy') {
         return withOverlay(state, { ...o, error: action.message } as Overlay);
       }
       return state;

@@ -5,8 +5,9 @@ import { ImageRows } from '../../services/rows.js';
 import type { EditorState } from './editor.js';
 import { noMarks, type MarkScope, type MarksState } from './marks.js';
 import type { DraftProblem, FieldId, FormContext, LaunchDraft } from '../panes/launch/draft.js';
+import type { FleetView } from './fleetState.js';
 
-export type Pane = 'images' | 'launch' | 'monitor' | 'risk' | 'jobs';
+export type Pane = 'images' | 'launch' | 'monitor' | 'risk' | 'jobs' | 'fleet';
 /** The panes Tab moves between (the launch form is entered from an image, not by Tab). */
 export const TAB_PANES: readonly Pane[] = ['images', 'monitor', 'risk'];
 
@@ -86,7 +87,16 @@ export type Overlay =
   /** A deprecation date for an own image, typed: a day, +90d, now, or none to take it off. */
   | { kind: 'deprecate'; imageId: string; name: string; current?: string; editor: EditorState; error?: string }
   /** s on a server whose console shows no host keys: connect unverified (y) or not. */
-  | { kind: 'ssh-unverified'; serverId: string; serverName: string; sentence: string };
+  | { kind: 'ssh-unverified'; serverId: string; serverName: string; sentence: string }
+  // The fleet view (its rows are of any source and region: `key` names the row).
+  /** The fleet's filter line (words, and column filters such as source:prod-eu). */
+  | { kind: 'fleet-filter' }
+  | { kind: 'fleet-rename'; key: string; where: string; editor: EditorState; original: string; error?: string }
+  | { kind: 'fleet-label'; key: string; index: number }
+  | { kind: 'fleet-delete'; key: string; imageId: string; where: string; editor: EditorState; dependants: string[]; error?: string }
+  | { kind: 'fleet-terminate'; key: string; serverId: string; serverName: string; where: string; editor: EditorState; error?: string }
+  /** Copying an own image: to which of the places that can take it (Tab), under which name. */
+  | { kind: 'fleet-copy'; key: string; name: string; where: string; targets: { source: string; region: string }[]; target: number; editor: EditorState; error?: string };
 
 /** What a bulk prompt does to the marked rows. */
 export type BulkAction = 'delete' | 'terminate' | 'label';
@@ -225,6 +235,10 @@ export interface AppState {
   reconcile?: { token: string; sentence: string }[];
   /** Marked rows, per image scope and for the monitor's servers (by id; see marks.ts). */
   marks: MarksState;
+  /** The fleet view (strata opened on sources, or :fleet): absent until first opened. */
+  fleet?: FleetView;
+  /** The source whose readOnly in config.yaml makes the session read-only (the refusals name it). */
+  readOnlySource?: string;
 }
 
 export function emptyMonitor(): MonitorState {
@@ -235,11 +249,12 @@ export function emptyScope(): ScopeData {
   return { rows: ImageRows.EMPTY, loading: false, complete: false, capped: false, generation: 0 };
 }
 
-export function initialState(options: { providerId: string; region: string; scope?: Scope; readOnly?: boolean }): AppState {
+export function initialState(options: { providerId: string; region: string; scope?: Scope; readOnly?: boolean; readOnlySource?: string; pane?: Pane }): AppState {
   return {
+    ...(options.readOnlySource ? { readOnlySource: options.readOnlySource } : {}),
     session: { providerId: options.providerId, region: options.region, status: 'connecting' },
     readOnly: options.readOnly ?? false,
-    pane: 'images',
+    pane: options.pane ?? 'images',
     scope: options.scope ?? 'own',
     scopes: { own: emptyScope(), vendor: emptyScope(), public: emptyScope() },
     filter: { editor: { text: '', cursor: 0 } },

@@ -138,7 +138,7 @@ export function detailLines(image: CatalogueImage | undefined, width: number, lo
  * list (the palette, an interrupted launch's question) or inside it (an inline rename, the empty message),
  * the rows are rendered through Ink as before: the same formatRow either way.
  */
-function useRowsCanvas(enabled: boolean, top: number, lines: () => string[]): void {
+export function useRowsCanvas(enabled: boolean, top: number, lines: () => string[]): void {
   // The lines of the newest render, made once per render (the writer may draw several times between two).
   const latest = useRef<string[]>([]);
   if (enabled) latest.current = lines();
