@@ -117,6 +117,8 @@ export interface FleetOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, detail?: unknown) => void;
   /** Resume the copies into each place that opens (default true; never in a read-only place). */
   resumeCopies?: boolean;
+  /** Real milliseconds between a copy's polls of its image (default 5000; tests make it short). */
+  copyPollMs?: number;
 }
 
 export { DEFAULT_CONCURRENCY } from './limit.js';
@@ -208,7 +210,7 @@ export class Fleet {
   copies(source: string, region: string): Copies | undefined {
     const place = this.places.find((p) => p.source.name === source && p.region === region);
     if (!place?.session) return undefined;
-    place.copies ??= copiesFor(place.session, this.options.retry ? { retry: this.options.retry } : {});
+    place.copies ??= copiesFor(place.session, { ...(this.options.retry ? { retry: this.options.retry } : {}), ...(this.options.copyPollMs ? { pollMs: this.options.copyPollMs, maxBackoffMs: this.options.copyPollMs * 4 } : {}) });
     return place.copies;
   }
 

@@ -103,7 +103,7 @@ export function jsonOf<T = Record<string, unknown>>(result: Result, kind: string
     throw new Error(`stdout is not one JSON document (${(error as Error).message}); exit ${result.code}; stderr: ${result.stderr}\n${result.stdout.slice(0, 2000)}`);
   }
   expect(doc.kind, result.stderr).toBe(kind);
-  expect(doc.schemaVersion).toBe(1);
+  expect(doc.schemaVersion).toBe(2);
   expect(validate(schemaOf(kind), doc)).toEqual([]);
   return doc as T;
 }

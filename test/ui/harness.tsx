@@ -14,7 +14,8 @@ import { initialState } from '../../source/ui/state/state.js';
 import { createStore } from '../../source/ui/state/store.js';
 import { createTheme } from '../../source/ui/theme.js';
 import type { Command, KeyContext } from '../../source/ui/keymap.js';
-import type { StrataConfig } from '../../source/services/config.js';
+import type { SourceConfig, StrataConfig } from '../../source/services/config.js';
+import { sourceSessionOptions } from '../../source/services/sources.js';
 import { keyFor } from '../keys.js';
 import type { TerminalHost } from '../../source/ui/screen/handover.js';
 
@@ -68,26 +69,44 @@ export async function start(
     /** The terminal beyond the frames (ssh, the clipboard, links): a recording one in tests. */
     terminal?: TerminalHost;
     sandboxSpeed?: number;
+    /** config.yaml's sources (the fleet); with `open`, strata starts in the fleet view on the first source's first region. */
+    sources?: SourceConfig[];
+    open?: boolean;
   } = {},
 ): Promise<Harness> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'strata-ui-'));
   const db = openStore(home);
-  const store = createStore(initialState({ providerId: 'sandbox', region: options.region ?? 'eu-west', scope: options.scope, readOnly: options.readOnly }));
+  const config: StrataConfig | undefined = options.sources ? { billingCodes: {}, groups: [], trustedVendorOwners: [], ...options.config, sources: options.sources } : options.config;
+  const base = { home, configDir: options.configDir ?? home, ...(config ? { config } : {}), ...(options.readOnly ? { readOnly: true } : {}) };
+  // Opened on sources: the first source's first region, as strata --fleet opens it.
+  const first = options.sources && options.open ? sourceSessionOptions(options.sources[0]!, Array.isArray(options.sources[0]!.regions) ? options.sources[0]!.regions[0] : undefined, base) : undefined;
+  const store = createStore(
+    initialState({
+      providerId: first?.providerId ?? 'sandbox',
+      region: first?.region ?? options.region ?? 'eu-west',
+      scope: options.scope,
+      readOnly: first?.readOnly ?? options.readOnly,
+      ...(first?.readOnlySource ? { readOnlySource: first.readOnlySource } : {}),
+      ...(options.open ? { pane: 'fleet' as const } : {}),
+    }),
+  );
   const controller = new Controller({
     store,
     db,
     logger: createLogger(join(home, 'strata.log')),
-    sessionOptions: {
+    sessionOptions: first ?? {
       providerId: 'sandbox',
       region: options.region ?? 'eu-west',
       home,
       configDir: options.configDir ?? home,
       readOnly: options.readOnly,
-      ...(options.config ? { config: options.config } : {}),
+      ...(config ? { config } : {}),
       ...(options.sandboxSpeed !== undefined ? { sandboxSpeed: options.sandboxSpeed } : {}),
     },
     preloadLimit: options.preloadLimit,
     ...(options.terminal ? { terminal: options.terminal } : {}),
+    ...(options.sources ? { fleet: { sources: options.sources, base, store: db, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 }, copyPollMs: 20 } } : {}),
+    ...(options.open ? { openFleet: true } : {}),
   });
   const ui = render(
     <AppProviders store={store} controller={controller} theme={createTheme('none')}>

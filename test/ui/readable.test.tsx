@@ -21,6 +21,12 @@ const RULES: NameRules = { minLength: 3, maxLength: 128, allowed: "A-Za-z0-9 ()\
 const MESSAGES: { what: string; text: string }[] = [
   { what: 'a refused name', text: `Name refused: ${checkName('web,frontend', RULES) ?? '"," is not allowed in a name: 3 to 128 characters: letters, digits, spaces and ( ) [ ] . / \' @ - _'}` },
   { what: 'read-only', text: 'This session is read-only (--read-only): terminating servers is disabled.' },
+  { what: "a source's read-only", text: 'prod-eu-admin-readonly is read-only (readOnly in config.yaml): copying images is disabled there.' },
+  {
+    what: 'a source that failed',
+    text: 'prod-us-govcloud: eu-central-1: Opening prod-us-govcloud in eu-central-1 failed: the AWS SSO session of profile "prod-us-govcloud-admin" has expired or is missing; run `aws sso login --profile prod-us-govcloud-admin` and try again.',
+  },
+  { what: 'a copy that failed', text: 'The copy of payments-api-golden-2026-12-06 to prod-us/us-east-1 failed: Copying the image failed: EC2 refused the copy: the snapshot snap-0123456789abcdef0 is encrypted with a key prod-us cannot use (KMS key arn:aws:kms:eu-central-1:123456789012:key/0b1c…).' },
   {
     what: 'an expired SSO session',
     text: describeError(authFailed('the AWS SSO session of profile "prod-eu-admin" has expired or is missing; run `aws sso login --profile prod-eu-admin` and try again.'), 'Opening aws in eu-west-1'),
@@ -150,6 +156,25 @@ function overlays(): { what: string; overlay: Overlay }[] {
       overlay: { kind: 'ssh-unverified', serverId: 'i-0123456789abcdef0', serverName: 'web-frontend-prod-1', sentence: "web-frontend-prod-1's console shows no host key fingerprints (Amazon EC2 did not answer: reading the console failed): the first connection cannot be verified." },
     },
     { what: 'a refused command', overlay: { kind: 'command', editor: { text: 'import ~/disks/base.qcow2', cursor: 25 }, historyIndex: -1, message: 'Sandbox cloud cannot import image files (in ap-south); :import works where the provider can import images: try :region eu-west.' } },
+    {
+      what: 'the fleet: copying an image to another region',
+      overlay: {
+        kind: 'fleet-copy',
+        key: 'k',
+        name: 'payments-api-golden-2026-12-06 (hardened, CIS level 2)',
+        where: 'prod-eu/eu-central-1',
+        targets: [{ source: 'prod-eu', region: 'eu-west-1' }, { source: 'prod-us', region: 'us-east-1' }, { source: 'prod-us', region: 'us-west-2' }],
+        target: 1,
+        editor: { text: 'payments-api-golden-2026-12-06', cursor: 30 },
+        error: 'An image named "payments-api-golden-2026-12-06" exists in prod-us/us-east-1 already (ami-0123456789abcdef0); give the copy another name.',
+      },
+    },
+    {
+      what: 'the fleet: deleting an image of a source',
+      overlay: { kind: 'fleet-delete', key: 'k', imageId: 'ami-0123456789abcdef0', where: 'prod-eu/eu-central-1', editor: { text: '', cursor: 0 }, dependants: ['server payments-api-1 (i-0123456789abcdef0)', 'server payments-api-2 (i-0123456789abcdef1)'], error: 'That is the name, not the id; type ami-0123456789abcdef0 exactly.' },
+    },
+    { what: 'the fleet: terminating a server of a source', overlay: { kind: 'fleet-terminate', key: 'k', serverId: 'i-0123456789abcdef0', serverName: 'payments-api-prod-eu-central-1-7', where: 'prod-eu/eu-central-1', editor: { text: 'pay', cursor: 3 }, error: 'That is not the name; type payments-api-prod-eu-central-1-7 exactly.' } },
+    { what: 'the fleet: renaming an image of a source', overlay: { kind: 'fleet-rename', key: 'k', where: 'prod-eu/eu-central-1', editor: { text: 'x', cursor: 1 }, original: 'y', error: 'Name refused in prod-eu/eu-central-1: "," is not allowed in a name: 3 to 128 characters: letters, digits, spaces and ( ) [ ] . / \' @ - _' } },
   ];
 }
 

@@ -31,6 +31,8 @@ const IMAGE_COMMANDS = [Command.Rename, Command.Label, Command.DeleteImage, Comm
 export class FleetController {
   private fleet?: Fleet;
   private unsubscribe?: () => void;
+  /** The error last said of each source (said again only when it changes). */
+  private readonly said = new Map<string, string | undefined>();
 
   constructor(
     private readonly host: FleetHost,
@@ -60,7 +62,14 @@ export class FleetController {
     const fleet = new Fleet({ ...this.options, log: (level, message, detail) => this.host.log(level, message, detail) });
     this.fleet = fleet;
     this.unsubscribe = fleet.onChange((snapshot) => {
-      if (this.fleet === fleet) this.host.dispatch({ type: 'fleet/snapshot', snapshot });
+      if (this.fleet !== fleet) return;
+      this.host.dispatch({ type: 'fleet/snapshot', snapshot });
+      // A source that fails says why once (and :messages keeps it whole), besides the fleet's header.
+      for (const source of snapshot.sources) {
+        const error = source.state === 'error' ? source.error : undefined;
+        if (error && this.said.get(source.name) !== error) this.host.say('warning', `${source.name}: ${error}`);
+        this.said.set(source.name, error);
+      }
     });
     this.host.dispatch({ type: 'fleet/snapshot', snapshot: fleet.snapshot() });
     void fleet.start().catch((error) => this.host.say('error', describeError(error, 'Opening the fleet')));

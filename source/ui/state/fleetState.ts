@@ -166,7 +166,7 @@ let viewCache: { rows: readonly FleetRow[]; query: string; show: FleetShow; view
 /** The rows the fleet view shows: its kind (all, images, servers), its column filters and its words. */
 export function fleetRows(state: AppState): FleetRowsView {
   const f = state.fleet;
-  const rows = f?.snapshot.rows ?? [];
+  const rows = f?.snapshot.rows ?? EMPTY_SNAPSHOT.rows;
   const query = f?.filter.text ?? '';
   const show = f?.show ?? 'all';
   if (viewCache && viewCache.rows === rows && viewCache.query === query && viewCache.show === show) return viewCache.view;

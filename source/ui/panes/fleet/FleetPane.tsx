@@ -241,8 +241,8 @@ function FleetList({ width, height, top }: { width: number; height: number; top:
   const widest = useMemo(() => Math.max(10, ...sources.flatMap((s) => s.regions.map((r) => s.name.length + 1 + r.length))), [sources]);
   const columns = useMemo(() => fleetColumns(width, widest), [width, widest]);
   const head = sourceLines(sources, width);
-  const maxHead = Math.max(1, Math.floor((height - 4) / 3));
-  const headShown = head.length > maxHead ? [...head.slice(0, maxHead - 1), { text: `… and ${head.length - maxHead + 1} more lines: the sources' errors (M shows them)`, level: 'muted' as const }] : head;
+  const maxHead = Math.max(4, Math.floor((height - 4) / 2));
+  const headShown = head.length > maxHead ? [...head.slice(0, maxHead - 1), { text: fit(`… ${head.length - maxHead + 1} more lines of the sources' errors: M shows them whole`, width - 1).trimEnd(), level: 'muted' as const }] : head;
   const copies = (snapshot?.copies ?? []).slice(-2).map((c) => copyLine(c));
   const copyShown = copies.flatMap((line) => wrap(line, Math.max(10, width - 1)).slice(0, 1));
   const listHeight = Math.max(1, height - headShown.length - 1 - copyShown.length - DETAIL_LINES);
