@@ -102,6 +102,8 @@ export interface AwsProviderOptions extends ProviderOptions {
   endpoint?: string;
   /** Owner account ids whose images count as vendor templates besides Amazon's (default: DEFAULT_TRUSTED_OWNER_IDS). */
   trustedOwnerIds?: string[];
+  /** Tests: the SDK's HTTP handler (to see where a request goes without sending it). */
+  requestHandler?: unknown;
 }
 
 /** The one way the provider reaches EC2: an action name ("DescribeImages") and its input. */
@@ -136,6 +138,7 @@ export function sdkApi(options: AwsProviderOptions): Ec2Api {
         ...(options.region ? { region: options.region } : {}),
         ...(options.profile ? { profile: options.profile } : {}),
         ...(endpoint ? { endpoint } : {}),
+        ...(options.requestHandler ? { requestHandler: options.requestHandler as never } : {}),
         // One retry policy: strata's (services/retry.ts), which sees Throttled/Transient and backs off.
         maxAttempts: 1,
       });
@@ -558,7 +561,14 @@ export class AwsProvider implements ProviderService {
     );
     const imageId = out.ImageId!;
     try {
-      return await this.getImage(imageId);
+      let copied = await this.getImage(imageId);
+      // An EC2-compatible endpoint that leaves CopyImage's tags out (moto): written now, so the copy says
+      // where it came from and a retry finds it by its token. (EC2 itself wrote them with the copy.)
+      if (copied.tags[COPY_TOKEN_TAG] !== token || copied.tags[COPIED_FROM_TAG] === undefined) {
+        await this.call('CreateTags', { Resources: [imageId], Tags: recordToTags(tags) }, { doing: `tagging the copy ${imageId}` });
+        copied = await this.getImage(imageId);
+      }
+      return copied;
     } catch (error) {
       if (!(error instanceof StrataError && error.kind === 'NotFound')) throw error;
       // EC2 is eventually consistent: the new AMI may not be describable for a moment.
