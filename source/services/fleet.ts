@@ -165,6 +165,8 @@ export class Fleet {
   private readonly counters: FleetStats = { calls: 0, polls: 0, lastPollCalls: 0, peakConcurrency: 0 };
   private readonly copyRecords = new Map<string, CopyRecord>();
   private notifyQueued = false;
+  /** Aborted by close(): a load waiting out a throttle stops at once (a quit never waits for it). */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: FleetOptions) {
     this.limiter = new Limiter(options.concurrency ?? options.base.config?.fleet?.concurrency ?? DEFAULT_CONCURRENCY);
@@ -292,14 +294,16 @@ export class Fleet {
     try {
       const items: CatalogueImage[] = [];
       await this.limiter.run(async () => {
-        for await (const page of session.catalogue.pages('own', { pageSize: 5000 })) items.push(...page.items);
+        for await (const page of session.catalogue.pages('own', { pageSize: 5000, signal: this.stopping.signal })) items.push(...page.items);
       });
       place.images = items.map((i) => session.capturer.withLineage(i));
       place.imagesLoaded = true;
       place.imagesError = undefined;
     } catch (error) {
+      if (this.closed) return;
       place.imagesError = describeError(error, 'Listing own images');
     }
+    if (this.closed) return;
     place.rows = undefined;
     this.changed();
   }
@@ -312,7 +316,7 @@ export class Fleet {
     const wanted = [...new Set([...place.servers.map((s) => s.imageId), ...place.images.map((i) => i.sourceImageId ?? '')])].filter((id) => id && !own.has(id) && !(id in place.lookups));
     if (wanted.length === 0) return;
     try {
-      const found = await this.limiter.run(() => session.servers.lookUpImages(wanted));
+      const found = await this.limiter.run(() => session.servers.lookUpImages(wanted, { signal: this.stopping.signal }));
       place.lookups = { ...place.lookups, ...found };
       this.changed();
     } catch (error) {
@@ -437,9 +441,10 @@ export class Fleet {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopping.abort();
     if (this.timer) clearTimeout(this.timer);
     for (const place of this.places) place.watcher?.stop();
-    await this.started?.catch(() => undefined);
+    // Sessions still opening close themselves when they open (openPlace sees closed).
     await Promise.all(this.places.map((p) => p.session?.close().catch(() => undefined)));
   }
 
