@@ -22,6 +22,8 @@ export interface FleetView {
   view: 'list' | 'versions';
   /** The versions view's scroll. */
   scroll: number;
+  /** The user moved the selection: it then follows its row as the list changes (else it stays at the top while sources load). */
+  moved: boolean;
 }
 
 /** The columns a fleet filter can name (key:value). */
@@ -30,7 +32,7 @@ export const FLEET_COLUMNS = ['source', 'region', 'where', 'kind', 'name', 'id',
 export const EMPTY_SNAPSHOT: FleetSnapshot = { sources: [], rows: [], places: [], copies: [], generation: 0, complete: false };
 
 export function emptyFleet(): FleetView {
-  return { snapshot: EMPTY_SNAPSHOT, selected: 0, filter: editorOf(''), show: 'all', view: 'list', scroll: 0 };
+  return { snapshot: EMPTY_SNAPSHOT, selected: 0, filter: editorOf(''), show: 'all', view: 'list', scroll: 0, moved: false };
 }
 
 export type FleetAction =
@@ -63,8 +65,9 @@ export function fleetReducer(state: AppState, action: FleetAction): AppState {
     case 'fleet/open':
       return state.fleet ? state : { ...state, fleet: emptyFleet() };
     case 'fleet/snapshot': {
-      // The selection stays on the same row when the list changes under it.
-      const before = selectedFleetRow(state)?.key;
+      // The selection stays on the same row when the list changes under it (once the user has moved it:
+      // while the sources load, rows arrive above it, and the top of the list is what is wanted).
+      const before = f.moved ? selectedFleetRow(state)?.key : undefined;
       const next = withFleet(state, { snapshot: action.snapshot });
       if (before === undefined) return next;
       const view = fleetRows(next);
@@ -73,15 +76,15 @@ export function fleetReducer(state: AppState, action: FleetAction): AppState {
     }
     case 'fleet/move': {
       const count = fleetRows(state).count;
-      return withFleet(state, { selected: count === 0 ? 0 : clamp(clamp(f.selected, 0, count - 1) + action.delta, 0, count - 1) });
+      return withFleet(state, { moved: true, selected: count === 0 ? 0 : clamp(clamp(f.selected, 0, count - 1) + action.delta, 0, count - 1) });
     }
     case 'fleet/move-to': {
       const count = fleetRows(state).count;
-      return withFleet(state, { selected: count === 0 ? 0 : clamp(action.index < 0 ? count - 1 : action.index, 0, count - 1) });
+      return withFleet(state, { moved: true, selected: count === 0 ? 0 : clamp(action.index < 0 ? count - 1 : action.index, 0, count - 1) });
     }
     case 'fleet/show': {
       const show = action.show ?? FLEET_SHOWS[(FLEET_SHOWS.indexOf(f.show) + 1) % FLEET_SHOWS.length]!;
-      return withFleet(state, { show, selected: 0 });
+      return withFleet(state, { show, selected: 0, moved: false });
     }
     case 'fleet/view':
       return withFleet(state, { view: action.view ?? (f.view === 'list' ? 'versions' : 'list'), scroll: 0 });
@@ -93,10 +96,10 @@ export function fleetReducer(state: AppState, action: FleetAction): AppState {
     case 'fleet/filter': {
       const filter = editorReduce(f.filter, action.action, FLEET_FILTER_LIMIT);
       if (filter === f.filter) return state;
-      return withFleet(state, { filter, ...(filter.text !== f.filter.text ? { selected: 0 } : {}) });
+      return withFleet(state, { filter, ...(filter.text !== f.filter.text ? { selected: 0, moved: false } : {}) });
     }
     case 'fleet/filter-clear':
-      return f.filter.text === '' ? state : withFleet(state, { filter: editorOf(''), selected: 0 });
+      return f.filter.text === '' ? state : withFleet(state, { filter: editorOf(''), selected: 0, moved: false });
     case 'fleet/label-move': {
       const o = state.overlay;
       if (o?.kind !== 'fleet-label') return state;
