@@ -36,6 +36,9 @@ describe('the fleet view in a terminal', () => {
     expect(first).toMatch(/^strata {2}Fleet/m);
     expect(first).toMatch(/^>a\/eu-west\s+img /m);
     expect(first).toMatch(/broken: .*throttling/);
+    // The rows start below the sources' lines and the headings, however many lines the states take.
+    const settled = await app.waitFor((s) => s.replace(/\s+/g, ' ').includes('(listing servers): rate exceeded.) SOURCE NAME'), { description: 'the whole error, then the headings' });
+    expect(settled).toMatch(/^ SOURCE\s+NAME\s+STATE\s+INFO$/m);
     for (const line of first.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
 
     // A column filter: the read-only source's rows only.

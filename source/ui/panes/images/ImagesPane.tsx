@@ -142,11 +142,14 @@ export function useRowsCanvas(enabled: boolean, top: number, lines: () => string
   // The lines of the newest render, made once per render (the writer may draw several times between two).
   const latest = useRef<string[]>([]);
   if (enabled) latest.current = lines();
+  // Where the rows start, as of the newest render (a list whose header grows moves its rows down).
+  const topRef = useRef(top);
+  topRef.current = top;
   const painter = useRef<CanvasPainter | undefined>(undefined);
   // Set while rendering, not in an effect: Ink writes the frame as it commits, and the writer may draw it
   // at once (the first frame): the rows must be there for it, or the list flashes empty for a frame.
   if (enabled && !painter.current) {
-    painter.current = () => ({ top, lines: latest.current });
+    painter.current = () => ({ top: topRef.current, lines: latest.current });
     setScreenCanvas(painter.current);
   } else if (!enabled && painter.current) {
     painter.current = undefined;
