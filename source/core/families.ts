@@ -1,11 +1,12 @@
 // Image families across regions and sources (the fleet's "which regions run which version"): the same image
 // is recognised wherever it is, first by lineage, then by name.
-//   - A version is one image and its copies: an image copied to another region (Image.copiedFrom, within
-//     the same account) is the same version there.
-//   - A family is versions that descend from one another (an own image captured from a server launched
-//     from another own image: sourceImageId), and versions whose names are the same once the trailing date
-//     or version number is taken off ("payments-api-2026-01-03" and "payments-api-2026-03-01" are the
-//     family "payments-api"). Vendor templates end a lineage: two images of one template are not a family.
+//   - A version is one image wherever it is: by lineage, its copies (Image.copiedFrom: strata copied it to
+//     another region of the same account, whatever it is called there); then by name, images of the same
+//     name in other places (built there the same way, or copied by other means).
+//   - A family is the versions whose names are the same once the trailing date or version number is taken
+//     off ("payments-api-2026-01-03" and "payments-api-2026-03-01" are the family "payments-api"), a copy
+//     counting under its original's name. (Capture lineage, an image made from a server of another, is not
+//     a family: a base image and the application images built on it are different things.)
 // Pure: the caller gives the images and the servers of every source and region it knows.
 
 export interface FamilyImage {
@@ -105,15 +106,22 @@ export function imageFamilies(images: readonly FamilyImage[], servers: readonly 
       if (byKey.has(from)) versions.union(from, key);
     }
   }
+  // Then by name: images of one name are one version (a copy already joined its original's).
+  const byExactName = new Map<string, string>();
+  for (const [key, image] of byKey) {
+    if (image.copiedFrom && byKey.has(keyOf(image.account, image.copiedFrom.region, image.copiedFrom.imageId))) continue;
+    const name = image.name.trim().toLowerCase();
+    const first = byExactName.get(name);
+    if (first === undefined) byExactName.set(name, key);
+    else versions.union(first, key);
+  }
+  // A family: the versions of one name without its date or version (the original's name for a copy).
   const families = new UnionFind();
   const byName = new Map<string, string>();
   for (const [key, image] of byKey) {
+    if (image.copiedFrom && byKey.has(keyOf(image.account, image.copiedFrom.region, image.copiedFrom.imageId))) continue;
     const version = versions.find(key);
     families.find(version);
-    if (image.sourceImageId) {
-      const source = keyOf(image.account, image.region, image.sourceImageId);
-      if (byKey.has(source)) families.union(versions.find(source), version);
-    }
     const name = familyName(image.name);
     const first = byName.get(name);
     if (first === undefined) byName.set(name, version);

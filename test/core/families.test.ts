@@ -29,7 +29,7 @@ describe('image families', () => {
     const images = [
       img('lab/eu-west', 'img-1', 'payments-api-2026-01-03', '2026-01-03T00:00:00Z'),
       img('lab/us-east', 'img-9', 'payments-api-2026-01-03', '2026-02-01T00:00:00Z', { copiedFrom: { region: 'eu-west', imageId: 'img-1' } }),
-      img('lab/eu-west', 'img-2', 'payments-api-2026-03-01', '2026-03-01T00:00:00Z', { sourceImageId: 'img-1' }),
+      img('lab/eu-west', 'img-2', 'payments-api-2026-03-01', '2026-03-01T00:00:00Z'),
       img('lab/eu-west', 'img-3', 'grafana-2025-12-01', '2025-12-01T00:00:00Z'),
     ];
     const servers = [srv('lab/eu-west', 'img-2'), srv('lab/eu-west', 'img-2'), srv('lab/us-east', 'img-9'), srv('lab/us-east', 'img-9', 'terminated')];
@@ -43,13 +43,21 @@ describe('image families', () => {
     expect(grafana!.versions).toHaveLength(1);
   });
 
-  it('joins by lineage even where the names differ, and never across accounts', () => {
+  it('a copy is its original\'s version whatever it is called; the same name elsewhere is the same version; never a copy across accounts', () => {
     const images = [
-      img('a/eu-west', 'img-1', 'base', '2026-01-01T00:00:00Z'),
-      img('a/eu-west', 'img-2', 'web-tier', '2026-02-01T00:00:00Z', { sourceImageId: 'img-1' }),
-      { ...img('b/eu-west', 'img-1', 'other', '2026-01-01T00:00:00Z'), account: 'sandbox@home=/b' },
+      img('a/eu-west', 'img-1', 'base-2026-01-01', '2026-01-01T00:00:00Z'),
+      img('a/us-east', 'img-7', 'renamed-copy', '2026-01-05T00:00:00Z', { copiedFrom: { region: 'eu-west', imageId: 'img-1' } }),
+      img('b/ap-south', 'img-3', 'base-2026-01-01', '2026-01-02T00:00:00Z'),
+      // captured from a server of base: another thing, not base's next version
+      img('a/eu-west', 'img-2', 'web-tier-2026-02-01', '2026-02-01T00:00:00Z', { sourceImageId: 'img-1' }),
+      // another account's image of the same id as a's original: no copy of it
+      { ...img('c/us-east', 'img-8', 'other-2026-01-01', '2026-01-01T00:00:00Z', { copiedFrom: { region: 'eu-west', imageId: 'img-1' } }), account: 'sandbox@home=/c' },
     ];
     const families = imageFamilies(images, []);
-    expect(families.map((f) => f.versions.map((v) => `${v.origin.where}:${v.origin.id}`))).toEqual([['b/eu-west:img-1'], ['a/eu-west:img-1', 'a/eu-west:img-2']]);
+    expect(families.map((f) => [f.name, f.versions.map((v) => v.places.map((p) => `${p.where}:${p.image.id}`))])).toEqual([
+      ['base', [['a/eu-west:img-1', 'a/us-east:img-7', 'b/ap-south:img-3']]],
+      ['other', [['c/us-east:img-8']]],
+      ['web-tier', [['a/eu-west:img-2']]],
+    ]);
   });
 });

@@ -38,7 +38,7 @@ const GAP = 1;
 /** The columns for a width: the source and the name keep their room; the id, then the info give way. */
 export function fleetColumns(width: number, widestWhere: number): FleetColumns {
   const usable = width - 1; // never the last column: no row can wrap
-  const c = { source: Math.max(10, Math.min(widestWhere, 22)), kind: 3, chip: 3, state: 11, info: 16, id: 21 };
+  const c = { source: Math.max(10, Math.min(widestWhere, 22)), kind: 3, chip: 3, state: 12, info: 16, id: 21 };
   const fixed = () => 1 + c.source + GAP + c.kind + GAP + c.chip + GAP + c.state + (c.info ? GAP + c.info : 0) + (c.id ? GAP + c.id : 0);
   if (width < 120) c.id = 0;
   if (usable - fixed() < 16) c.info = 0;

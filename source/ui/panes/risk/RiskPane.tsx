@@ -46,7 +46,7 @@ function FleetRiskPane({ width, height, snapshot }: { width: number; height: num
   const groups = fleetRisk(snapshot);
   const lines: { text: string; colour?: string; bold?: boolean }[] = [];
   const add = (text: string, colour?: string, bold?: boolean, indent = '') => {
-    wrap(text, width - indent.length - 1).forEach((part, i) => lines.push({ text: (i ? indent + '  ' : indent) + part, colour, bold }));
+    wrap(text, width - indent.length - 3).forEach((part, i) => lines.push({ text: (i ? indent + '  ' : indent) + part, colour, bold }));
   };
   if (groups.length === 0) add(snapshot.complete ? 'Nothing at risk in any source: no server or image stands on a deprecated, doomed or deleted template.' : 'Loading the sources…', theme.ok);
   for (const g of groups) {
@@ -86,7 +86,7 @@ function RegionRiskPane({ width, height }: { width: number; height: number }) {
   );
   const lines: { text: string; colour?: string; bold?: boolean }[] = [];
   const add = (text: string, colour?: string, bold?: boolean, indent = '') => {
-    wrap(text, width - indent.length - 1).forEach((part, i) => lines.push({ text: (i ? indent + '  ' : indent) + part, colour, bold }));
+    wrap(text, width - indent.length - 3).forEach((part, i) => lines.push({ text: (i ? indent + '  ' : indent) + part, colour, bold }));
   };
   if (groups.length === 0) add('Nothing at risk: no server or image stands on a deprecated, doomed or deleted template.', theme.ok);
   for (const g of groups) {
