@@ -93,6 +93,19 @@ describe('the fleet view', () => {
     expect(servers).toMatch(/b\/us-east\s+srv\s+web-b/);
   });
 
+  it('the header says READ-ONLY only when every source is: one read-only source says it on the Sources line', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'strata-ui-fleet-'));
+    homes.push(home);
+    const ro: SourceConfig = { name: 'ro', provider: 'sandbox', home: join(home, 'ro'), regions: ['eu-west'], readOnly: true, sandbox: { seed: SEED } };
+    const rw: SourceConfig = { name: 'rw', provider: 'sandbox', home: join(home, 'rw'), regions: ['eu-west'], sandbox: { seed: SEED } };
+    const mixed = await start({ home, sources: [ro, rw], open: true });
+    const frame = await mixed.waitFor((f) => /ro ok \(read-only\)/.test(f) && /rw ok/.test(f), 'both sources', 20_000);
+    expect(frame.split('\n')[0]).not.toContain('READ-ONLY');
+    const all = await start({ home, sources: [ro, { ...rw, readOnly: true }], open: true });
+    const allFrame = await all.waitFor((f) => /ro ok \(read-only\)/.test(f) && /rw ok \(read-only\)/.test(f), 'both sources, read-only', 20_000);
+    expect(allFrame.split('\n')[0]).toContain('READ-ONLY');
+  });
+
   it('filters on any column: source, region with a pattern, phase', async () => {
     const { h } = await fleet();
     await filter(h, 'source:b region:us-*');

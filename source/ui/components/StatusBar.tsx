@@ -26,7 +26,9 @@ export function Header({ width }: { width: number }) {
   const profile = session.description && !fleet ? ` · ${sanitize(session.description.profile, 60)}` : '';
   const tabs = SCOPES.map((s) => (s === scope ? `[${SCOPE_TITLES[s]}]` : ` ${SCOPE_TITLES[s]} `)).join('');
   const left = `strata  Images ${tabs}  `;
-  const badge = readOnly ? ' READ-ONLY ' : '';
+  // The fleet's sources each say their own read-only on its Sources line; the badge is for when all are.
+  const allReadOnly = fleet ? fleet.sources.length > 0 && fleet.sources.every((s) => s.readOnly) : readOnly;
+  const badge = allReadOnly ? ' READ-ONLY ' : '';
   const rest = Math.max(0, width - widthOf(left) - badge.length);
   return (
     <Text>
