@@ -9,6 +9,7 @@ import { widthOf } from '../../source/ui/components/text.js';
 import type { Overlay } from '../../source/ui/state/state.js';
 import { start, type Harness } from './harness.js';
 import { sshOutcome } from '../../source/services/shell.js';
+import { versionsTitle } from '../../source/ui/panes/fleet/FleetPane.js';
 
 const SIZES = [
   { columns: 80, rows: 24 },
@@ -263,5 +264,14 @@ describe.each(SIZES)('at $columns x $rows', (size) => {
     await h.waitFor(/DEPRECATION: "dep"/);
     await h.press('g');
     await h.waitFor('Everywhere');
+  });
+});
+
+describe('the fleet versions view title', () => {
+  it.each(SIZES)('reads whole at $columns columns (the way back only where it fits)', ({ columns }) => {
+    const title = versionsTitle(1234, columns - 1);
+    expect(title).not.toContain('…');
+    expect(widthOf(title)).toBeLessThanOrEqual(columns - 1);
+    expect(title).toContain('Image families: 1234, versions oldest first');
   });
 });

@@ -184,6 +184,13 @@ export function versionLines(families: readonly ImageFamily[], width: number): {
   return lines;
 }
 
+/** The versions view's title, whole: the way back only where it fits (the footer says it too). */
+export function versionsTitle(families: number, room: number): string {
+  const title = `Image families: ${families}, versions oldest first`;
+  const back = ' (v or Esc: the list)';
+  return widthOf(title + back) <= room ? title + back : fit(title, room).trimEnd();
+}
+
 let versionRows = 0;
 /** How far the versions view can scroll (for the dispatcher). */
 export const FLEET_VERSIONS_ROWS = () => versionRows;
@@ -200,7 +207,7 @@ function Versions({ width, height }: { width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.accent}>
-        {fit(`Image families: ${families.length}, versions oldest first (v or Esc: the list)`, width - 1).trimEnd()}
+        {versionsTitle(families.length, width - 1)}
       </Text>
       {shown.length === 0 ? <Text color={theme.muted}>{snapshot?.complete ? 'No own images in any source.' : 'Loading the sources…'}</Text> : null}
       {shown.map((l, i) => (
