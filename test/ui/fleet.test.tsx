@@ -170,6 +170,27 @@ describe('the fleet view', () => {
     expect(selectedFleetRow(h.controller.state)!.image!.copiedFrom).toEqual({ region: 'eu-west', imageId: image.id });
   });
 
+  it('an image no place can take says why for each source: read-only there, another account elsewhere', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'strata-ui-fleet-'));
+    homes.push(home);
+    const sources: SourceConfig[] = [
+      { name: 'rw', provider: 'sandbox', home: join(home, 'rw'), regions: ['eu-west'], sandbox: { seed: SEED } },
+      { name: 'ro', provider: 'sandbox', home: join(home, 'ro'), regions: ['eu-west', 'us-east'], readOnly: true, sandbox: { seed: SEED } },
+      { name: 'other', provider: 'sandbox', home: join(home, 'other'), regions: ['us-east'], sandbox: { seed: SEED } },
+    ];
+    const h = await start({ home, sources, open: true });
+    await h.waitFor((f) => /rw ok/.test(f) && /ro ok/.test(f) && /other ok/.test(f), 'every source', 20_000);
+    const image = h.controller.state.fleet!.snapshot.rows.find((r) => r.where === 'rw/eu-west' && r.image?.state === 'available')!;
+    await filter(h, `source:rw id:${image.id}`);
+    await h.command('fleet', Command.CopyImage);
+    const said = (await h.waitFor('cannot be copied anywhere')).replace(/\s+/g, ' ');
+    // One reason per source (ro's two regions say it once), each whole.
+    expect(said).toContain('ro is read-only (readOnly in config.yaml): nothing is copied there.');
+    expect(said).toContain('cannot copy an image of another account or host into other/us-east.');
+    expect(said.match(/ro is read-only/g)).toHaveLength(1);
+    expect(h.controller.state.overlay).toBeUndefined();
+  });
+
   it('Enter opens the row in its source: a server in the monitor, selected', async () => {
     const { h, servers } = await fleet();
     await filter(h, 'kind:server source:b');

@@ -261,15 +261,19 @@ export class FleetController {
     const origin = this.sessionOf(row);
     if (!this.fleet || !origin || !row.image) return { targets: [], why: `${row.where} is not open.` };
     const targets: { source: string; region: string }[] = [];
-    let why: string | undefined;
+    const whys: string[] = [];
+    const seen = new Set<string>();
     for (const place of this.fleet.sessions()) {
       const refusal = place.session.readOnly
         ? `${place.source} is read-only (readOnly in config.yaml): nothing is copied there.`
         : copyRefusal(origin, { storeId: place.session.storeId, providerId: place.session.providerId, region: place.region, source: place.source, description: place.session.description }, row.image);
       if (refusal === undefined) targets.push({ source: place.source, region: place.region });
-      else if (!(place.source === row.source && place.region === row.region)) why ??= refusal;
+      else if (!(place.source === row.source && place.region === row.region) && !seen.has(place.source) && !whys.includes(refusal)) seen.add(place.source), whys.push(refusal);
     }
-    return targets.length ? { targets } : { targets, why: why ?? `No other region or source is open to copy ${sanitize(row.name, 60)} to.` };
+    if (targets.length) return { targets };
+    // The first reason of each source, up to two, and how many more there are.
+    const why = whys.length === 0 ? `No other region or source is open to copy ${sanitize(row.name, 60)} to.` : whys.slice(0, 2).join(' ') + (whys.length > 2 ? ` (And ${whys.length - 2} more.)` : '');
+    return { targets, why };
   }
 
   private defaultCopyName(row: FleetRow, target: { source: string; region: string }): string {
