@@ -2,7 +2,7 @@
 // vendor template that exists in several regions (one build, its own id in each: the same name) grouped
 // once, so "does anything anywhere stand on a template that goes away next week?" is one group per
 // template, with every server and image on it, wherever they are. Pure.
-import { riskSeverity, type RiskGroup, type RiskKind } from './lineage.js';
+import { riskOrder, riskSeverity, type RiskGroup, type RiskKind } from './lineage.js';
 import { sanitize } from './sanitize.js';
 import type { Image, Server } from './types.js';
 
@@ -106,15 +106,5 @@ export function fleetRiskReport(places: readonly PlaceRisk[], nowMs: number): Fl
     const group = { ...entry, ...(date ? { date } : {}) };
     out.push({ ...group, sentence: sentenceOf(group, nowMs) });
   }
-  return out.sort((a, b) => {
-    const severity = riskSeverity(b.worst) - riskSeverity(a.worst);
-    if (severity) return severity;
-    if (a.worst === 'scheduled-deletion' || a.worst === 'deprecated') {
-      const da = ms(a.date) ?? Number.POSITIVE_INFINITY;
-      const db = ms(b.date) ?? Number.POSITIVE_INFINITY;
-      if (da !== db) return da - db;
-    }
-    const count = b.servers.length + b.images.length - (a.servers.length + a.images.length);
-    return count || a.key.localeCompare(b.key);
-  });
+  return out.sort((a, b) => riskOrder(a, b) || a.key.localeCompare(b.key));
 }

@@ -388,18 +388,22 @@ export function riskReport(servers: readonly Server[], images: readonly Image[],
     const group = { imageId, ...(image ? { image } : {}), worst, ...(date ? { date } : {}), servers: [...g.servers.values()], images: [...g.images.values()], risks };
     out.push({ ...group, sentence: groupSentence(group, nowMs) });
   }
-  return out.sort((a, b) => {
-    const severity = riskSeverity(b.worst) - riskSeverity(a.worst);
-    if (severity) return severity;
-    if (a.worst === 'scheduled-deletion' || a.worst === 'deprecated') {
-      const da = ms(a.date) ?? Number.POSITIVE_INFINITY;
-      const db = ms(b.date) ?? Number.POSITIVE_INFINITY;
-      if (da !== db) return da - db;
-    }
-    const count = b.servers.length + b.images.length - (a.servers.length + a.images.length);
-    if (count) return count;
-    return a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0;
-  });
+  return out.sort((a, b) => riskOrder(a, b) || (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : 0));
+}
+
+/** Most urgent first: the worst risk, then the sooner date (of a deletion or deprecation), then the most things on it. */
+export function riskOrder(
+  a: { worst: RiskKind; date?: string; servers: readonly unknown[]; images: readonly unknown[] },
+  b: { worst: RiskKind; date?: string; servers: readonly unknown[]; images: readonly unknown[] },
+): number {
+  const severity = riskSeverity(b.worst) - riskSeverity(a.worst);
+  if (severity) return severity;
+  if (a.worst === 'scheduled-deletion' || a.worst === 'deprecated') {
+    const da = ms(a.date) ?? Number.POSITIVE_INFINITY;
+    const db = ms(b.date) ?? Number.POSITIVE_INFINITY;
+    if (da !== db) return da - db;
+  }
+  return b.servers.length + b.images.length - (a.servers.length + a.images.length);
 }
 
 // ---- dependants --------------------------------------------------------------------------------------

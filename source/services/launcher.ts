@@ -1275,7 +1275,8 @@ function sameRequest(stored: unknown, input: LaunchRequest): boolean {
   return canonical(stored) === canonical(stripUndefined(input));
 }
 
-function canonical(value: unknown): string {
+/** A value as a string that is the same for equal values (keys sorted, undefined left out): requests compare by it. */
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     return `{${Object.entries(value as Record<string, unknown>)

@@ -6,7 +6,7 @@ import { formatDuration } from '../../core/readiness.js';
 import { sanitize } from '../../core/sanitize.js';
 import type { LabelColour } from '../../core/types.js';
 import { progressText } from '../../services/launch-words.js';
-import { newClientToken, stripUndefined, type LaunchProgress, type LaunchRequest, type Review } from '../../services/launcher.js';
+import { canonical, newClientToken, stripUndefined, type LaunchProgress, type LaunchRequest, type Review } from '../../services/launcher.js';
 import type { LaunchServices } from '../../services/launching.js';
 import type { Session } from '../../services/session.js';
 import { reviewSummary } from '../../ui/panes/launch/words.js';
@@ -26,18 +26,6 @@ function textBlock(text: string | undefined): string | null {
     .split('\n')
     .map((l) => sanitize(l.replace(/\t/g, '    '), 4096))
     .join('\n');
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** An unfinished launch of this very request in the journal (one that was interrupted), if any. */
