@@ -86,3 +86,8 @@ export function wrap(text: string, width: number): string[] {
   if (line) lines.push(line);
   return lines.length ? lines : [''];
 }
+
+/** A title and its hint (" (j/k scroll)") where both fit in width; the title alone (fitted) where not. */
+export function titled(title: string, hint: string, width: number): string {
+  return widthOf(title + hint) <= width ? title + hint : fit(title, width).trimEnd();
+}

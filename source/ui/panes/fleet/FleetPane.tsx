@@ -12,7 +12,7 @@ import { copyLine } from '../../../services/copies.js';
 import { sourceStateWords, type FleetRow, type FleetSnapshot, type FleetSource } from '../../../services/fleet.js';
 import { LABEL_COLOURS } from '../../../core/types.js';
 import { labelChip } from '../../components/LabelChip.js';
-import { fit, fitMiddle, widthOf, wrap } from '../../components/text.js';
+import { fit, fitMiddle, titled, widthOf, wrap } from '../../components/text.js';
 import { VirtualList, windowStart } from '../../components/VirtualList.js';
 import { screenCanvasAvailable } from '../../screen/writer.js';
 import { useAppState, useTheme } from '../../state/context.js';
@@ -186,9 +186,7 @@ export function versionLines(families: readonly ImageFamily[], width: number): {
 
 /** The versions view's title, whole: the way back only where it fits (the footer says it too). */
 export function versionsTitle(families: number, room: number): string {
-  const title = `Image families: ${families}, versions oldest first`;
-  const back = ' (v or Esc: the list)';
-  return widthOf(title + back) <= room ? title + back : fit(title, room).trimEnd();
+  return titled(`Image families: ${families}, versions oldest first`, ' (v or Esc: the list)', room);
 }
 
 let versionRows = 0;

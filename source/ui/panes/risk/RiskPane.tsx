@@ -3,7 +3,7 @@
 import { Box, Text } from 'ink';
 import { riskReport } from '../../../core/lineage.js';
 import { sanitize } from '../../../core/sanitize.js';
-import { fit, wrap } from '../../components/text.js';
+import { fit, titled, wrap } from '../../components/text.js';
 import { useAppState, useTheme } from '../../state/context.js';
 import { imageLookup, shownOwn } from '../../state/selectors.js';
 import { fleetRiskReport, type FleetRiskGroup } from '../../../core/fleetRisk.js';
@@ -60,7 +60,7 @@ function FleetRiskPane({ width, height, snapshot }: { width: number; height: num
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.accent}>
-        {fit(`At risk across ${snapshot.sources.length} source${snapshot.sources.length === 1 ? '' : 's'}: ${groups.length} template${groups.length === 1 ? '' : 's'} with dependants (j/k scroll)`, width).trimEnd()}
+        {titled(`At risk across ${snapshot.sources.length} source${snapshot.sources.length === 1 ? '' : 's'}: ${groups.length} template${groups.length === 1 ? '' : 's'} with dependants`, ' (j/k scroll)', width)}
       </Text>
       {shown.map((l, i) => (
         <Text key={i} color={l.colour} bold={l.bold}>
@@ -101,7 +101,7 @@ function RegionRiskPane({ width, height }: { width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.accent}>
-        {fit(`At risk: ${groups.length} template${groups.length === 1 ? '' : 's'} with dependants (Tab: next pane, j/k scroll)`, width).trimEnd()}
+        {titled(`At risk: ${groups.length} template${groups.length === 1 ? '' : 's'} with dependants`, ' (Tab: next pane, j/k scroll)', width)}
       </Text>
       {shown.map((l, i) => (
         <Text key={i} color={l.colour} bold={l.bold}>
