@@ -32,13 +32,14 @@ export function FirewallsList({ width, height }: { width: number; height: number
   const detail: { text: string; colour?: string }[] = [];
   if (o.error) detail.push(...wrap(sanitize(o.error, 600), width - 1).map((text) => ({ text, colour: theme.danger })));
   else if (current) {
-    const about = [current.description ? sanitize(current.description, 200) : undefined, `${current.rules} inbound rule${current.rules === 1 ? '' : 's'}`, current.madeByStrata ? `made by strata${current.launch ? ` (launch ${current.launch.slice(0, 12)})` : ''}` : 'not made by strata'].filter(Boolean).join(' · ');
-    detail.push(...wrap(about, width - 1).map((text) => ({ text, colour: theme.muted })));
+    const about = [current.description ? sanitize(current.description, 200) : undefined, `${current.rules} inbound rule${current.rules === 1 ? '' : 's'}`, current.madeByStrata ? `made by strata${current.launch && !(current.description ?? '').includes(current.launch) ? ` (launch ${current.launch.slice(0, 12)})` : ''}` : 'not made by strata'].filter(Boolean).join(' · ');
+    // Why d cannot delete it (or that it can) first: on a narrow screen the description gives way.
     const disabled = controller.disabledReason('firewalls', Command.DeleteFirewall);
     const action = disabled
       ? disabled
       : `Used by no server: ${keyName('firewalls', Command.DeleteFirewall)} deletes it (its name typed).`;
     detail.push(...wrap(action, width - 1).map((text) => ({ text, colour: disabled ? theme.warning : undefined })));
+    detail.push(...wrap(about, width - 1).map((text) => ({ text, colour: theme.muted })));
   }
   const shown = detail.slice(0, DETAIL_LINES);
   while (shown.length < DETAIL_LINES) shown.push({ text: ' ' });
