@@ -26,6 +26,8 @@ const HANDLERS: Record<string, () => Promise<Handler>> = {
   'server show': async () => (await import('./commands/servers.js')).show,
   'server terminate': async () => (await import('./commands/servers.js')).terminate,
   console: async () => (await import('./commands/servers.js')).consoleOutput,
+  firewalls: async () => (await import('./commands/firewalls.js')).list,
+  'firewall delete': async () => (await import('./commands/firewalls.js')).remove,
   wait: async () => (await import('./commands/servers.js')).wait,
   launch: async () => (await import('./commands/launch.js')).launch,
   capture: async () => (await import('./commands/launch.js')).capture,

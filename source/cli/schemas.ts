@@ -141,6 +141,23 @@ const AuditRow = z
 
 const Problem = z.object({ field: str, message: str }).meta({ id: 'Problem' });
 
+const FirewallRow = z
+  .object({
+    id: str,
+    name: str,
+    description: nstr,
+    rules: z.number().int().describe('inbound rules'),
+    usedBy: z.array(z.object({ id: str, name: str })).describe('the servers that are not terminated and use it'),
+    madeByStrata: z.boolean().describe("strata made it (the provider's marks, or the launch journal)"),
+    launch: nstr.describe('the client token of the launch that made it, where strata recorded one'),
+    default: z.boolean().describe("the provider's default group, never deleted"),
+    deletable: z.boolean(),
+    refusal: nstr.describe('why it cannot be deleted now'),
+    source: nstr,
+    region: nstr,
+  })
+  .meta({ id: 'FirewallRow' });
+
 const WaitPayload = z.object({
   for: z.enum(['ready', 'terminated']),
   done: z.boolean(),
@@ -301,6 +318,8 @@ export const DOCUMENTS = {
     },
     'strata risk',
   ),
+  firewalls: doc('firewalls', { ...where, count: z.number().int(), firewalls: z.array(FirewallRow).optional() }, 'strata firewalls'),
+  'firewall-changed': doc('firewall-changed', { action: z.literal('deleted'), firewall: FirewallRow }, 'strata firewall delete'),
   audit: doc('audit', { since: nstr, count: z.number().int(), entries: z.array(AuditRow).optional() }, 'strata audit'),
   error: doc('error', { exitCode: z.number().int(), error: str, problems: z.array(Problem) }, 'any command that failed (with --json or --ndjson)'),
 } as const;
@@ -311,6 +330,7 @@ export const EVENTS = {
   'server-row': doc('server-row', { server: ServerRow }, 'strata servers --ndjson: one server'),
   'job-row': doc('job-row', { job: JobRow }, 'strata jobs --ndjson: one job'),
   'audit-row': doc('audit-row', { entry: AuditRow }, 'strata audit --ndjson: one entry'),
+  'firewall-row': doc('firewall-row', { firewall: FirewallRow }, 'strata firewalls --ndjson: one firewall'),
   'server-phase': doc('server-phase', { server: ServerRow, from: phase, to: phase }, 'a server moved to another phase (wait, launch --wait)'),
   'poll-failed': doc('poll-failed', { error: str, retryInMs: z.number().nullable() }, 'a poll of the servers failed; the watcher tries again'),
   'console-line': doc('console-line', { serverId: str, line: str }, 'console --follow: a new line'),

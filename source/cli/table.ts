@@ -356,6 +356,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     changes: { what: 'terminate servers' },
   },
   {
+    path: ['firewalls'],
+    summary: 'list the firewalls (security groups) of the region: the servers that use each, and whether strata made it',
+    description: 'strata makes a firewall at launch (one per launch, reused by its retries); here they are found again. A firewall is deletable when no server that is not terminated uses it and it is not the provider\'s default group.',
+    args: [],
+    options: [{ name: 'ids', type: 'boolean', help: 'print the ids only, one a line' }],
+    examples: ['strata firewalls --json | jq -r \'.firewalls[] | select(.madeByStrata and .deletable) | .id\''],
+  },
+  {
+    path: ['firewall', 'delete'],
+    summary: "delete a firewall nothing uses; --confirm NAME, the firewall's name as the TUI makes you type it",
+    description: "Refused (exit status 4) while a server that is not terminated uses it (the servers are named), and for the provider's default group.",
+    args: [{ name: 'ID', help: 'the firewall' }],
+    options: [{ name: 'confirm', type: 'string', value: 'NAME', help: "the firewall's name (no prompt without a terminal)" }],
+    changes: { what: 'delete firewalls' },
+  },
+  {
     path: ['console'],
     summary: "a server's console output",
     args: [{ name: 'ID', help: 'the server', complete: 'server-id' }],

@@ -120,6 +120,11 @@ export interface Firewall {
   name: string;
   description?: string;
   rules: FirewallRule[];
+  /**
+   * strata made it, as far as the provider's own marks say (a strata: tag, strata's description, libvirt's
+   * strata-fw- name). Absent: not known to be strata's (services/firewalls.ts also asks the launch journal).
+   */
+  madeByStrata?: boolean;
 }
 
 export interface Keypair {

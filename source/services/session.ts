@@ -12,6 +12,7 @@ import { readOnlyProvider } from './readonly.js';
 import { Watcher, type WatcherOptions } from './watcher.js';
 import { DEFAULT_RETRY, type RetryNotice, type RetryPolicy } from './retry.js';
 import { ImageActions, ServerActions } from './servers.js';
+import { FirewallActions } from './firewalls.js';
 import { Listings } from './listing.js';
 import { Shell } from './shell.js';
 import type { RowReferences } from '../providers/provider.js';
@@ -88,6 +89,8 @@ export class Session {
   readonly servers: ServerActions;
   /** Delete an own image (retried where safe, audited). */
   readonly images: ImageActions;
+  /** The firewalls of the region, who uses each, whether strata made it; delete one nothing uses (audited). */
+  readonly firewalls: FirewallActions;
   /** Stored copies of large listings (the public catalogue), read by position. */
   readonly listings: Listings;
   /** s on a server: the ssh command for it (address, user, key, host key checking). */
@@ -125,6 +128,7 @@ export class Session {
     };
     this.servers = new ServerActions(actions);
     this.images = new ImageActions(actions);
+    this.firewalls = new FirewallActions(actions);
     this.listings = new Listings({ store, catalogue, providerId: storeId, region: description.region });
     this.shell = new Shell({
       providerId: storeId,

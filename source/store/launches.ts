@@ -239,6 +239,17 @@ export class LaunchRecords {
     return undefined;
   }
 
+  /** The firewalls launches of this provider and region made (their id, from the firewall step), with the launch's token. */
+  firewallsMade(provider: string, region: string): Map<string, string> {
+    const rows = this.db.prepare('SELECT client_token, steps FROM launches WHERE provider = ? AND region = ? AND steps IS NOT NULL').all(provider, region);
+    const out = new Map<string, string>();
+    for (const row of rows) {
+      const id = parseJson<LaunchSteps>(row.steps)?.firewall?.id;
+      if (typeof id === 'string' && id !== '') out.set(id, String(row.client_token));
+    }
+    return out;
+  }
+
   /** Every group and billing code used in a launch before, on any provider (for the form's choices). */
   usedNames(): { groups: string[]; billingCodes: string[] } {
     const list = (column: 'grp' | 'billing_code') =>

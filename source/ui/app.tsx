@@ -7,6 +7,7 @@ import { useBottomLines } from './components/Bottom.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { ImageInfo } from './components/ImageInfo.js';
 import { Messages } from './components/Messages.js';
+import { FirewallsList } from './components/FirewallsList.js';
 import { StaleReport } from './components/StaleReport.js';
 import { Palette, PALETTE_WIDTH } from './components/Palette.js';
 import { Header, StatusBar } from './components/StatusBar.js';
@@ -69,6 +70,7 @@ export function Screen({ columns, rows }: { columns: number; rows: number }) {
   else if (bodyKind === 'info') body = <ImageInfo width={columns} height={bodyHeight} />;
   else if (bodyKind === 'messages') body = <Messages width={columns} height={bodyHeight} />;
   else if (bodyKind === 'stale') body = <StaleReport width={columns} height={bodyHeight} />;
+  else if (bodyKind === 'firewalls') body = <FirewallsList width={columns} height={bodyHeight} />;
   else if (pane === 'launch') body = <LaunchPane width={columns} height={bodyHeight} />;
   else if (pane === 'monitor') body = <MonitorPane width={columns} height={bodyHeight} />;
   else if (pane === 'risk') body = <RiskPane width={columns} height={bodyHeight} />;

@@ -53,6 +53,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     mutating: true,
     doing: 'setting login users',
   },
+  {
+    name: 'firewalls',
+    aliases: ['firewall', 'fw', 'security-groups', 'sg'],
+    description: 'The firewalls (security groups) of the region: the servers that use each, whether strata made it; d deletes one nothing uses',
+  },
   { name: 'refresh', aliases: ['reload'], description: 'Reload from the provider' },
   { name: 'help', aliases: ['?'], description: 'Show every key binding' },
   { name: 'messages', aliases: ['msg', 'log'], description: 'The recent messages, whole (also M)' },
@@ -74,6 +79,7 @@ export type ParsedCommand =
   | { kind: 'messages' }
   | { kind: 'quit' }
   | { kind: 'versions' }
+  | { kind: 'firewalls' }
   | { kind: 'error'; message: string };
 
 function find(word: string): CommandSpec | undefined {
@@ -185,6 +191,8 @@ export function parseCommand(line: string, ctx: CommandContext): ParsedCommand {
       return { kind: 'pane', pane: 'fleet' };
     case 'versions':
       return { kind: 'versions' };
+    case 'firewalls':
+      return { kind: 'firewalls' };
     default:
       return { kind: 'error', message: `Unknown command ":${head}".` };
   }

@@ -37,7 +37,8 @@ export type KeyContext =
   | 'fleet'
   | 'fleet-filter'
   | 'fleet-versions'
-  | 'fleet-copy';
+  | 'fleet-copy'
+  | 'firewalls';
 
 export const enum Command {
   Quit = 'quit',
@@ -130,6 +131,8 @@ export const enum Command {
   OpenInSource = 'open-in-source',
   NextTarget = 'next-target',
   PrevTarget = 'prev-target',
+  // :firewalls
+  DeleteFirewall = 'delete-firewall',
 }
 
 export interface Binding {
@@ -356,6 +359,15 @@ export const KEYMAP: readonly Binding[] = [
   { command: Command.DeleteImage, context: 'stale', keys: ['D'], description: 'Delete the marked stale images (the count typed to confirm)', hint: 'delete them', mutating: true, doing: 'deleting images' },
   { command: Command.Close, context: 'stale', keys: ['esc', 'q'], description: 'Back to the list (the stale images stay marked)', hint: 'back' },
   quitting('stale'),
+
+  { command: Command.Down, context: 'firewalls', keys: ['j', 'down'], description: 'Move down' },
+  { command: Command.Up, context: 'firewalls', keys: ['k', 'up'], description: 'Move up' },
+  { command: Command.Top, context: 'firewalls', keys: ['g', 'home'], description: 'First firewall' },
+  { command: Command.Bottom, context: 'firewalls', keys: ['G', 'end'], description: 'Last firewall' },
+  { command: Command.DeleteFirewall, context: 'firewalls', keys: ['d'], description: 'Delete the firewall (its name typed); refused while servers use it, and for the default group', hint: 'delete', mutating: true, doing: 'deleting firewalls' },
+  { command: Command.Refresh, context: 'firewalls', keys: ['ctrl+r'], description: 'Ask the provider again' },
+  { command: Command.Close, context: 'firewalls', keys: ['esc', 'q'], description: 'Close the firewalls', hint: 'back' },
+  quitting('firewalls'),
 
   { command: Command.Submit, context: 'deprecate', keys: ['enter'], description: 'Set the deprecation date (or take it off: none)' },
   { command: Command.Cancel, context: 'deprecate', keys: ['esc', 'ctrl+c'], description: 'Cancel (the date stays as it was)' },

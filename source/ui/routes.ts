@@ -29,7 +29,7 @@ export interface Route {
   /** Where pasted text goes (an editor), if anywhere. */
   paste?: PasteHandler;
   /** What fills the space between the header and the bottom lines. */
-  body: 'pane' | 'help' | 'info' | 'messages' | 'stale';
+  body: 'pane' | 'help' | 'info' | 'messages' | 'stale' | 'firewalls';
   /** What the bottom lines show (above the status bar). */
   bottom: 'line' | 'command' | 'filter' | 'prompt';
 }
@@ -639,6 +639,36 @@ const staleKeys: Handler = swallow(
   }),
 );
 
+/** :firewalls: move, d deletes the selected one (its name typed next), Ctrl+R asks again, Esc closes. */
+const firewallsKeys: Handler = swallow((c, key) => {
+  const command = resolve('firewalls', key.name);
+  if (command === undefined || refused(c, 'firewalls', command)) return true;
+  switch (command) {
+    case Command.Down:
+    case Command.Up:
+      c.dispatch({ type: 'firewalls/move', delta: command === Command.Down ? 1 : -1 });
+      break;
+    case Command.Top:
+    case Command.Bottom:
+      c.dispatch({ type: 'firewalls/move', delta: 0, to: command === Command.Top ? 'top' : 'bottom' });
+      break;
+    case Command.DeleteFirewall:
+      c.firewalls.startDelete();
+      break;
+    case Command.Refresh:
+      void c.firewalls.load();
+      break;
+    case Command.Close:
+      closeOverlay(c);
+      break;
+    case Command.Quit:
+      c.quit();
+      break;
+  }
+  return true;
+});
+const firewallDeleteKeys = lineEditor('prompt', editOverlay, (c) => void c.firewalls.confirmDelete(), (c) => c.firewalls.cancelDelete());
+
 const riskKeys: Handler = scroller('risk', RISK_ROWS, (c, delta, to) =>
   c.dispatch({ type: 'risk/scroll', delta: to === 'top' ? -Number.MAX_SAFE_INTEGER : to === 'bottom' ? Number.MAX_SAFE_INTEGER : delta, max: RISK_ROWS() }),
 );
@@ -820,6 +850,10 @@ function overlayRoute(o: Overlay): Route {
       return { context: 'prompt', handlers: [fleetTerminateKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-terminate']!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
     case 'fleet-copy':
       return { context: 'fleet-copy', handlers: [fleetCopyKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-copy']!, "the copy's name"), body: 'pane', bottom: 'prompt' };
+    case 'firewalls':
+      return { context: 'firewalls', handlers: [firewallsKeys], body: 'firewalls', bottom: 'line' };
+    case 'firewall-delete':
+      return { context: 'prompt', handlers: [firewallDeleteKeys], paste: pasteOverlay(EDITOR_LIMITS['firewall-delete']!, 'the confirmation'), body: 'firewalls', bottom: 'prompt' };
   }
 }
 

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonOf, launchableImage, newHome, recipeYaml, strataSync } from './helpers.js';
 
-const READERS = ['images', 'images stale', 'image show', 'servers', 'server show', 'console', 'jobs', 'jobs show', 'wait', 'risk', 'audit', 'completion', 'schema', 'help', '__complete'];
+const READERS = ['images', 'images stale', 'image show', 'servers', 'server show', 'console', 'firewalls', 'jobs', 'jobs show', 'wait', 'risk', 'audit', 'completion', 'schema', 'help', '__complete'];
 
 /** Plausible arguments for each argument name (the refusal comes before any of them is looked at). */
 const ARG: Record<string, string> = { ID: 'img-x', NAME: 'a-name', COLOUR: 'red', PATH: '/tmp/disk.qcow2', SERVER: 'srv-x', TEMPLATE: 'img-v-x' };
@@ -16,7 +16,7 @@ describe('a read-only session', () => {
   it('says which commands change something: every other one is a reader', () => {
     const changing = COMMANDS.filter((c) => c.changes).map(commandName);
     expect(COMMANDS.map(commandName).filter((n) => !changing.includes(n)).sort()).toEqual([...READERS].sort());
-    expect(changing.sort()).toEqual(['capture', 'image delete', 'image deprecate', 'image import', 'image label', 'image rename', 'jobs cancel', 'jobs resume', 'launch', 'server terminate', 'workflow safe']);
+    expect(changing.sort()).toEqual(['capture', 'firewall delete', 'image delete', 'image deprecate', 'image import', 'image label', 'image rename', 'jobs cancel', 'jobs resume', 'launch', 'server terminate', 'workflow safe']);
   });
 
   it('refuses every changing command with exit status 4 and a sentence, before anything is asked or changed', () => {
@@ -42,7 +42,7 @@ describe('a read-only session', () => {
   it('lets the readers run, and a launch --dry-run (it sends nothing)', () => {
     const home = newHome();
     const image = launchableImage(home);
-    for (const args of [['images'], ['images', 'stale'], ['image', 'show', image], ['servers'], ['jobs'], ['audit'], ['risk', '--within', '1h']]) {
+    for (const args of [['images'], ['images', 'stale'], ['image', 'show', image], ['servers'], ['firewalls'], ['jobs'], ['audit'], ['risk', '--within', '1h']]) {
       const r = strataSync([...args, '--read-only'], { home });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }

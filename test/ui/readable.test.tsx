@@ -90,6 +90,7 @@ const MESSAGES: { what: string; text: string }[] = [
   { what: 'a copied CLI line', text: 'Copied the CLI line that describes the server to the clipboard: aws ec2 describe-instances --profile prod-eu-admin --region eu-west-1 --instance-ids i-0123456789abcdef0' },
   { what: 'no web console', text: 'Sandbox cloud has no web console: no link for image img-aad8117bc01ca7390 (Y copies its CLI line).' },
   { what: 'a login user set', text: 's logs in as deploy on servers of image ami-0123456789abcdef0 (kept in the local store).' },
+  { what: 'a firewall in use', text: 'Deleting firewall payments-api-prod-eu-central-1-launch-fw failed: payments-api-prod-eu-central-1-launch-fw is in use by 12 servers: payments-api-prod-1, payments-api-prod-2, payments-api-prod-3 and 9 more; terminate them first. Nothing was deleted.' },
   { what: 'a workflow that failed', text: 'The safe workflow failed: the builder srv-3d9fccd187fc6f972 did not become ready within 45 minutes (it stalled in initializing); it was kept running for inspection: terminate it from the monitor (T) when done.' },
 ];
 
@@ -175,6 +176,18 @@ function overlays(): { what: string; overlay: Overlay }[] {
       overlay: { kind: 'fleet-delete', key: 'k', imageId: 'ami-0123456789abcdef0', where: 'prod-eu/eu-central-1', editor: { text: '', cursor: 0 }, dependants: ['server payments-api-1 (i-0123456789abcdef0)', 'server payments-api-2 (i-0123456789abcdef1)'], error: 'That is the name, not the id; type ami-0123456789abcdef0 exactly.' },
     },
     { what: 'the fleet: terminating a server of a source', overlay: { kind: 'fleet-terminate', key: 'k', serverId: 'i-0123456789abcdef0', serverName: 'payments-api-prod-eu-central-1-7', where: 'prod-eu/eu-central-1', editor: { text: 'pay', cursor: 3 }, error: 'That is not the name; type payments-api-prod-eu-central-1-7 exactly.' } },
+    {
+      what: 'deleting a firewall of :firewalls',
+      overlay: {
+        kind: 'firewall-delete',
+        id: 'sg-0123456789abcdef0',
+        name: 'payments-api-prod-eu-central-1-launch-fw',
+        madeByStrata: true,
+        editor: { text: 'sg-0123456789abcdef0', cursor: 20 },
+        error: 'That is the id, not the name; type payments-api-prod-eu-central-1-launch-fw exactly.',
+        list: { kind: 'firewalls', index: 0, loading: false, rows: [] },
+      },
+    },
     { what: 'the fleet: renaming an image of a source', overlay: { kind: 'fleet-rename', key: 'k', where: 'prod-eu/eu-central-1', editor: { text: 'x', cursor: 1 }, original: 'y', error: 'Name refused in prod-eu/eu-central-1: "," is not allowed in a name: 3 to 128 characters: letters, digits, spaces and ( ) [ ] . / \' @ - _' } },
   ];
 }

@@ -33,7 +33,7 @@ import type { ProviderDescription } from '../../core/capabilities.js';
 import { shellWord } from '../../core/shell.js';
 import { StrataError, invalid, notFound, unsupported } from '../../core/errors.js';
 import { validateLaunch } from '../../core/launch.js';
-import { COPIED_FROM_TAG, COPY_TOKEN_TAG, LAUNCH_TAG, NAME_TAG, REGIONAL_TAGS, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG } from '../../core/tags.js';
+import { COPIED_FROM_TAG, COPY_TOKEN_TAG, LAUNCH_TAG, NAME_TAG, REGIONAL_TAGS, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG, TAG_PREFIX } from '../../core/tags.js';
 import {
   SCOPES,
   type CreatedKeypair,
@@ -668,7 +668,8 @@ export class AwsProvider implements ProviderService {
         throw error;
       }
     }
-    return { id, name, rules: checked, ...(description !== undefined ? { description } : {}) };
+    const made = text.startsWith('Created by strata') || Object.keys(extraTags).some((k) => k.startsWith(TAG_PREFIX));
+    return { id, name, rules: checked, ...(description !== undefined ? { description } : {}), ...(made ? { madeByStrata: true } : {}) };
   }
 
   /**

@@ -17,7 +17,7 @@ import type {
 import type { Capabilities, NameRules, VolumeDevice } from '../../core/capabilities.js';
 import { parseCatalogueQuery } from '../../core/query.js';
 import { shellQuote } from '../../core/shell.js';
-import { BILLING_TAG, COPIED_FROM_TAG, GROUP_TAG, LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG, parseCopiedFrom } from '../../core/tags.js';
+import { BILLING_TAG, COPIED_FROM_TAG, GROUP_TAG, LAUNCH_TAG, NAME_TAG, SOURCE_IMAGE_TAG, SOURCE_SERVER_TAG, TAG_PREFIX, parseCopiedFrom } from '../../core/tags.js';
 import type {
   Architecture,
   DeleteProtection,
@@ -556,6 +556,9 @@ export function firewallFromEc2(group: SecurityGroup): Firewall {
   const note = hidden > 0 ? `(+${hidden} inbound rule${hidden === 1 ? '' : 's'} strata cannot show)` : undefined;
   const description = [group.Description, note].filter(Boolean).join(' ');
   if (description) firewall.description = description;
+  // strata tags the groups a launch makes (its token), and every group it makes says so in its description.
+  const tags = tagsToRecord(group.Tags);
+  if (Object.keys(tags).some((k) => k.startsWith(TAG_PREFIX)) || (group.Description ?? '').startsWith('Created by strata')) firewall.madeByStrata = true;
   return firewall;
 }
 

@@ -26,7 +26,7 @@ export class Firewalls {
     // A filter deleted between the listing and the read is not listed.
     const xml = await this.conn.readEach(names.map((n) => ['nwfilter-dumpxml', n]), GONE.filter, { doing: 'listing firewalls' });
     return parseXmlFragments(xml)
-      .map((filter) => ({ id: filter.attrs.name!, name: filter.attrs.name!.slice(FIREWALL_PREFIX.length), rules: parseFirewallRules(filter) }))
+      .map((filter) => ({ id: filter.attrs.name!, name: filter.attrs.name!.slice(FIREWALL_PREFIX.length), rules: parseFirewallRules(filter), madeByStrata: true }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -40,7 +40,7 @@ export class Firewalls {
     const id = `${FIREWALL_PREFIX}${name}`;
     if ((await this.listFirewalls()).some((f) => f.id === id)) throw conflict(`A firewall named "${name}" already exists on this host.`);
     await this.conn.defineFromFile(['nwfilter-define'], firewallXml(id, checked), `creating firewall ${name}`);
-    return { id, name, rules: checked };
+    return { id, name, rules: checked, madeByStrata: true };
   }
 
   /**

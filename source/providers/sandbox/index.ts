@@ -716,6 +716,8 @@ export class SandboxProvider implements ProviderService {
   private firewall(row: FirewallRow): Firewall {
     const fw: Firewall = { id: row.id, name: row.name, rules: JSON.parse(row.rules) as FirewallRule[] };
     if (row.description !== null) fw.description = row.description;
+    // Made at a launch (this provider's own launch, or strata's launcher, whose description names strata).
+    if (row.description !== null && /^Created (by strata|at launch of )/.test(row.description)) fw.madeByStrata = true;
     return fw;
   }
 
@@ -735,7 +737,8 @@ export class SandboxProvider implements ProviderService {
     this.db
       .prepare('INSERT INTO firewalls (region, id, name, description, rules, created_ms) VALUES (?, ?, ?, ?, ?, ?)')
       .run(this.region.id, id, name, description ?? null, JSON.stringify(rules), this.clock.now());
-    return { id, name, rules, ...(description !== undefined ? { description } : {}) };
+    const made = description !== undefined && /^Created (by strata|at launch of )/.test(description);
+    return { id, name, rules, ...(description !== undefined ? { description } : {}), ...(made ? { madeByStrata: true } : {}) };
   }
 
   async createFirewall(name: string, rules: FirewallRule[], description?: string): Promise<Firewall> {

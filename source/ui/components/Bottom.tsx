@@ -119,6 +119,10 @@ export function promptText(o: Overlay, interruption: string, serverName?: string
       const more = o.targets.length > 1 ? ` (${keyName('fleet-copy', Command.NextTarget)}: another place, ${o.target + 1} of ${o.targets.length})` : '';
       return `Type the copy's name; ${keyName('fleet-copy', Command.Submit)} copies ${sanitize(o.name, 80)} from ${o.where} to ${to}${more}, ${keyName('fleet-copy', Command.Cancel)} cancels.`;
     }
+    case 'firewall-delete': {
+      const name = sanitize(o.name, 128);
+      return `Type ${name} and ${keyName('prompt', Command.Submit)} to delete firewall ${name} (${sanitize(o.id, 128)}); ${keyName('prompt', Command.Cancel)} goes back. No server uses it${o.madeByStrata ? '; strata made it at a launch' : '; strata did not make it'}.`;
+    }
     default:
       return '';
   }
@@ -165,7 +169,7 @@ export function useBottomLines(bottom: Route['bottom'], width: number, maxLines:
   } else if (bottom === 'prompt' && overlay?.kind === 'ssh-unverified') {
     tail.push(...textLines('ssh-confirm', promptText(overlay, interruption), width, theme.warning, '  '));
   } else if (bottom === 'prompt' && overlay && 'editor' in overlay) {
-    const danger = overlay.kind === 'delete' || overlay.kind === 'terminate' || overlay.kind === 'builder' || (overlay.kind === 'cancel-job' && !overlay.keep) || (overlay.kind === 'bulk' && overlay.action !== 'label') || overlay.kind === 'fleet-delete' || overlay.kind === 'fleet-terminate';
+    const danger = overlay.kind === 'delete' || overlay.kind === 'terminate' || overlay.kind === 'builder' || (overlay.kind === 'cancel-job' && !overlay.keep) || (overlay.kind === 'bulk' && overlay.action !== 'label') || overlay.kind === 'fleet-delete' || overlay.kind === 'fleet-terminate' || overlay.kind === 'firewall-delete';
     tail.push(...textLines('prompt', promptText(overlay, interruption, serverName), width, danger ? theme.danger : theme.accent, '  '));
     tail.push({ key: 'editor', node: <LineEditorView editor={overlay.editor} width={width - 1} prefix="> " /> });
     const error = 'error' in overlay ? overlay.error : undefined;

@@ -38,6 +38,7 @@ const SECTIONS: { context: KeyContext; title: string }[] = [
   { context: 'confirm', title: 'A yes-or-no question' },
   { context: 'risk', title: 'Risk' },
   { context: 'stale', title: 'Stale images (:stale)' },
+  { context: 'firewalls', title: 'Firewalls (:firewalls)' },
   { context: 'fleet', title: 'The fleet (every source and region)' },
   { context: 'fleet-filter', title: "The fleet's filter line" },
   { context: 'fleet-versions', title: 'The fleet: image families' },

@@ -28,6 +28,7 @@ import { SHELL_COMMANDS, ShellController } from './shellController.js';
 import { realTerminal, type TerminalHost } from '../screen/handover.js';
 import { TAB_PANES, type AppState, type Pane } from './state.js';
 import { FLEET_CONTEXTS, FleetController } from './fleetController.js';
+import { FirewallsController } from './firewallsController.js';
 import type { FleetOptions } from '../../services/fleet.js';
 import { sourceSessionOptions } from '../../services/sources.js';
 
@@ -111,6 +112,8 @@ export class Controller {
   readonly shell: ShellController;
   /** The fleet view: every source and region in one list, each action to its row's source. */
   readonly fleet: FleetController;
+  /** :firewalls: the region's firewalls, who uses each, whether strata made it; deleting one. */
+  readonly firewalls: FirewallsController;
   /** Where to put the selection once a place opened from the fleet has its lists (Enter on a fleet row). */
   private focus?: { imageId?: string; serverId?: string };
   /** The launch services (launcher, jobs, billing, recipes) of a session, loaded on first use. */
@@ -200,6 +203,15 @@ export class Controller {
         if (this.state.pane !== 'images') this.setPane('images');
         if (this.state.scope !== 'own') this.setScope('own');
       },
+    });
+    this.firewalls = new FirewallsController({
+      get state() {
+        return deps.store.getState();
+      },
+      dispatch: (action) => this.dispatch(action),
+      say: (level, message) => this.say(level, message),
+      session: () => this.session,
+      log: (level, message, detail) => deps.logger.log(level, message, detail),
     });
     this.shell = new ShellController({
       get state() {
@@ -379,6 +391,7 @@ export class Controller {
       if (description?.capabilities.images.delete === 'none') return `${description.displayName} cannot delete images here.`;
       return undefined;
     }
+    if (context === 'firewalls') return this.firewalls.disabledReason(command);
     if (context === 'jobs') {
       const job = s.jobList.jobs[s.jobList.selected];
       const needsJob = [Command.CancelJob, Command.RetryJob, Command.TerminateBuilder, Command.KeepBuilder];
@@ -1061,6 +1074,9 @@ export class Controller {
         break;
       case 'quit':
         this.quit();
+        break;
+      case 'firewalls':
+        this.firewalls.open();
         break;
       case 'versions':
         this.fleet.open();

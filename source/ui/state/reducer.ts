@@ -10,6 +10,7 @@ import { selectView } from './selectors.js';
 import { launchReducer, type LaunchAction } from './launchReducer.js';
 import { monitorReducer, type MonitorAction } from './monitorReducer.js';
 import { FLEET_FILTER_LIMIT, fleetReducer, type FleetAction } from './fleetState.js';
+import type { FirewallEntry } from '../../services/firewalls.js';
 
 export type Action =
   | LaunchAction
@@ -83,7 +84,12 @@ export type Action =
   /** A block of stored positions turned into ids (its copy was replaced by a reload). */
   | { type: 'marks/resolved'; scope: MarkScope; block: MarkBlock; ids: string[] }
   | { type: 'stale/result'; lines: StaleLine[]; deletable: number }
-  | { type: 'stale/error'; message: string };
+  | { type: 'stale/error'; message: string }
+  /** :firewalls: the list (re)loading, loaded, or failed; the selection moved. */
+  | { type: 'firewalls/loading' }
+  | { type: 'firewalls/loaded'; rows: FirewallEntry[] }
+  | { type: 'firewalls/error'; message: string }
+  | { type: 'firewalls/move'; delta: number; to?: 'top' | 'bottom' };
 
 const MAX_MESSAGES = 100;
 const MAX_HISTORY = 50;
@@ -108,11 +114,12 @@ export const EDITOR_LIMITS: Partial<Record<OverlayKind, number>> & { launchField
   'fleet-delete': 256,
   'fleet-terminate': 256,
   'fleet-copy': 256,
+  'firewall-delete': 256,
   launchField: 1024,
 };
 
 /** Overlays that belong to what was on screen in one session (closed when the provider or region changes). */
-const SESSION_BOUND: ReadonlySet<OverlayKind> = new Set(['info', 'palette', 'command', 'rename', 'delete', 'terminate', 'capture', 'picker', 'recipe', 'cancel-job', 'builder', 'bulk', 'stale', 'deprecate', 'ssh-unverified']);
+const SESSION_BOUND: ReadonlySet<OverlayKind> = new Set(['info', 'palette', 'command', 'rename', 'delete', 'terminate', 'capture', 'picker', 'recipe', 'cancel-job', 'builder', 'bulk', 'stale', 'deprecate', 'ssh-unverified', 'firewalls', 'firewall-delete']);
 
 function withOverlay(state: AppState, overlay: Overlay): AppState {
   return { ...state, overlay };
@@ -158,6 +165,7 @@ function editOverlay(state: AppState, action: EditorAction): AppState {
     case 'fleet-delete':
     case 'fleet-terminate':
     case 'fleet-copy':
+    case 'firewall-delete':
       return withOverlay(state, { ...o, editor: editorReduce(o.editor, action, EDITOR_LIMITS[o.kind]), error: undefined } as Overlay);
     default:
       return state;
@@ -388,7 +396,7 @@ export function reducer(state: AppState, action: Action): AppState {
       if (o.kind === 'command') return withOverlay(state, { ...o, message: action.message });
       if (o.kind === 'capture') return withOverlay(state, { ...o, error: action.message, saving: false });
       if (o.kind === 'stale') return withOverlay(state, { ...o, loading: false, error: action.message });
-      if (o.kind === 'rename' || o.kind === 'delete' || o.kind === 'terminate' || o.kind === 'recipe' || o.kind === 'cancel-job' || o.kind === 'builder' || o.kind === 'bulk' || o.kind === 'deprecate' || o.kind === 'fleet-rename' || o.kind === 'fleet-delete' || o.kind === 'fleet-terminate' || o.kind === 'fleet-copy') {
+      if (o.kind === 'rename' || o.kind === 'delete' || o.kind === 'terminate' || o.kind === 'recipe' || o.kind === 'cancel-job' || o.kind === 'builder' || o.kind === 'bulk' || o.kind === 'deprecate' || o.kind === 'fleet-rename' || o.kind === 'fleet-delete' || o.kind === 'fleet-terminate' || o.kind === 'fleet-copy' || o.kind === 'firewall-delete') {
         return withOverlay(state, { ...o, error: action.message } as Overlay);
       }
       return state;
@@ -484,6 +492,30 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'stale/result': {
       const o = state.overlay;
       return o?.kind === 'stale' ? withOverlay(state, { ...o, loading: false, lines: action.lines, deletable: action.deletable, error: undefined, scroll: 0 }) : state;
+    }
+    case 'firewalls/loading': {
+      const o = state.overlay;
+      return o?.kind === 'firewalls' ? withOverlay(state, { ...o, loading: true, error: undefined }) : state;
+    }
+    case 'firewalls/loaded': {
+      const o = state.overlay;
+      if (o?.kind !== 'firewalls') return state;
+      // The selection stays on the same firewall where it is still there.
+      const was = o.rows?.[o.index]?.id;
+      const at = was === undefined ? -1 : action.rows.findIndex((r) => r.id === was);
+      const index = at >= 0 ? at : clamp(o.index, 0, Math.max(0, action.rows.length - 1));
+      return withOverlay(state, { ...o, loading: false, error: undefined, rows: action.rows, index });
+    }
+    case 'firewalls/error': {
+      const o = state.overlay;
+      return o?.kind === 'firewalls' ? withOverlay(state, { ...o, loading: false, error: action.message }) : state;
+    }
+    case 'firewalls/move': {
+      const o = state.overlay;
+      if (o?.kind !== 'firewalls') return state;
+      const last = Math.max(0, (o.rows?.length ?? 0) - 1);
+      const index = action.to === 'top' ? 0 : action.to === 'bottom' ? last : clamp(o.index + action.delta, 0, last);
+      return index === o.index ? state : withOverlay(state, { ...o, index });
     }
     case 'stale/error': {
       const o = state.overlay;

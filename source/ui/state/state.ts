@@ -6,6 +6,7 @@ import type { EditorState } from './editor.js';
 import { noMarks, type MarkScope, type MarksState } from './marks.js';
 import type { DraftProblem, FieldId, FormContext, LaunchDraft } from '../panes/launch/draft.js';
 import type { FleetView } from './fleetState.js';
+import type { FirewallEntry } from '../../services/firewalls.js';
 
 export type Pane = 'images' | 'launch' | 'monitor' | 'risk' | 'jobs' | 'fleet';
 /** The panes Tab moves between (the launch form is entered from an image, not by Tab). */
@@ -96,7 +97,20 @@ export type Overlay =
   | { kind: 'fleet-delete'; key: string; imageId: string; where: string; editor: EditorState; dependants: string[]; error?: string }
   | { kind: 'fleet-terminate'; key: string; serverId: string; serverName: string; where: string; editor: EditorState; error?: string }
   /** Copying an own image: to which of the places that can take it (Tab), under which name. */
-  | { kind: 'fleet-copy'; key: string; name: string; where: string; targets: { source: string; region: string }[]; target: number; editor: EditorState; error?: string };
+  | { kind: 'fleet-copy'; key: string; name: string; where: string; targets: { source: string; region: string }[]; target: number; editor: EditorState; error?: string }
+  /** :firewalls: the region's firewalls, the servers that use each, whether strata made it; d deletes one. */
+  | FirewallsOverlay
+  /** Deleting the selected firewall of :firewalls: its name, typed; Esc goes back to the list. */
+  | { kind: 'firewall-delete'; id: string; name: string; madeByStrata: boolean; editor: EditorState; error?: string; list: FirewallsOverlay };
+
+/** The :firewalls list (rows from services/firewalls.ts, every string sanitised there). */
+export interface FirewallsOverlay {
+  kind: 'firewalls';
+  index: number;
+  loading: boolean;
+  rows?: FirewallEntry[];
+  error?: string;
+}
 
 /** What a bulk prompt does to the marked rows. */
 export type BulkAction = 'delete' | 'terminate' | 'label';

@@ -224,6 +224,15 @@ describe('sizes, firewalls, keypairs', () => {
     expect(products.find((p) => p.id === 't3.nano')?.name).toBe('t3.nano (2 vCPU, 0.5 GiB)');
   });
 
+  it("marks the security groups strata made: a strata: tag (a launch's token), or strata's description", () => {
+    const [fallback, web] = fixture('describe-security-groups').SecurityGroups.map(firewallFromEc2);
+    expect(fallback!.madeByStrata).toBeUndefined();
+    expect(web!.madeByStrata).toBeUndefined();
+    expect(firewallFromEc2({ GroupId: 'sg-1', GroupName: 'x', Description: 'hand made', Tags: [{ Key: 'strata:launch-id', Value: 'tok' }] }).madeByStrata).toBe(true);
+    expect(firewallFromEc2({ GroupId: 'sg-2', GroupName: 'y', Description: 'Created by strata at launch tok' }).madeByStrata).toBe(true);
+    expect(firewallFromEc2({ GroupId: 'sg-3', GroupName: 'z', Description: 'Not Created by strata', Tags: [{ Key: 'Name', Value: 'z' }] }).madeByStrata).toBeUndefined();
+  });
+
   it('maps security groups to firewalls in a stable rule order, counting rules it cannot show', () => {
     const [fallback, web] = fixture('describe-security-groups').SecurityGroups.map(firewallFromEc2);
     expect(fallback).toEqual({ id: 'sg-0default00000000a', name: 'default', rules: [], description: 'default VPC security group (+1 inbound rule strata cannot show)' });

@@ -509,6 +509,8 @@ describe('a busy host (recorded): what goes away between a listing and its read'
     await provider.createFirewall('b', [{ protocol: 'tcp', fromPort: 80, toPort: 80, source: '10.0.0.0/8' }]);
     host.vanishing.filters.add('strata-fw-b');
     expect((await provider.listFirewalls()).map((f) => f.name)).toEqual(['a']);
+    // strata lists its own filters only (strata-fw-NAME): every one is strata's.
+    expect((await provider.listFirewalls()).every((f) => f.madeByStrata === true)).toBe(true);
   });
 
   it('lists the images that are still there when one is deleted between the listing and the read', async () => {
