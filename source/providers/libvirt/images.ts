@@ -1,6 +1,6 @@
 // Images on a libvirt host: qcow2 (or raw) volumes of the pool strata keeps its own images in, and of the
 // pool whose volumes are vendor templates. An image id is pool/volume. Volumes hold no tags: where each
-// captured or imported image came from is kept in strata's state file.
+// captured, imported or copied image came from (and a copy's client token) is kept in strata's state file.
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { checkResourceName } from '../../core/checks.js';
