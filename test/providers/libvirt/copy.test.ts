@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Image } from '../../../source/core/types.js';
+import { isLocalUri } from '../../../source/providers/libvirt/copy.js';
 import { LibvirtProvider } from '../../../source/providers/libvirt/index.js';
 import { FAR, HERE, fakeHosts, providerOptions, type FakeHosts } from './copy.fake.js';
 
@@ -39,6 +40,13 @@ async function open(uri: string, pool: string, withImage = false): Promise<Libvi
 const ownIds = async (provider: LibvirtProvider) => (await provider.listImages({ scope: 'own' })).items.map((i) => i.id);
 const filesOf = (uri: string, pool: string) => readdirSync(join(hosts.dirOf(uri), pool)).sort();
 const tools = (file: string, verb: string) => hosts.calls.filter((c) => c[0] === file && c.join(' ').includes(verb)).length;
+
+describe('libvirt copies: which URIs are this machine (whose pool files are read here)', () => {
+  it('takes a URI without a host, or with localhost, as this machine; any other host streams through libvirt', () => {
+    for (const uri of ['qemu:///system', 'qemu:///session', 'qemu+unix:///system?socket=/run/x', 'test:///default', 'qemu+ssh://root@localhost/system', 'qemu+tcp://127.0.0.1:16509/system']) expect([uri, isLocalUri(uri)]).toEqual([uri, true]);
+    for (const uri of ['qemu+ssh://root@kvm-1/system', 'qemu+tls://kvm-1.example.net/system', 'qemu+tcp://10.0.0.5/system', 'not a uri']) expect([uri, isLocalUri(uri)]).toEqual([uri, false]);
+  });
+});
 
 describe('libvirt copies (recorded hosts)', () => {
   it('copies an own image of another pool of this host once per token: asked again, the same volume', async () => {
