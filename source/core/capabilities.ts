@@ -48,7 +48,7 @@ export interface Capabilities {
     /**
      * Which copies of an own image the provider can make (ProviderService.copyImage; absent: none):
      * into another of its regions in the same account (EC2 CopyImage, the sandbox), or into another
-     * source of the same provider (another host by URI).
+     * source of the same provider (libvirt: another own pool of the host, or another host by URI).
      */
     copy?: { regions: boolean; sources: boolean };
     nameRules: NameRules;

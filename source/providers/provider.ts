@@ -41,11 +41,17 @@ export interface ImportImageOptions {
 
 /** The image a copy is made of: where it is, and the image as that region's provider describes it. */
 export interface CopySource {
-  /** The region (or host) the image is in: another region of this provider. */
+  /** The region the image is in: another region of this provider, or the source's own (another source). */
   region: string;
   imageId: string;
   /** The image as its own region's provider described it (its tags, encryption, description). */
   image: Image;
+  /**
+   * Where the image's source is reached, where it is another source of this provider (another host or
+   * daemon): what that source's provider answers to address() (libvirt: its connection URI). Absent: this
+   * provider's own account or host.
+   */
+  address?: string;
 }
 
 export interface CopyOptions {
@@ -96,13 +102,21 @@ export interface ProviderService {
    */
   setImageDeprecation?(id: string, at: string | null): Promise<Image>;
   /**
-   * Copies an own image of another region into this provider's region (where capabilities.images.copy
-   * says so; absent: the provider copies nothing). The copy keeps the image's name, description, tags
-   * (strata's among them, but for those that name things of the source's region: core/tags.ts
-   * REGIONAL_TAGS) and encryption, and says where it came from (Image.copiedFrom). It may be pending for a
-   * while. Idempotent per clientToken.
+   * Copies an own image of another region, or of another source of this provider (CopySource.address: a
+   * libvirt host or pool by URI), into this provider's region (where capabilities.images.copy says so;
+   * absent: the provider copies nothing). The copy keeps the image's name, description, tags (strata's
+   * among them, but for those that name things of the source's region: core/tags.ts REGIONAL_TAGS) and
+   * encryption, and says where it came from (Image.copiedFrom). It may be pending for a while, or be whole
+   * when this answers (libvirt). Idempotent per clientToken: asked again (after a kill, a lost answer) it
+   * answers with the copy the first request made, never a second.
    */
   copyImage?(source: CopySource, options: CopyOptions): Promise<Image>;
+  /**
+   * Where this provider's account or host is reached, for a copy into another source of the same provider
+   * (CopySource.address; libvirt: its connection URI). No call is made. Absent where region and account
+   * say it all.
+   */
+  address?(): string;
 
   // launch catalogue
   listProducts(): Promise<Product[]>;

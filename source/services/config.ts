@@ -24,6 +24,7 @@
 //   sources:                 # the fleet (README "The fleet"): strata --source NAME, strata --fleet
 //     - { name: prod-eu, provider: aws, profile: prod, regions: [eu-west-1, eu-central-1], readOnly: true }
 //     - { name: lab, provider: libvirt, uri: qemu:///system }
+//     - { name: lab-b, provider: libvirt, uri: qemu:///system, libvirt: { pool: strata-b } }  # its own pool
 //     - { name: sandbox, provider: sandbox, regions: all }
 //   fleet:
 //     concurrency: 4         # provider calls in flight at once across the sources (default 4)
@@ -73,6 +74,11 @@ export interface SourceConfig {
   readOnly?: boolean;
   /** sandbox: the options of its world and its faults (for tests and demonstrations). */
   sandbox?: { seed?: number; speed?: number; faults?: string; latency?: number; delay?: number };
+  /**
+   * libvirt: this source's own settings over config.yaml's libvirt section (another own pool on the same
+   * host is another source: its images are kept apart, and copied between the two with C).
+   */
+  libvirt?: LibvirtSettings;
 }
 
 export interface StrataConfig {
@@ -296,12 +302,13 @@ const sourceSchema = z
         .optional(),
       readOnly: z.boolean({ error: 'readOnly is true or false' }).optional(),
       sandbox: sandboxOptionsSchema.optional(),
+      libvirt: libvirtSchema.optional(),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? 'a source is a map: { name, provider, regions, … }' : undefined) },
   )
   .superRefine((source, ctx) => {
     // Each provider's own keys: one given to another provider is a mistake worth a sentence.
-    const only: Record<string, (typeof PROVIDERS)[number]> = { profile: 'aws', endpoint: 'aws', uri: 'libvirt', home: 'sandbox', sandbox: 'sandbox' };
+    const only: Record<string, (typeof PROVIDERS)[number]> = { profile: 'aws', endpoint: 'aws', uri: 'libvirt', libvirt: 'libvirt', home: 'sandbox', sandbox: 'sandbox' };
     for (const [key, provider] of Object.entries(only)) {
       if ((source as Record<string, unknown>)[key] !== undefined && source.provider !== provider) {
         ctx.addIssue({ code: 'custom', path: [key], message: `${key} is for ${provider} sources; this one's provider is ${source.provider}` });

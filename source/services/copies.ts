@@ -1,6 +1,6 @@
 // Copies: an own image copied to another region (or source) where the provider can (capabilities.images.copy:
-// EC2 CopyImage, the sandbox between its regions), as a resumable job — the seed's "use the resulting image in
-// your work", and work spans regions.
+// EC2 CopyImage, the sandbox between its regions, libvirt between pools and hosts), as a resumable job — the
+// seed's "use the resulting image in your work", and work spans regions.
 //
 //   copying -> waiting -> labelling -> done            (or failed, with a sentence; or cancelled)
 //
@@ -54,12 +54,14 @@ export interface CopyOrigin {
   providerId: string;
   region: string;
   source?: string;
+  /** Where the origin's source is reached (Session.address: a libvirt URI), where its provider says. */
+  address?: string;
   image: CatalogueImage;
 }
 
 /** What a copy job keeps (JSON in the store): enough to run every step with the target alone. */
 export interface CopyParams {
-  from: { storeId: string; providerId: string; region: string; source?: string; imageId: string; name: string; shownName: string };
+  from: { storeId: string; providerId: string; region: string; source?: string; address?: string; imageId: string; name: string; shownName: string };
   to: { storeId: string; providerId: string; region: string; source?: string };
   /** The copy's name at the provider. */
   name: string;
@@ -224,7 +226,16 @@ export class Copies {
     }
     const raw = stripCatalogue(image);
     const params: CopyParams = {
-      from: { storeId: origin.storeId, providerId: origin.providerId, region: origin.region, ...(origin.source ? { source: origin.source } : {}), imageId: image.id, name: image.name, shownName: image.shownName },
+      from: {
+        storeId: origin.storeId,
+        providerId: origin.providerId,
+        region: origin.region,
+        ...(origin.source ? { source: origin.source } : {}),
+        ...(origin.address !== undefined ? { address: origin.address } : {}),
+        imageId: image.id,
+        name: image.name,
+        shownName: image.shownName,
+      },
       to: { storeId: this.target.storeId, providerId: this.target.providerId, region: this.target.region, ...(this.target.source ? { source: this.target.source } : {}) },
       name,
       ...(image.description !== undefined ? { description: image.description } : {}),
@@ -414,7 +425,7 @@ export class Copies {
           image = await withRetry(
             () =>
               provider.copyImage!(
-                { region: params.from.region, imageId: params.from.imageId, image: params.image },
+                { region: params.from.region, imageId: params.from.imageId, image: params.image, ...(params.from.address !== undefined ? { address: params.from.address } : {}) },
                 { name: params.name, ...(params.description !== undefined ? { description: params.description } : {}), clientToken: copy.clientToken },
               ),
             this.options.retry,

@@ -50,6 +50,7 @@ const READS = new Set([
   'listServers',
   'consoleOutput',
   'references',
+  'address',
   'close',
   'timeScale',
 ]);

@@ -2,7 +2,7 @@
 // sessions through here and never import a provider themselves.
 import type { ProviderDescription } from '../core/capabilities.js';
 import { createProvider, PROVIDERS } from '../providers/registry.js';
-import type { ProviderOptions, ProviderService } from '../providers/provider.js';
+import type { LibvirtSettings, ProviderOptions, ProviderService } from '../providers/provider.js';
 import type { Store } from '../store/db.js';
 import { capturerFor, type Capturer } from './capture.js';
 import { Catalogue } from './catalogue.js';
@@ -37,6 +37,8 @@ export interface SessionOptions {
   trustedOwnerIds?: string[];
   /** libvirt: the connection URI (--libvirt-uri or STRATA_LIBVIRT_URI); config.yaml's libvirt section comes with config. */
   libvirtUri?: string;
+  /** libvirt: a source's own settings (config.yaml sources[].libvirt), over config.yaml's libvirt section. */
+  libvirt?: LibvirtSettings;
   /** libvirt: create the vendor pool config.yaml names where it does not exist (the user said so). */
   libvirtCreateVendorPool?: boolean;
   /**
@@ -241,6 +243,14 @@ export class Session {
     return this.options.source;
   }
 
+  /**
+   * Where this session's host or account is reached, for a copy into another source of the same provider
+   * (libvirt: its connection URI); undefined where the provider's region and account say it all.
+   */
+  get address(): string | undefined {
+    return this.provider.address?.();
+  }
+
   /** The store that holds what strata records (the copy jobs of services/copies.ts use it). */
   get records(): Store {
     return this.store;
@@ -263,7 +273,7 @@ export class Session {
       endpoint: options.endpoint,
       trustedOwnerIds: options.trustedOwnerIds,
       libvirtUri: options.libvirtUri,
-      libvirt: options.config?.libvirt,
+      libvirt: options.libvirt ? { ...options.config?.libvirt, ...options.libvirt } : options.config?.libvirt,
       ...(options.libvirtCreateVendorPool ? { libvirtCreateVendorPool: true } : {}),
     };
     const opened = await createProvider(options.providerId, providerOptions);

@@ -5,8 +5,9 @@
 //
 // What strata records about a source (local names and labels, the launch journal, jobs, stored listings,
 // the audit log) is kept under its provider's id when the source uses the default account (no profile,
-// endpoint, URI or home of its own), and under "provider@account" when it names one: two sandbox homes, or
-// two AWS profiles, never share a journal or a job, even where their ids look alike.
+// endpoint, URI, own pool or home of its own), and under "provider@account" when it names one: two sandbox
+// homes, two AWS profiles, or two own pools of one libvirt host, never share a journal or a job, even where
+// their ids look alike.
 import { StrataError } from '../core/errors.js';
 import type { SourceConfig, StrataConfig } from './config.js';
 import type { SessionOptions } from './session.js';
@@ -69,7 +70,11 @@ export function accountOf(source: SourceConfig): string | undefined {
     const parts = [source.profile ? `profile=${source.profile}` : '', source.endpoint ? `endpoint=${source.endpoint}` : ''].filter(Boolean);
     return parts.length ? parts.join(',') : undefined;
   }
-  if (source.provider === 'libvirt') return source.uri ? `uri=${source.uri}` : undefined;
+  if (source.provider === 'libvirt') {
+    // Another own pool on the same host is another account: its images, names and jobs are its own.
+    const parts = [source.uri ? `uri=${source.uri}` : '', source.libvirt?.pool ? `pool=${source.libvirt.pool}` : ''].filter(Boolean);
+    return parts.length ? parts.join(',') : undefined;
+  }
   if (source.provider === 'sandbox') return source.home ? `home=${source.home}` : undefined;
   return undefined;
 }
@@ -97,6 +102,7 @@ export function sourceSessionOptions(source: SourceConfig, region: string | unde
     ...(source.profile !== undefined ? { profile: source.profile } : {}),
     ...(source.endpoint !== undefined ? { endpoint: source.endpoint } : {}),
     ...(source.uri !== undefined ? { libvirtUri: source.uri } : {}),
+    ...(source.libvirt !== undefined ? { libvirt: source.libvirt } : {}),
     ...(sandbox.seed !== undefined ? { sandboxSeed: sandbox.seed } : {}),
     ...(sandbox.speed !== undefined ? { sandboxSpeed: sandbox.speed } : {}),
     ...(sandbox.faults !== undefined ? { sandboxFaults: sandbox.faults } : {}),

@@ -230,6 +230,7 @@ describe('config file: sources (the fleet)', () => {
         'sources:',
         '  - { name: prod-eu, provider: aws, profile: prod, regions: [eu-west-1, eu-central-1], readOnly: true }',
         '  - { name: lab, provider: libvirt, uri: "qemu+ssh://root@kvm-1/system" }',
+        '  - { name: lab-b, provider: libvirt, libvirt: { pool: strata-b } }',
         '  - { name: sandbox, provider: sandbox, regions: all, home: ~/worlds/b, sandbox: { seed: 3, faults: "throttle=0.5", delay: 5000 } }',
         'fleet: { concurrency: 2 }',
       ].join('\n'),
@@ -238,6 +239,7 @@ describe('config file: sources (the fleet)', () => {
       sources: [
         { name: 'prod-eu', provider: 'aws', profile: 'prod', regions: ['eu-west-1', 'eu-central-1'], readOnly: true },
         { name: 'lab', provider: 'libvirt', uri: 'qemu+ssh://root@kvm-1/system' },
+        { name: 'lab-b', provider: 'libvirt', libvirt: { pool: 'strata-b' } },
         { name: 'sandbox', provider: 'sandbox', regions: 'all', home: '/home/u/worlds/b', sandbox: { seed: 3, faults: 'throttle=0.5', delay: 5000 } },
       ],
       fleet: { concurrency: 2 },
@@ -252,17 +254,19 @@ describe('config file: sources (the fleet)', () => {
         '  - { name: b, provider: sandbox, profile: prod }',
         '  - { name: c, provider: openstack }',
         '  - { name: d, provider: libvirt, regions: [eu-west] }',
+        '  - { name: e, provider: sandbox, libvirt: { pool: x } }',
         'fleet: { concurrency: 0 }',
       ].join('\n'),
     );
     const error = failure(dir);
     const file = join(dir, CONFIG_FILE);
     const byKey = Object.fromEntries(error.problems.map((p) => [p.key, p]));
-    expect(byKey['sources[0].regoins']).toEqual({ file, line: 2, key: 'sources[0].regoins', message: '"regoins" is not a key strata knows here; the keys are name, provider, regions, profile, endpoint, uri, home, readOnly, sandbox.' });
+    expect(byKey['sources[0].regoins']).toEqual({ file, line: 2, key: 'sources[0].regoins', message: '"regoins" is not a key strata knows here; the keys are name, provider, regions, profile, endpoint, uri, home, readOnly, sandbox, libvirt.' });
     expect(byKey['sources[1].profile']).toMatchObject({ line: 3, message: "profile is for aws sources; this one's provider is sandbox." });
     expect(byKey['sources[2].provider']).toMatchObject({ line: 4, message: 'provider is one of sandbox, aws, libvirt.' });
     expect(byKey['sources[3].regions']).toMatchObject({ line: 5, message: 'libvirt has one region, local: the host is chosen with uri.' });
-    expect(byKey['fleet.concurrency']).toMatchObject({ line: 6, message: 'concurrency must be a whole number from 1 to 64.' });
+    expect(byKey['sources[4].libvirt']).toMatchObject({ line: 6, message: "libvirt is for libvirt sources; this one's provider is sandbox." });
+    expect(byKey['fleet.concurrency']).toMatchObject({ line: 7, message: 'concurrency must be a whole number from 1 to 64.' });
     // Two sources of one name (whatever its case): the second is named, with its line.
     const twice = failure(configDir(['sources:', '  - { name: a, provider: sandbox }', '  - { name: A, provider: aws }'].join('\n')));
     expect(twice.problems).toEqual([{ file: join(twice.problems[0]!.file), line: 3, key: 'sources[1].name', message: 'the name A is taken by source 1; each source needs its own name.' }]);

@@ -40,6 +40,8 @@ export function libvirtCapabilities(withNetwork: boolean): Capabilities {
       publicCatalogue: false,
       serverSideSearch: false,
       import: 'optional',
+      // From another libvirt source: another own pool of this host, or a pool of another host by URI (copy.ts).
+      copy: { regions: false, sources: true },
       nameRules: VOLUME_NAMES,
       // Kept in strata's state file for the connection (volumes hold no metadata): seen by every strata on this home.
       deprecate: 'optional',

@@ -103,8 +103,9 @@ export class Connection {
 
   // ---- running the tools ------------------------------------------------------------------------------
 
-  private mapError(error: unknown, doing?: string): StrataError {
-    return toStrataError(error, { uri: this.uri, ...(this.uriFrom ? { uriFrom: this.uriFrom } : {}), ...(doing ? { doing } : {}) });
+  private mapError(error: unknown, doing?: string, uri = this.uri): StrataError {
+    const from = uri === this.uri ? this.uriFrom : 'the source\'s uri in config.yaml';
+    return toStrataError(error, { uri, ...(from ? { uriFrom: from } : {}), ...(doing ? { doing } : {}) });
   }
 
   async tool(file: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
@@ -117,6 +118,19 @@ export class Connection {
 
   virsh(args: readonly string[], options: RunOptions = {}): Promise<string> {
     return this.tool('virsh', ['-q', '-c', this.uri, ...args], options);
+  }
+
+  /**
+   * virsh on another connection (the host or daemon of another source, for a copy from it); its failures
+   * are told with that URI. Nothing is made there: strata only reads from another source's host.
+   */
+  async virshAt(uri: string, commands: string[][], options: RunOptions = {}): Promise<string> {
+    if (commands.length === 0) return '';
+    try {
+      return (await this.run('virsh', ['-q', '-c', uri, commands.map((c) => c.map(virshQuote).join(' ')).join(' ; ')], options)).stdout;
+    } catch (error) {
+      throw this.mapError(error, options.doing, uri);
+    }
   }
 
   /** Several virsh commands in one run (one process for many objects); a failing command does not stop the rest. */

@@ -1,7 +1,7 @@
 // Images on a libvirt host: qcow2 (or raw) volumes of the pool strata keeps its own images in, and of the
 // pool whose volumes are vendor templates. An image id is pool/volume. Volumes hold no tags: where each
-// captured or imported image came from is kept in strata's state file.
-import { existsSync, renameSync, rmSync } from 'node:fs';
+// captured, imported or copied image came from (and a copy's client token) is kept in strata's state file.
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { checkResourceName } from '../../core/checks.js';
 import { StrataError, conflict, invalid, notFound, unsupported } from '../../core/errors.js';
@@ -16,6 +16,8 @@ import type { StoredImage } from './state.js';
 import { child, parseXmlFragments, textAt, type XmlElement } from './xml.js';
 
 const GIB = 1024 ** 3;
+/** The partial files this process is writing now (writeVolume): any other of its own was left by a kill's like. */
+const WRITING = new Set<string>();
 /** Images a page holds when the caller does not say. */
 const PAGE_SIZE = 100;
 
@@ -113,6 +115,7 @@ export class Images {
       description: stored?.description ?? (own ? `${volume.format} volume in pool ${volume.pool.name}` : `vendor template in pool ${volume.pool.name}`),
       ...(stored?.sourceImageId ? { sourceImageId: stored.sourceImageId } : {}),
       ...(stored?.sourceServerId ? { sourceServerId: stored.sourceServerId } : {}),
+      ...(own && stored?.copiedFrom ? { copiedFrom: { region: stored.copiedFrom.region, imageId: stored.copiedFrom.imageId } } : {}),
     };
   }
 
@@ -227,19 +230,49 @@ export class Images {
     throw unsupported('libvirt volumes hold no tags; strata keeps names and labels of these images in its own store.');
   }
 
-  /** A new file in a pool, written under a hidden name first and renamed when whole. */
+  /**
+   * A new file in a pool, written under a hidden name first (.NAME.PID.partial, never listed) and renamed
+   * when whole.
+   */
   async writeVolume(pool: PoolInfo, name: string, write: (partial: string) => Promise<void>): Promise<string> {
     const final = join(pool.dir, name);
     const partial = join(pool.dir, `.${name}.${process.pid}.partial`);
+    WRITING.add(partial);
     try {
       await write(partial);
       if (existsSync(final)) throw invalid(`An image named "${name}" appeared in pool ${pool.name} meanwhile; choose another name.`, 'name');
       renameSync(partial, final);
     } finally {
+      WRITING.delete(partial);
       rmSync(partial, { force: true });
     }
     await this.conn.virsh(['pool-refresh', pool.name], { doing: `refreshing pool ${pool.name}` });
     return final;
+  }
+
+  /**
+   * Removes the partial files of a volume that a strata which went away in the middle of writing it left
+   * (killed: its cleanup never ran); those a live process is writing stay. Returns what was removed.
+   */
+  removeLeftPartials(pool: PoolInfo, name: string): string[] {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+    const pattern = new RegExp(`^\\.${escaped}\\.(\\d+)\\.partial$`);
+    const removed: string[] = [];
+    let files: string[];
+    try {
+      files = readdirSync(pool.dir);
+    } catch {
+      return removed;
+    }
+    for (const file of files) {
+      const pid = Number(pattern.exec(file)?.[1] ?? Number.NaN);
+      if (!Number.isInteger(pid)) continue;
+      const path = join(pool.dir, file);
+      if (pid === process.pid ? WRITING.has(path) : processAlive(pid)) continue;
+      rmSync(path, { force: true });
+      removed.push(path);
+    }
+    return removed;
   }
 
   async refuseTakenName(pool: PoolInfo, name: string): Promise<void> {
@@ -300,5 +333,16 @@ export class Images {
     this.conn.state.update((s) => {
       delete s.images[id];
     });
+  }
+}
+
+/** Whether a process of this machine is alive (one of another user's answers EPERM: alive). */
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

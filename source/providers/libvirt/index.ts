@@ -11,14 +11,15 @@
 // with qemu:///session and pools in your home).
 //
 // This file wires the parts behind the one contract: connection.ts (the URI, the tools, the pools),
-// capabilities.ts (describe, sizes), images.ts, firewalls.ts, keypairs.ts and servers.ts (launch, the
-// listing, readiness, capture, terminate, console).
+// capabilities.ts (describe, sizes), images.ts, copy.ts (copies from another source's pool or host),
+// firewalls.ts, keypairs.ts and servers.ts (launch, the listing, readiness, capture, terminate, console).
 import type { ProviderDescription } from '../../core/capabilities.js';
 import type { CreatedKeypair, Firewall, FirewallRule, Image, Keypair, LaunchSpec, Page, Product, Server } from '../../core/types.js';
-import type { CaptureOptions, ImportImageOptions, LaunchPreview, ListImagesOptions, ProviderOptions, ProviderService, RowReferences } from '../provider.js';
+import type { CaptureOptions, CopyOptions, CopySource, ImportImageOptions, LaunchPreview, ListImagesOptions, ProviderOptions, ProviderService, RowReferences } from '../provider.js';
 import { shellWord } from '../../core/shell.js';
 import { describeHost, listProducts } from './capabilities.js';
 import { Connection } from './connection.js';
+import { copyImage } from './copy.js';
 import { execaRunner, type Runner } from './exec.js';
 import { Firewalls } from './firewalls.js';
 import { Images } from './images.js';
@@ -76,6 +77,14 @@ export class LibvirtProvider implements ProviderService {
   }
   setImageTags(id: string): Promise<Image> {
     return this.images.setImageTags(id);
+  }
+  /** From another source's pool (CopySource.address: its URI; absent: this host) into the own pool (copy.ts). */
+  copyImage(source: CopySource, options: CopyOptions): Promise<Image> {
+    return copyImage(this.conn, this.images, source, options);
+  }
+  /** The connection URI: another libvirt source copies this one's images through it. */
+  address(): string {
+    return this.conn.uri;
   }
 
   // launch catalogue

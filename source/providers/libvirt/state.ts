@@ -1,7 +1,7 @@
 // What the libvirt provider keeps that libvirt has no place for, one small JSON file per connection URI
-// below strata's home: imported public keys (libvirt has no keypairs), where each captured image came
-// from (volumes hold no tags), and the servers it terminated (so a watcher sees "terminated", not a
-// server that vanished). Every change re-reads the file and replaces it whole (write, fsync, rename), so
+// below strata's home: imported public keys (libvirt has no keypairs), where each captured, imported or
+// copied image came from and the client token of each copy (volumes hold no tags), and the servers it
+// terminated (so a watcher sees "terminated", not a server that vanished). Every change re-reads the file and replaces it whole (write, fsync, rename), so
 // two strata sessions lose nothing but a simultaneous write to the same entry.
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
@@ -22,6 +22,16 @@ export interface StoredImage {
   createdAt?: string;
   /** A deprecation date set on the image (ISO 8601): libvirt keeps none. */
   deprecatedAt?: string;
+  /** The client token of the copy that made this image (copyImage is idempotent on it). */
+  copyToken?: string;
+  /** The image this one copies: its id (pool/volume) on the connection `uri`, in region `region`. */
+  copiedFrom?: { region: string; imageId: string; uri: string };
+  /**
+   * Written before a copy's first byte: the copy is not whole yet. Its volume, where it exists, was renamed
+   * into place whole (a strata that went away before it could clear this); where it does not, the copy is
+   * made again from the start (what was partly written is removed first).
+   */
+  copying?: boolean;
 }
 
 export interface LibvirtState {

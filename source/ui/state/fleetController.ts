@@ -314,7 +314,11 @@ export class FleetController {
     if (!row?.image || !from || !copies) return this.host.dispatch({ type: 'overlay/close', kind: 'fleet-copy' });
     const name = o.editor.text;
     try {
-      const copy = await copies.start({ storeId: from.storeId, providerId: from.providerId, region: from.region, ...(from.source ? { source: from.source } : {}), image: row.image }, { name });
+      const address = from.address;
+      const copy = await copies.start(
+        { storeId: from.storeId, providerId: from.providerId, region: from.region, ...(from.source ? { source: from.source } : {}), ...(address !== undefined ? { address } : {}), image: row.image },
+        { name },
+      );
       this.host.dispatch({ type: 'overlay/close', kind: 'fleet-copy' });
       this.host.say('info', `Copying ${sanitize(row.name, 60)} from ${row.where} to ${target.source}/${target.region} as "${sanitize(name, 60)}"; its progress shows under the fleet.`);
       void this.fleet.runCopy(target.source, target.region, copy.id)?.then((done) => {
