@@ -31,10 +31,19 @@ export interface TerminalHost {
 }
 
 let foreground = 0;
+/** Until when a Ctrl+C that ended the program may still reach strata (Date.now() ms). */
+let lateSignalsUntil = 0;
+/**
+ * How long after a program ended by Ctrl+C (or Ctrl+\) strata still takes a SIGINT for that same key. The
+ * terminal sends it to both at once, but strata may hear of the program's exit first: its process gets the
+ * two signals as separate events, and on a busy machine they arrive in either order. Once strata has the
+ * terminal back (raw, so Ctrl+C is a key again), no SIGINT comes from the keyboard: only from kill.
+ */
+export const LATE_SIGNAL_MS = 2000;
 
-/** Whether a program runs in the foreground now (terminal.ts then leaves SIGINT to it). */
-export function childInForeground(): boolean {
-  return foreground > 0;
+/** Whether a program runs in the foreground now, or just ended by Ctrl+C (terminal.ts then leaves SIGINT to it). */
+export function childInForeground(now = Date.now()): boolean {
+  return foreground > 0 || now < lateSignalsUntil;
 }
 
 const ignore = () => undefined;
@@ -60,8 +69,10 @@ export async function runForeground(program: string, args: readonly string[], en
     }
     stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
   });
+  let interrupted = false;
   try {
     const result = await child;
+    interrupted = result.signal === 'SIGINT' || result.signal === 'SIGQUIT';
     const failed = result.failed && result.exitCode === undefined && !result.signal;
     return {
       ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
@@ -71,8 +82,15 @@ export async function runForeground(program: string, args: readonly string[], en
     };
   } finally {
     process.off('exit', killChild);
-    process.off('SIGINT', ignore);
-    process.off('SIGQUIT', ignore);
+    const release = () => {
+      process.off('SIGINT', ignore);
+      process.off('SIGQUIT', ignore);
+    };
+    if (interrupted) {
+      // The key that ended it may still be on its way to strata (SIGQUIT's default would end strata).
+      lateSignalsUntil = Date.now() + LATE_SIGNAL_MS;
+      setTimeout(release, LATE_SIGNAL_MS).unref();
+    } else release();
     foreground--;
     resumeScreen();
   }
