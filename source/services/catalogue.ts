@@ -4,7 +4,7 @@
 // provider is sanitised here, so the UI can draw a CatalogueImage's fields directly.
 import { checkName, type ProviderDescription } from '../core/capabilities.js';
 import { StrataError } from '../core/errors.js';
-import { needsSanitising, sanitize, sanitizeRecord } from '../core/sanitize.js';
+import { needsSanitising, sanitize } from '../core/sanitize.js';
 import { LABEL_TAG, NAME_TAG } from '../core/tags.js';
 import { isLabelColour, type Image, type LabelColour, type Page, type Scope } from '../core/types.js';
 import type { ProviderService } from '../providers/provider.js';
@@ -42,6 +42,8 @@ const LIMITS = { id: 256, name: 256, description: 1024, owner: 128, other: 256 }
 
 /** The fields of CatalogueImage that Image does not have (stripped when an image is merged again). */
 const CATALOGUE_FIELDS = ['shownName', 'nameSource', 'label', 'labelSource', 'sharedMeta'] as const;
+/** Fields of a provider's image that mergeWith does not copy as they are. */
+const SKIPPED_FIELDS: ReadonlySet<string> = new Set([...CATALOGUE_FIELDS, 'tags']);
 
 export class Catalogue {
   private readonly provider: ProviderService;
@@ -278,26 +280,17 @@ export class Catalogue {
 
     // The name: local, else the Name tag, else the provider's; the first that is not empty once sanitised.
     const tagName = tags[NAME_TAG] ?? image.displayName;
-    let shownName = '';
-    let nameSource: NameSource = 'provider';
-    for (const [source, value] of [
-      ['local', meta?.displayName],
-      ['tag', tagName],
-      ['provider', image.name],
-    ] as const) {
-      const clean = sanitize(value, LIMITS.name).trim();
-      if (clean) {
-        shownName = clean;
-        nameSource = source;
-        break;
-      }
-    }
+    let nameSource: NameSource = 'local';
+    let shownName = sanitize(meta?.displayName, LIMITS.name).trim();
+    if (!shownName) (nameSource = 'tag'), (shownName = sanitize(tagName, LIMITS.name).trim());
+    if (!shownName) (nameSource = 'provider'), (shownName = sanitize(image.name, LIMITS.name).trim());
     if (!shownName) shownName = cleanId;
 
     const out: Record<string, unknown> = {};
     // Every string the provider sent is sanitised, including fields this version does not know.
-    for (const [key, value] of Object.entries(image)) {
-      if ((CATALOGUE_FIELDS as readonly string[]).includes(key) || key === 'tags') continue;
+    for (const key in image) {
+      if (!Object.hasOwn(image, key) || SKIPPED_FIELDS.has(key)) continue;
+      const value = (image as unknown as Record<string, unknown>)[key];
       if (typeof value === 'string') {
         const limit = key in LIMITS ? LIMITS[key as keyof typeof LIMITS] : LIMITS.other;
         out[key] = sanitize(value, limit);
@@ -308,7 +301,12 @@ export class Catalogue {
     out.id = cleanId;
     out.name = sanitize(image.name, LIMITS.name);
     out.owned = image.owned === true;
-    out.tags = sanitizeRecord(Object.fromEntries(Object.entries(tags).filter(([, v]) => typeof v === 'string')));
+    const clean: Record<string, string> = {};
+    for (const key in tags) {
+      const value = (tags as Record<string, unknown>)[key];
+      if (Object.hasOwn(tags, key) && typeof value === 'string') clean[sanitize(key, 128)] = sanitize(value, 256);
+    }
+    out.tags = clean;
     if (tagName !== undefined) out.displayName = sanitize(tagName, LIMITS.name);
 
     const merged = out as unknown as CatalogueImage;

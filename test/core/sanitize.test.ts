@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { needsSanitising, sanitize, sanitizeRecord } from '../../source/core/sanitize.js';
 
@@ -53,5 +54,27 @@ describe('sanitize', () => {
 
   it('sanitises keys and values of records', () => {
     expect(sanitizeRecord({ 'k\u001b[1m': 'v\u0007' })).toEqual({ k: 'v\ufffd' });
+  });
+});
+
+describe('sanitize: printable ASCII takes a shortcut that changes nothing', () => {
+  // The two replacements, as sanitize applies them to any other string.
+  const full = (s: string, max: number) => {
+    // eslint-disable-next-line no-control-regex
+    const escapes = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[\s\S]*?(?:\u0007|\u001b\\|\u009c|$)|\u001b[ -/]*[0-~]?/g;
+    // eslint-disable-next-line no-control-regex
+    const controls = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2028\u2029\ufeff]/g;
+    let out = s.length > max * 4 ? s.slice(0, max * 4) : s;
+    out = out.replace(escapes, '').replace(controls, '\ufffd');
+    return out.length > max ? out.slice(0, max - 1) + '…' : out;
+  };
+  it('gives what the full replacements give, for any string (printable, control characters, escapes, bidi)', () => {
+    const chars = fc.constantFrom('a', 'Z', ' ', '~', '[', ']', '\\', '\u001b', '\u0007', '\u009b', '\u009c', '\u0090', '\n', '\t', '\u007f', '\u202e', '\u200b', 'é', '漢', '😀', '0', ';');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 40 }).map((a) => a.join('')), fc.integer({ min: 1, max: 50 }), (s, max) => {
+        expect(sanitize(s, max)).toBe(full(s, max));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
