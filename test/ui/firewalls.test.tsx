@@ -114,6 +114,26 @@ describe(':firewalls', () => {
     expect(await w.id('old-fw')).toBe(w.oldFw);
   });
 
+  it('at 60x20 the selected firewall is said whole: why d cannot delete it, its description and who made it', async () => {
+    const w = await world();
+    const h = await start({ home: w.home, columns: 60, rows: 20 });
+    await openFirewalls(h);
+    await select(h, 'default');
+    const frame = await h.waitFor((f) => f.replace(/\s+/g, ' ').includes('1 inbound rule · not made by strata'), 'the detail whole', 10_000);
+    fits(frame, 60, 20);
+    expect(frame.replace(/\s+/g, ' ')).toContain("default is the provider's default firewall, which is never deleted.");
+  });
+
+  it('on sources, the list says whose firewalls they are (the source and region)', async () => {
+    const w = await world();
+    const h = await start({ home: w.home, sources: [{ name: 'lab', provider: 'sandbox', home: w.home, regions: ['eu-west'] }], open: true });
+    await h.waitFor('lab ok');
+    await h.command('global', Command.CommandLine);
+    await h.type('firewalls');
+    await h.command('command', Command.Submit);
+    await h.waitFor((f) => f.includes('Firewalls of lab/eu-west (') && f.includes('old-fw'), 'the source named');
+  });
+
   it('in a read-only session, d is disabled with the read-only sentence', async () => {
     const w = await world();
     const h = await start({ home: w.home, readOnly: true });

@@ -15,10 +15,11 @@ const DETAIL_LINES = 3;
 
 export function FirewallsList({ width, height }: { width: number; height: number }) {
   const o = useAppState((s) => (s.overlay?.kind === 'firewalls' ? s.overlay : s.overlay?.kind === 'firewall-delete' ? s.overlay.list : undefined));
-  const where = useAppState((s) => (s.session.description ? `${s.session.description.displayName} ${s.session.region}` : s.session.region));
+  const region = useAppState((s) => (s.session.description ? `${s.session.description.displayName} ${s.session.region}` : s.session.region));
   const controller = useController();
   const theme = useTheme();
   if (!o) return null;
+  const where = o.where ?? region;
   const rows = o.rows ?? [];
   const current = rows[o.index];
 
@@ -41,9 +42,11 @@ export function FirewallsList({ width, height }: { width: number; height: number
     detail.push(...wrap(action, width - 1).map((text) => ({ text, colour: disabled ? theme.warning : undefined })));
     detail.push(...wrap(about, width - 1).map((text) => ({ text, colour: theme.muted })));
   }
-  const shown = detail.slice(0, DETAIL_LINES);
-  while (shown.length < DETAIL_LINES) shown.push({ text: ' ' });
-  const listHeight = Math.max(1, height - 3 - DETAIL_LINES);
+  // Every line of the detail where the list keeps 3 rows (at 60x20 the description wraps to a fourth).
+  const detailLines = Math.max(DETAIL_LINES, Math.min(detail.length, height - 3 - 3));
+  const shown = detail.slice(0, detailLines);
+  while (shown.length < detailLines) shown.push({ text: ' ' });
+  const listHeight = Math.max(1, height - 3 - detailLines);
   const title = `Firewalls of ${sanitize(where, 80)}${o.loading ? ' (asking the provider…)' : ` (${rows.length})`}`;
   const keys = `${keyName('firewalls', Command.DeleteFirewall)} delete · ${keyName('firewalls', Command.Refresh)} ask again · ${keyName('firewalls', Command.Close)} back`;
   return (

@@ -4,6 +4,7 @@
 // a read-only session again, and writes the audit entry).
 import { describeError } from '../../core/errors.js';
 import type { FirewallEntry } from '../../services/firewalls.js';
+import { sanitize } from '../../core/sanitize.js';
 import type { Session } from '../../services/session.js';
 import { Command } from '../keymap.js';
 import type { Action } from './reducer.js';
@@ -35,7 +36,9 @@ export class FirewallsController {
 
   /** :firewalls opens the list and asks the provider. */
   open(): void {
-    this.host.dispatch({ type: 'overlay/open', overlay: { kind: 'firewalls', index: 0, loading: true } });
+    const session = this.host.session();
+    const where = session?.source ? `${sanitize(session.source, 64)}/${sanitize(session.region, 64)}` : undefined;
+    this.host.dispatch({ type: 'overlay/open', overlay: { kind: 'firewalls', index: 0, loading: true, ...(where ? { where } : {}) } });
     void this.load();
   }
 

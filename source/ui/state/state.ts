@@ -108,6 +108,8 @@ export interface FirewallsOverlay {
   kind: 'firewalls';
   index: number;
   loading: boolean;
+  /** Whose firewalls: the source and region where strata runs on sources ("prod-eu/eu-west-1"). */
+  where?: string;
   rows?: FirewallEntry[];
   error?: string;
 }
