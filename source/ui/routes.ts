@@ -4,7 +4,7 @@
 // which overlay gets a key. Handlers act on Commands resolved through the keymap, never on raw characters.
 import { Command, resolve, type KeyContext, type KeyPress } from './keymap.js';
 import type { Controller } from './state/controller.js';
-import type { AppState, Overlay } from './state/state.js';
+import type { AppState, Overlay, OverlayKind } from './state/state.js';
 import { EDITOR_LIMITS } from './state/reducer.js';
 import type { EditorAction } from './state/editor.js';
 import { HELP_ROWS } from './components/HelpOverlay.js';
@@ -796,6 +796,16 @@ const smallKeys: Handler = swallow((c, key) => {
 
 // ---- the one selector -----------------------------------------------------------------------------------
 
+/** An overlay with an editor: its keys, what is pasted into it (up to its limit, `what` in the refusal). */
+function edited(kind: OverlayKind, context: KeyContext, handler: Handler, what: string, bottom: Route['bottom'] = 'prompt'): Route {
+  return { context, handlers: [handler], paste: pasteOverlay(EDITOR_LIMITS[kind]!, what), body: 'pane', bottom };
+}
+
+/** An overlay without an editor (nothing pasted goes anywhere). */
+function plain(context: KeyContext, handler: Handler, body: Route['body'], bottom: Route['bottom']): Route {
+  return { context, handlers: [handler], body, bottom };
+}
+
 function overlayRoute(o: Overlay): Route {
   switch (o.kind) {
     case 'help':
@@ -803,55 +813,55 @@ function overlayRoute(o: Overlay): Route {
         ? { context: 'help-filter', handlers: [helpFilterKeys], paste: pasteOverlay(EDITOR_LIMITS.help!, 'the help filter'), body: 'help', bottom: 'line' }
         : { context: 'help', handlers: [helpKeys], body: 'help', bottom: 'line' };
     case 'info':
-      return { context: 'info', handlers: [infoKeys], body: 'info', bottom: 'line' };
+      return plain('info', infoKeys, 'info', 'line');
     case 'messages':
-      return { context: 'messages', handlers: [messagesKeys], body: 'messages', bottom: 'line' };
+      return plain('messages', messagesKeys, 'messages', 'line');
     case 'palette':
-      return { context: 'palette', handlers: [paletteKeys], body: 'pane', bottom: 'line' };
+      return plain('palette', paletteKeys, 'pane', 'line');
     case 'command':
-      return { context: 'command', handlers: [commandKeys], paste: pasteOverlay(EDITOR_LIMITS.command!, 'the command line'), body: 'pane', bottom: 'command' };
+      return edited('command', 'command', commandKeys, 'the command line', 'command');
     case 'filter':
-      return { context: 'filter', handlers: [filterKeys], paste: pasteOverlay(EDITOR_LIMITS.filter!, 'the filter'), body: 'pane', bottom: 'filter' };
+      return edited('filter', 'filter', filterKeys, 'the filter', 'filter');
     case 'rename':
-      return { context: 'rename', handlers: [renameKeys], paste: pasteOverlay(EDITOR_LIMITS.rename!, 'a name'), body: 'pane', bottom: 'line' };
+      return edited('rename', 'rename', renameKeys, 'a name', 'line');
     case 'delete':
-      return { context: 'prompt', handlers: [deleteKeys], paste: pasteOverlay(EDITOR_LIMITS.delete!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+      return edited('delete', 'prompt', deleteKeys, 'the confirmation');
     case 'terminate':
-      return { context: 'prompt', handlers: [terminateKeys], paste: pasteOverlay(EDITOR_LIMITS.terminate!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+      return edited('terminate', 'prompt', terminateKeys, 'the confirmation');
     case 'capture':
-      return { context: 'capture', handlers: [captureKeys], paste: pasteOverlay(EDITOR_LIMITS.capture!, "the image's name"), body: 'pane', bottom: 'prompt' };
+      return edited('capture', 'capture', captureKeys, "the image's name");
     case 'recipe':
-      return { context: 'recipe', handlers: [recipeKeys], paste: pasteOverlay(EDITOR_LIMITS.recipe!, "a recipe's name"), body: 'pane', bottom: 'prompt' };
+      return edited('recipe', 'recipe', recipeKeys, "a recipe's name");
     case 'picker':
-      return { context: 'picker', handlers: [pickerKeys], paste: pasteOverlay(EDITOR_LIMITS.picker!, 'the list filter'), body: 'pane', bottom: 'line' };
+      return edited('picker', 'picker', pickerKeys, 'the list filter', 'line');
     case 'cancel-job':
-      return { context: 'cancel-job', handlers: [cancelJobKeys], paste: pasteOverlay(EDITOR_LIMITS['cancel-job']!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+      return edited('cancel-job', 'cancel-job', cancelJobKeys, 'the confirmation');
     case 'confirm':
-      return { context: 'confirm', handlers: [confirmKeys], body: 'pane', bottom: 'prompt' };
+      return plain('confirm', confirmKeys, 'pane', 'prompt');
     case 'builder':
-      return { context: 'prompt', handlers: [builderKeys], paste: pasteOverlay(EDITOR_LIMITS.builder!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+      return edited('builder', 'prompt', builderKeys, 'the confirmation');
     case 'bulk':
-      return { context: 'prompt', handlers: [bulkKeys], paste: pasteOverlay(EDITOR_LIMITS.bulk!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+      return edited('bulk', 'prompt', bulkKeys, 'the confirmation');
     case 'deprecate':
-      return { context: 'deprecate', handlers: [deprecateKeys], paste: pasteOverlay(EDITOR_LIMITS.deprecate!, 'a date'), body: 'pane', bottom: 'prompt' };
+      return edited('deprecate', 'deprecate', deprecateKeys, 'a date');
     case 'stale':
-      return { context: 'stale', handlers: [staleKeys], body: 'stale', bottom: 'line' };
+      return plain('stale', staleKeys, 'stale', 'line');
     case 'ssh-unverified':
-      return { context: 'ssh-confirm', handlers: [sshConfirmKeys], body: 'pane', bottom: 'prompt' };
+      return plain('ssh-confirm', sshConfirmKeys, 'pane', 'prompt');
     case 'fleet-filter':
-      return { context: 'fleet-filter', handlers: [fleetFilterKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-filter']!, 'the filter'), body: 'pane', bottom: 'filter' };
+      return edited('fleet-filter', 'fleet-filter', fleetFilterKeys, 'the filter', 'filter');
     case 'fleet-rename':
-      return { context: 'rename', handlers: [fleetRenameKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-rename']!, 'a name'), body: 'pane', bottom: 'prompt' };
+      return edited('fleet-rename', 'rename', fleetRenameKeys, 'a name');
     case 'fleet-label':
-      return { context: 'palette', handlers: [fleetLabelKeys], body: 'pane', bottom: 'line' };
+      return plain('palette', fleetLabelKeys, 'pane', 'line');
     case 'fleet-delete':
-      return { context: 'prompt', handlers: [fleetDeleteKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-delete']!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+      return edited('fleet-delete', 'prompt', fleetDeleteKeys, 'the confirmation');
     case 'fleet-terminate':
-      return { context: 'prompt', handlers: [fleetTerminateKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-terminate']!, 'the confirmation'), body: 'pane', bottom: 'prompt' };
+      return edited('fleet-terminate', 'prompt', fleetTerminateKeys, 'the confirmation');
     case 'fleet-copy':
-      return { context: 'fleet-copy', handlers: [fleetCopyKeys], paste: pasteOverlay(EDITOR_LIMITS['fleet-copy']!, "the copy's name"), body: 'pane', bottom: 'prompt' };
+      return edited('fleet-copy', 'fleet-copy', fleetCopyKeys, "the copy's name");
     case 'firewalls':
-      return { context: 'firewalls', handlers: [firewallsKeys], body: 'firewalls', bottom: 'line' };
+      return plain('firewalls', firewallsKeys, 'firewalls', 'line');
     case 'firewall-delete':
       return { context: 'prompt', handlers: [firewallDeleteKeys], paste: pasteOverlay(EDITOR_LIMITS['firewall-delete']!, 'the confirmation'), body: 'firewalls', bottom: 'prompt' };
   }
