@@ -3,9 +3,10 @@
 //   - A version is one image wherever it is: by lineage, its copies (Image.copiedFrom: strata copied it to
 //     another region of the same account, whatever it is called there); then by name, images of the same
 //     name in other places (built there the same way, or copied by other means).
-//   - A family is the versions whose names are the same once the trailing date or version number is taken
-//     off ("payments-api-2026-01-03" and "payments-api-2026-03-01" are the family "payments-api"), a copy
-//     counting under its original's name. (Capture lineage, an image made from a server of another, is not
+//   - A family is the versions whose names are the same once the trailing dates and version numbers are
+//     taken off and the words joined by hyphens ("payments-api-2026-01-03" and "payments_api 2026-03-01" are
+//     the family "payments-api"; "[prod] api" and "[staging] api" are two), a copy counting under its
+//     original's name. :stale (core/stale.ts) groups by the same rule. (Capture lineage, an image made from a server of another, is not
 //     a family: a base image and the application images built on it are different things.)
 // Pure: the caller gives the images and the servers of every source and region it knows.
 
@@ -55,17 +56,25 @@ export interface ImageFamily {
   servers: number;
 }
 
-const TRAILING = /[\s._@/-]*(?:v?\d+(?:[._-]\d+)*[a-z]?|\d{4}-\d{2}-\d{2}(?:t[\d:.z-]*)?|\(\w+ \d{4}\)|\(\w+\)|@ ?[\d-]+)$/i;
+const MONTH = /^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*$/;
+/** A token that names a version or a date, not the thing: 20260105, v12, 1.28, 24.04, 3, rc? no. */
+const VERSIONISH = /^v?\d+(?:[._]\d+)*[a-z]?$/;
 
-/** A name without its trailing dates and version numbers, lower-cased ("payments-api v1.2" -> "payments-api"). */
+/**
+ * A name's family: the name without the dates and version numbers at its end, lower-cased, words joined
+ * by hyphens (so "api gateway", "api-gateway" and "api_gateway 2.1" are one):
+ * "golden-web-2026-01-05" and "golden-web-20260301" give "golden-web"; "[prod] api @ 2026-01-05" gives
+ * "prod-api"; "base debian-12 hardened (Jan 2026)" gives "base-debian-12-hardened". A name that is all
+ * numbers keeps its first word.
+ */
 export function familyName(name: string): string {
-  let key = name.trim().toLowerCase().replace(/^\[[^\]]*\]\s*/, '');
-  for (let i = 0; i < 6; i++) {
-    const next = key.replace(TRAILING, '');
-    if (next === key || !/[a-z]/.test(next)) break;
-    key = next;
-  }
-  return key.replace(/[\s._-]+$/, '') || name.trim().toLowerCase();
+  const words = name
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}.]+/u)
+    .map((w) => w.replace(/^\.+|\.+$/g, ''))
+    .filter(Boolean);
+  while (words.length > 1 && (VERSIONISH.test(words[words.length - 1]!) || MONTH.test(words[words.length - 1]!))) words.pop();
+  return words.join('-') || name.trim().toLowerCase();
 }
 
 class UnionFind {

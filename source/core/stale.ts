@@ -19,6 +19,7 @@
 // An image protected against deletion (EC2's deregistration protection) is listed, with why, but not
 // counted as deletable: the provider would refuse.
 import { deprecationWords } from './deprecation.js';
+import { familyName as namePrefix } from './families.js';
 import { lineageChain, type ImageLookup } from './lineage.js';
 import type { Image, Server } from './types.js';
 
@@ -57,25 +58,9 @@ export interface StaleReport {
   considered: number;
 }
 
-const MONTH = /^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*$/;
-/** A token that names a version or a date, not the thing: 20260105, v12, 1.28, 24.04, 3, rc? no. */
-const VERSIONISH = /^v?\d+(?:[._]\d+)*[a-z]?$/;
-
-/**
- * A name without the dates and version numbers at its end, lower-cased, words joined by hyphens:
- * "golden-web-2026-01-05" and "golden-web-20260301" give "golden-web"; "[prod] api @ 2026-01-05" gives
- * "prod-api"; "base debian-12 hardened (Jan 2026)" gives "base-debian-12-hardened". A name that is all
- * numbers keeps its first word.
- */
-export function namePrefix(name: string): string {
-  const words = name
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}.]+/u)
-    .map((w) => w.replace(/^\.+|\.+$/g, ''))
-    .filter(Boolean);
-  while (words.length > 1 && (VERSIONISH.test(words[words.length - 1]!) || MONTH.test(words[words.length - 1]!))) words.pop();
-  return words.join('-');
-}
+// A name's family (its prefix without dates and version numbers) is core/families.ts's familyName: the fleet's
+// versions and :stale group images by the same rule.
+export { namePrefix };
 
 /** The key of an image's name family: its architecture and its name's prefix. */
 export function nameFamily(image: Image): string {

@@ -20,7 +20,12 @@ describe('image families', () => {
     expect(familyName('payments-api-2026-01-03')).toBe('payments-api');
     expect(familyName('payments-api v1.2')).toBe('payments-api');
     expect(familyName('payments-api-20260103')).toBe('payments-api');
-    expect(familyName('[prod] payments-api @ 2026-01-03')).toBe('payments-api');
+    expect(familyName('[prod] payments-api @ 2026-01-03')).toBe('prod-payments-api');
+    // Words joined by hyphens, whatever separated them: one family.
+    expect(familyName('api gateway')).toBe('api-gateway');
+    expect(familyName('API_Gateway 2.1')).toBe('api-gateway');
+    expect(familyName('api-gateway-v7-4')).toBe('api-gateway');
+    expect(familyName('base debian-12 hardened (Jan 2026)')).toBe('base-debian-12-hardened');
     expect(familyName('golden-ubuntu-24.04-20260101')).toBe('golden-ubuntu');
     expect(familyName('2026')).toBe('2026');
   });
