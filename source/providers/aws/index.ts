@@ -700,6 +700,16 @@ export class AwsProvider implements ProviderService {
     if (typeof id !== 'string' || id === '') throw invalid('A firewall id is needed.', 'firewallId');
     await this.region();
     const doing = `deleting firewall ${id}`;
+    // Asked first, so the contract holds on an endpoint that does not refuse itself (EC2 answers
+    // DependencyViolation while an instance uses the group; an emulator may delete it regardless).
+    const users = await this.instancesWhere(
+      [
+        { Name: 'instance.group-id', Values: [id] },
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
+      ],
+      'looking up what uses a firewall',
+    );
+    if (users.length > 0) throw new StrataError('Conflict', await this.inUseSentence(id));
     try {
       await this.api.call('DeleteSecurityGroup', { GroupId: id });
     } catch (error) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { StrataError } from '../../../source/core/errors.js';
 import type { LaunchSpec } from '../../../source/core/types.js';
-import { AwsProvider, IDS_PER_FILTER, type AwsProviderOptions } from '../../../source/providers/aws/index.js';
+import { AwsProvider, ENDPOINT_ENV, IDS_PER_FILTER, type AwsProviderOptions } from '../../../source/providers/aws/index.js';
 import { runInstancesInput } from '../../../source/providers/aws/mapping.js';
 import { expectStrataError } from '../../contract/contract.js';
 import { RecordedEc2, ec2Error, fixture, type Handler } from './recorded.js';
@@ -547,6 +547,7 @@ describe('firewalls and keypairs', () => {
             : input.GroupId === 'sg-0default000000000'
               ? ec2Error('CannotDelete', 'the specified group: "sg-0default000000000" name: "default" cannot be deleted by a user')
               : {},
+      DescribeInstances: { Reservations: [] },
     });
     await aws.deleteFirewall('sg-0123456789abcdef0');
     expect(api.of('DeleteSecurityGroup').map((c) => c.input)).toEqual([{ GroupId: 'sg-0123456789abcdef0' }]);
@@ -557,7 +558,7 @@ describe('firewalls and keypairs', () => {
     await expectStrataError(aws.deleteFirewall(''), 'Invalid', 'firewallId');
   });
 
-  it('says what uses a security group EC2 will not delete: its servers and the groups whose rules refer to it', async () => {
+  it('says what uses a security group before deleting it (its servers, the groups whose rules refer to it), and what EC2 names when it refuses', async () => {
     const inUse = ec2Error('DependencyViolation', 'resource sg-0123456789abcdef0 has a dependent object');
     const { api, aws } = provider({
       DeleteSecurityGroup: inUse,
@@ -569,7 +570,8 @@ describe('firewalls and keypairs', () => {
     expect(error.message).toBe(
       'Firewall sg-0123456789abcdef0 is in use by server api-1 (i-0000000000000a001), the rules of firewall lb (sg-0lb00000000000000); move those servers to another firewall (or terminate them) and remove those rules first.',
     );
-    expect(error.detail).toContain('DependencyViolation');
+    // Its servers are asked about first: an endpoint that would delete a group in use (an emulator) is not asked to.
+    expect(api.of('DeleteSecurityGroup')).toHaveLength(0);
     expect(api.of('DescribeInstances')[0].input.Filters).toEqual([
       { Name: 'instance.group-id', Values: ['sg-0123456789abcdef0'] },
       { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
@@ -578,6 +580,7 @@ describe('firewalls and keypairs', () => {
     const other = provider({ DeleteSecurityGroup: inUse, DescribeInstances: { Reservations: [] }, DescribeSecurityGroups: { SecurityGroups: [] } });
     const unlisted = await expectStrataError(other.aws.deleteFirewall('sg-0123456789abcdef0'), 'Conflict');
     expect(unlisted.message).toMatch(/^Firewall sg-0123456789abcdef0 is still in use \(EC2: DependencyViolation\), by something strata does not list: a network interface/);
+    expect(unlisted.detail).toContain('DependencyViolation');
   });
 
   it('lists security groups as firewalls, sorted by name', async () => {
@@ -613,15 +616,22 @@ describe('firewalls and keypairs', () => {
 
 describe('references: y, Y and o on a row', () => {
   it("gives the CLI line that describes an image or an instance, and its page in the EC2 console of its region", () => {
-    const { aws } = provider({});
-    expect(aws.references('image', 'ami-0123456789abcdef0')).toEqual({
-      cli: 'aws ec2 describe-images --profile prod --region eu-west-1 --image-ids ami-0123456789abcdef0',
-      web: 'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#ImageDetails:imageId=ami-0123456789abcdef0',
-    });
-    expect(aws.references('server', 'i-0abc')).toEqual({
-      cli: 'aws ec2 describe-instances --profile prod --region eu-west-1 --instance-ids i-0abc',
-      web: 'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0abc',
-    });
+    // EC2 itself: no endpoint of the environment either (the contract suite's STRATA_AWS_ENDPOINT, where set).
+    const saved = process.env[ENDPOINT_ENV];
+    delete process.env[ENDPOINT_ENV];
+    try {
+      const { aws } = provider({});
+      expect(aws.references('image', 'ami-0123456789abcdef0')).toEqual({
+        cli: 'aws ec2 describe-images --profile prod --region eu-west-1 --image-ids ami-0123456789abcdef0',
+        web: 'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#ImageDetails:imageId=ami-0123456789abcdef0',
+      });
+      expect(aws.references('server', 'i-0abc')).toEqual({
+        cli: 'aws ec2 describe-instances --profile prod --region eu-west-1 --instance-ids i-0abc',
+        web: 'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1#InstanceDetails:instanceId=i-0abc',
+      });
+    } finally {
+      if (saved !== undefined) process.env[ENDPOINT_ENV] = saved;
+    }
   });
 
   it('another EC2-compatible endpoint: its URL in the line, and no AWS console link', () => {
