@@ -5,6 +5,7 @@
 import { riskOrder, riskSeverity, type RiskGroup, type RiskKind } from './lineage.js';
 import { sanitize } from './sanitize.js';
 import type { Image, Server } from './types.js';
+import { plural } from './sentence.js';
 
 export interface PlaceRisk {
   /** "prod-eu/eu-west-1". */
@@ -25,7 +26,6 @@ export interface FleetRiskGroup {
 }
 
 const DAY = 86_400_000;
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function relative(dateMs: number, nowMs: number): string {
   const diff = dateMs - nowMs;

@@ -19,6 +19,7 @@
 //     (a remembered template can be passed that way, so the sentence can name it and its date).
 import { sanitize } from './sanitize.js';
 import type { Image, Server } from './types.js';
+import { plural } from './sentence.js';
 
 export type RiskKind = 'vendor-template' | 'deprecated' | 'scheduled-deletion' | 'image-gone';
 
@@ -97,7 +98,6 @@ function resolve(id: string, lookup: ImageLookup, nowMs: number): Known {
 
 // ---- words -------------------------------------------------------------------------------------------
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const day = (iso: string) => iso.slice(0, 10);
 
 /** "vendor template ubuntu-24.04-amd64-20260101 (img-v-…)", "image golden-web (img-…)", "image img-…". */

@@ -18,3 +18,8 @@ export function quoteForSentence(text: unknown, max = 60): string {
   if (shown.length > max) shown = shown.slice(0, max - 1) + '…';
   return `"${shown}"`;
 }
+
+/** "1 server", "2 servers", "1,000 images" ("many" where the plural is not one + s). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}

@@ -12,6 +12,7 @@ import type { Store } from '../store/db.js';
 import type { ServerRecord } from '../store/launches.js';
 import { DEFAULT_CURRENCY, HOURS_PER_MONTH, type BillingQuota, type StrataConfig } from './config.js';
 import { withRetry, type RetryOptions, type RetryPolicy } from './retry.js';
+import { plural } from '../core/sentence.js';
 
 export type NameSource = 'config' | 'used' | 'server';
 
@@ -187,10 +188,6 @@ export function money(amount: number, currency: string): string {
 
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 class Names {

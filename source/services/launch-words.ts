@@ -2,6 +2,7 @@
 // line of the launch form and the note a safe-workflow job keeps on its builder's launch both say it so.
 // (The review's words are the UI's: ui/panes/launch/words.ts.)
 import type { LaunchProgress } from './launcher.js';
+import { plural } from '../core/sentence.js';
 
 /** One sentence for a status line. */
 export function progressText(p: LaunchProgress): string {
@@ -33,9 +34,6 @@ export function progressText(p: LaunchProgress): string {
   }
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 function seconds(ms: number): string {
   return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : `${Math.round(ms / 100) / 10} s`;

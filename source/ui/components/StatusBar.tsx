@@ -102,10 +102,10 @@ export function StatusBar({ width }: { width: number }) {
   const markedRows = useAppState(markedCount);
   const marked = markedRows > 0 ? ` · ${markedRows.toLocaleString('en-US')} marked` : '';
   const left = fleetCount !== undefined
-    ? `fleet · ${fleetCount.toLocaleString('en-US')} rows`
+    ? `fleet · ${fleetCount.toLocaleString('en-US')} row${fleetCount === 1 ? '' : 's'}`
     : launching || other
     ? `${provider} · ${session.region || '…'} · ${pane}${pane === 'monitor' ? marked : ''}`
-    : `${provider} · ${session.region || '…'} · ${scope} · ${count} images${data.capped ? ' (the rest by search)' : ''}${marked}`;
+    : `${provider} · ${session.region || '…'} · ${scope} · ${count} ${count === '1' ? 'image' : 'images'}${data.capped ? ' (the rest by search)' : ''}${marked}`;
   const retrying = useAppState((s) => s.retrying);
   const busy = loading && (!launching || retrying) ? ` · ${loading}…` : '';
   const hints = footerHints(c, contexts.split(' ') as KeyContext[], readOnly);

@@ -16,6 +16,7 @@ import { Marks, type MarkBlock, type MarkScope } from './marks.js';
 import type { Action } from './reducer.js';
 import { findImage, listedImages, providerNow, selectedImage, selectedIndex, selectView } from './selectors.js';
 import type { AppState, BulkAction, OverlayOf, StaleLine } from './state.js';
+import { plural } from '../../core/sentence.js';
 
 export interface BulkHost {
   readonly state: AppState;
@@ -61,7 +62,6 @@ const OUTCOME_NAMES = 12;
 /** Names in the :messages list of what a prompt acts on. */
 const LISTED_NAMES = 500;
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** As many names as fit the budget, the rest counted. */
 export function namesWithin(names: readonly string[], budget = NAMES_BUDGET): { shown: string[]; more: number } {

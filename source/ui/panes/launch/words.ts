@@ -2,7 +2,7 @@
 // returns data; what the screen says of it is the UI's.
 import { money, monthlyCost } from '../../../services/billing.js';
 import type { LaunchFacts } from '../../../services/launcher.js';
-import { plural } from '../../../services/launch-words.js';
+import { plural } from '../../../core/sentence.js';
 
 /** One line per part of the launch, for the review screen. */
 export function reviewSummary(f: LaunchFacts): string[] {
