@@ -22,6 +22,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { syncDirectory } from './keys.js';
 import { StrataError } from '../core/errors.js';
+import { processAlive } from '../core/process.js';
 
 export type SecretStoreKind = 'keychain' | 'file';
 
@@ -544,14 +545,6 @@ async function lockIsStale(lockPath: string): Promise<boolean> {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoCode(error) === 'EPERM';
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers

@@ -27,6 +27,7 @@ import type { Capturer } from './capture.js';
 import type { Catalogue, CatalogueImage } from './catalogue.js';
 import { refuseIfReadOnly } from './readonly.js';
 import { jittered, sleep, withRetry, type RetryPolicy } from './retry.js';
+import { processAlive } from '../core/process.js';
 
 export { COPY_STEPS, isFinalCopyState } from '../store/copies.js';
 export type { CopyState, CopyStep } from '../store/copies.js';
@@ -583,15 +584,6 @@ function stripCatalogue(image: CatalogueImage): Image {
   return rest;
 }
 
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The copy service of a session (its provider, catalogue, capturer, store and ids). */
 export function copiesFor(

@@ -50,6 +50,7 @@ import { ReadOnlySession, refuseIfReadOnly } from './readonly.js';
 import { backoffDelay, jittered, withRetry, type RetryPolicy } from './retry.js';
 import { dedupeProblems } from '../core/launch.js';
 import { launchRequestProblems, parseLaunchRequest } from './recipes.js';
+import { processAlive } from '../core/process.js';
 
 export { JOB_STEPS, isFinalJobState } from '../store/jobs.js';
 export type { BuilderFate, JobFinalState, JobState, JobStep } from '../store/jobs.js';
@@ -1146,15 +1147,6 @@ function elapsedMs(server: Server, now: Date): number {
   return Number.isFinite(observed) && Number.isFinite(launched) ? Math.max(0, observed - launched) : 0;
 }
 
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function nameInUseByJob(name: string, jobId: string): string {
   return `Job ${jobId} is already making an image named "${sanitize(name, 128)}"; choose another name.`;

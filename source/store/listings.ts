@@ -12,6 +12,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { hostname } from 'node:os';
 import { StrataError } from '../core/errors.js';
+import { processAlive } from '../core/process.js';
 
 /** The state of a copy as the store keeps it. */
 export interface ListingCopy {
@@ -214,7 +215,7 @@ export class ListingCopies {
       const host = row.host === null ? undefined : String(row.host);
       const gone =
         pid === undefined ||
-        (host === this.process.host ? pid !== this.process.pid && !alive(pid) : String(row.started_at) < dayAgo);
+        (host === this.process.host ? pid !== this.process.pid && !processAlive(pid) : String(row.started_at) < dayAgo);
       if (gone) doomed.push(id);
     }
     const target = doomed[doomed.length - 1];
@@ -230,15 +231,6 @@ export class ListingCopies {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    globalThis.process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function toCopy(row: Record<string, unknown>): ListingCopy {
   const copy: ListingCopy = {

@@ -14,6 +14,7 @@ import { GONE, type Connection, type Host, type PoolInfo } from './connection.js
 import type { DomainInfo } from './domain.js';
 import type { StoredImage } from './state.js';
 import { child, parseXmlFragments, textAt, type XmlElement } from './xml.js';
+import { processAlive } from '../../core/process.js';
 
 const GIB = 1024 ** 3;
 /** The partial files this process is writing now (writeVolume): any other of its own was left by a kill's like. */
@@ -336,13 +337,3 @@ export class Images {
   }
 }
 
-/** Whether a process of this machine is alive (one of another user's answers EPERM: alive). */
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
