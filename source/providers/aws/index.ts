@@ -702,14 +702,8 @@ export class AwsProvider implements ProviderService {
     const doing = `deleting firewall ${id}`;
     // Asked first, so the contract holds on an endpoint that does not refuse itself (EC2 answers
     // DependencyViolation while an instance uses the group; an emulator may delete it regardless).
-    const users = await this.instancesWhere(
-      [
-        { Name: 'instance.group-id', Values: [id] },
-        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
-      ],
-      'looking up what uses a firewall',
-    );
-    if (users.length > 0) throw new StrataError('Conflict', await this.inUseSentence(id));
+    const users = await this.instancesUsing(id);
+    if (users.length > 0) throw new StrataError('Conflict', await this.inUseSentence(id, users));
     try {
       await this.api.call('DeleteSecurityGroup', { GroupId: id });
     } catch (error) {
@@ -722,16 +716,24 @@ export class AwsProvider implements ProviderService {
     }
   }
 
-  /** What uses a security group, as far as strata can see: servers (not terminated), other groups' rules. */
-  private async inUseSentence(id: string): Promise<string> {
+  /** The instances (not terminated) in a security group. */
+  private instancesUsing(id: string): Promise<Instance[]> {
+    return this.instancesWhere(
+      [
+        { Name: 'instance.group-id', Values: [id] },
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
+      ],
+      'looking up what uses a firewall',
+    );
+  }
+
+  /**
+   * What uses a security group, as far as strata can see: servers (not terminated; `servers` where they were
+   * just looked up), other groups' rules.
+   */
+  private async inUseSentence(id: string, known?: Instance[]): Promise<string> {
     const [servers, groups] = await Promise.all([
-      this.instancesWhere(
-        [
-          { Name: 'instance.group-id', Values: [id] },
-          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
-        ],
-        'looking up what uses a firewall',
-      ).catch(() => undefined),
+      known ?? this.instancesUsing(id).catch(() => undefined),
       this.call<DescribeSecurityGroupsCommandOutput>('DescribeSecurityGroups', { Filters: [{ Name: 'ip-permission.group-id', Values: [id] }] })
         .then((out) => (out.SecurityGroups ?? []).filter((g) => g.GroupId !== id))
         .catch(() => undefined),

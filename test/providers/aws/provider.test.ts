@@ -572,6 +572,8 @@ describe('firewalls and keypairs', () => {
     );
     // Its servers are asked about first: an endpoint that would delete a group in use (an emulator) is not asked to.
     expect(api.of('DeleteSecurityGroup')).toHaveLength(0);
+    // Its servers looked up once: the sentence names the ones the check found.
+    expect(api.of('DescribeInstances')).toHaveLength(1);
     expect(api.of('DescribeInstances')[0].input.Filters).toEqual([
       { Name: 'instance.group-id', Values: ['sg-0123456789abcdef0'] },
       { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
