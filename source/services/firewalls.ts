@@ -6,27 +6,15 @@
 //   delete  one firewall, refused while servers use it (named), refused for the provider's default group,
 //           refused in a read-only session; retried with the session's one policy, and audit-logged.
 // Every string that came from the provider is sanitised here: the UI and the CLI print what they get.
-import type { ProviderDescription } from '../core/capabilities.js';
 import { isStrataError, StrataError } from '../core/errors.js';
 import { sanitize } from '../core/sanitize.js';
 import type { Firewall, Server } from '../core/types.js';
-import type { ProviderService } from '../providers/provider.js';
-import type { Store } from '../store/db.js';
 import { refuseIfReadOnly } from './readonly.js';
-import { withRetry, type RetryOptions, type RetryPolicy } from './retry.js';
+import type { ActionsDeps } from './servers.js';
+import { withRetry, type RetryOptions } from './retry.js';
 
-export interface FirewallsDeps {
-  provider: ProviderService;
-  description: ProviderDescription;
-  store: Store;
-  /** The provider as the store knows it (Session.storeId). */
-  providerId: string;
-  region: string;
-  retry?: RetryPolicy;
-  readOnly?: boolean;
-  /** The source whose readOnly in config.yaml makes it read-only (its refusals name it). */
-  readOnlySource?: string;
-}
+/** What the firewalls need of the session: the same as the server and image actions (servers.ts). */
+export type FirewallsDeps = Omit<ActionsDeps, 'afterTerminate'>;
 
 /** A server that uses a firewall (sanitised). */
 export interface FirewallUser {
