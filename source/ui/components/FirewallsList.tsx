@@ -10,6 +10,7 @@ import { inverse } from '../theme.js';
 import { keyName } from './Bottom.js';
 import { fit, wrap } from './text.js';
 import { VirtualList } from './VirtualList.js';
+import { plural } from '../../core/sentence.js';
 
 const DETAIL_LINES = 3;
 
@@ -33,7 +34,7 @@ export function FirewallsList({ width, height }: { width: number; height: number
   const detail: { text: string; colour?: string }[] = [];
   if (o.error) detail.push(...wrap(sanitize(o.error, 600), width - 1).map((text) => ({ text, colour: theme.danger })));
   else if (current) {
-    const about = [current.description ? sanitize(current.description, 200) : undefined, `${current.rules} inbound rule${current.rules === 1 ? '' : 's'}`, current.madeByStrata ? `made by strata${current.launch && !(current.description ?? '').includes(current.launch) ? ` (launch ${current.launch.slice(0, 12)})` : ''}` : 'not made by strata'].filter(Boolean).join(' · ');
+    const about = [current.description ? sanitize(current.description, 200) : undefined, plural(current.rules, 'inbound rule'), current.madeByStrata ? `made by strata${current.launch && !(current.description ?? '').includes(current.launch) ? ` (launch ${current.launch.slice(0, 12)})` : ''}` : 'not made by strata'].filter(Boolean).join(' · ');
     // Why d cannot delete it (or that it can) first: on a narrow screen the description gives way.
     const disabled = controller.disabledReason('firewalls', Command.DeleteFirewall);
     const action = disabled

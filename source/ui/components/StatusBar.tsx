@@ -8,6 +8,7 @@ import { useAppState, useController, useTheme } from '../state/context.js';
 import type { Controller } from '../state/controller.js';
 import { loadingLine, markedCount, selectedImage } from '../state/selectors.js';
 import { fit, widthOf } from './text.js';
+import { plural } from '../../core/sentence.js';
 
 const SCOPE_TITLES = { own: 'own', vendor: 'vendor', public: 'public' } as const;
 
@@ -21,7 +22,7 @@ export function Header({ width }: { width: number }) {
   const theme = useTheme();
   const fleet = useAppState((s) => (s.pane === 'fleet' || (s.pane === 'risk' && s.fleet) ? s.fleet?.snapshot : undefined));
   const where = fleet
-    ? `${fleet.sources.length} source${fleet.sources.length === 1 ? '' : 's'}, ${fleet.places.length} region${fleet.places.length === 1 ? '' : 's'}`
+    ? `${plural(fleet.sources.length, 'source')}, ${plural(fleet.places.length, 'region')}`
     : `${sanitize(session.description?.displayName ?? session.providerId, 40)} · ${sanitize(session.region || '…', 40)}`;
   const profile = session.description && !fleet ? ` · ${sanitize(session.description.profile, 60)}` : '';
   const tabs = SCOPES.map((s) => (s === scope ? `[${SCOPE_TITLES[s]}]` : ` ${SCOPE_TITLES[s]} `)).join('');
@@ -102,7 +103,7 @@ export function StatusBar({ width }: { width: number }) {
   const markedRows = useAppState(markedCount);
   const marked = markedRows > 0 ? ` · ${markedRows.toLocaleString('en-US')} marked` : '';
   const left = fleetCount !== undefined
-    ? `fleet · ${fleetCount.toLocaleString('en-US')} row${fleetCount === 1 ? '' : 's'}`
+    ? `fleet · ${plural(fleetCount, 'row')}`
     : launching || other
     ? `${provider} · ${session.region || '…'} · ${pane}${pane === 'monitor' ? marked : ''}`
     : `${provider} · ${session.region || '…'} · ${scope} · ${count} ${count === '1' ? 'image' : 'images'}${data.capped ? ' (the rest by search)' : ''}${marked}`;

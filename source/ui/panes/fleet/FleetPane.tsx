@@ -22,6 +22,7 @@ import { inverse, paint, type Theme } from '../../theme.js';
 import { day, lifecycle } from '../images/columns.js';
 import { useRowsCanvas } from '../images/ImagesPane.js';
 import { serverFlags } from '../monitor/MonitorPane.js';
+import { plural } from '../../../core/sentence.js';
 
 export interface FleetColumns {
   source: number;
@@ -173,10 +174,10 @@ export function versionLines(families: readonly ImageFamily[], width: number): {
   const room = Math.max(10, width - 1);
   const lines: { text: string; bold?: boolean; muted?: boolean }[] = [];
   for (const family of families) {
-    const title = `${sanitize(family.name, 120)}: ${family.versions.length} version${family.versions.length === 1 ? '' : 's'}${family.servers ? `, ${family.servers} server${family.servers === 1 ? '' : 's'}` : ''}`;
+    const title = `${sanitize(family.name, 120)}: ${plural(family.versions.length, 'version')}${family.servers ? `, ${plural(family.servers, 'server')}` : ''}`;
     for (const text of wrap(title, room)) lines.push({ text, bold: true });
     for (const version of family.versions) {
-      const places = version.places.map((p) => `${p.where} ${p.servers ? `${p.servers} server${p.servers === 1 ? '' : 's'}` : 'image only'}`).join(', ');
+      const places = version.places.map((p) => `${p.where} ${p.servers ? plural(p.servers, 'server') : 'image only'}`).join(', ');
       const text = `${day(version.origin.createdAt)} ${sanitize(version.origin.name, 120)} (${sanitize(version.origin.id, 40)}): ${places}`;
       wrap(text, room - 2).forEach((part, i) => lines.push({ text: `${i ? '    ' : '  '}${part}`, muted: version.servers === 0 }));
     }

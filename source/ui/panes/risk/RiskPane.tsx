@@ -9,6 +9,7 @@ import { imageLookup, shownOwn } from '../../state/selectors.js';
 import { fleetRiskReport, type FleetRiskGroup } from '../../../core/fleetRisk.js';
 import type { FleetSnapshot } from '../../../services/fleet.js';
 import { placeLookup } from '../../state/fleetState.js';
+import { plural } from '../../../core/sentence.js';
 
 let fleetRiskCache: { snapshot: FleetSnapshot; groups: FleetRiskGroup[] } | undefined;
 
@@ -60,7 +61,7 @@ function FleetRiskPane({ width, height, snapshot }: { width: number; height: num
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.accent}>
-        {titled(`At risk across ${snapshot.sources.length} source${snapshot.sources.length === 1 ? '' : 's'}: ${groups.length} template${groups.length === 1 ? '' : 's'} with dependants`, ' (j/k scroll)', width)}
+        {titled(`At risk across ${plural(snapshot.sources.length, 'source')}: ${plural(groups.length, 'template')} with dependants`, ' (j/k scroll)', width)}
       </Text>
       {shown.map((l, i) => (
         <Text key={i} color={l.colour} bold={l.bold}>
@@ -101,7 +102,7 @@ function RegionRiskPane({ width, height }: { width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.accent}>
-        {titled(`At risk: ${groups.length} template${groups.length === 1 ? '' : 's'} with dependants`, ' (Tab: next pane, j/k scroll)', width)}
+        {titled(`At risk: ${plural(groups.length, 'template')} with dependants`, ' (Tab: next pane, j/k scroll)', width)}
       </Text>
       {shown.map((l, i) => (
         <Text key={i} color={l.colour} bold={l.bold}>
