@@ -282,9 +282,14 @@ export class Catalogue {
     const tagName = tags[NAME_TAG] ?? image.displayName;
     let nameSource: NameSource = 'local';
     let shownName = sanitize(meta?.displayName, LIMITS.name).trim();
-    if (!shownName) (nameSource = 'tag'), (shownName = sanitize(tagName, LIMITS.name).trim());
-    if (!shownName) (nameSource = 'provider'), (shownName = sanitize(image.name, LIMITS.name).trim());
-    if (!shownName) shownName = cleanId;
+    if (!shownName) {
+      nameSource = 'tag';
+      shownName = sanitize(tagName, LIMITS.name).trim();
+    }
+    if (!shownName) {
+      nameSource = 'provider';
+      shownName = sanitize(image.name, LIMITS.name).trim() || cleanId;
+    }
 
     const out: Record<string, unknown> = {};
     // Every string the provider sent is sanitised, including fields this version does not know.
